@@ -1,0 +1,68 @@
+"""Exceptions raised by kairos.
+
+Every error kairos raises on purpose derives from :class:`KairosException`.
+Each one also derives from the builtin a caller would naturally catch, so
+code written against plain Python errors keeps working::
+
+    KairosException
+     ├── UnknownInterval          (LookupError)   interval name not configured
+     ├── ConfigurationError       (ValueError)    bad constructor arguments
+     │    └── UnsupportedClient   (+ TypeError)   client is neither redis nor mongo
+     ├── InvalidName              (ValueError, TypeError)  name not a non-empty str
+     ├── InvalidValue             (ValueError, TypeError)  value the type/backend cannot store
+     ├── InvalidTimestamp         (ValueError, TypeError)  timestamp not a finite number
+     ├── InvalidQuery             (ValueError)    bad steps/start/end/transform in a read
+     ├── DataConflict             (ValueError)    stored data is not of the kind this
+     │                                            series writes (e.g. another type's key)
+     └── StorageError             (ConnectionError)  the database went away; chains
+                                                  the driver's error as __cause__
+
+A write that raises :class:`StorageError` has an unknown outcome: it may or
+may not have been applied. kairos never retries it on its own.
+"""
+
+
+class KairosException(Exception):
+    """Root of every exception kairos raises on purpose."""
+
+
+class UnknownInterval(KairosException, LookupError):
+    """The interval name is not one of the configured intervals."""
+
+    def __str__(self):
+        return 'unknown interval %r' % (self.args[0],) if self.args else 'unknown interval'
+
+
+class ConfigurationError(KairosException, ValueError):
+    """The Timeseries configuration is invalid; raised at construction."""
+
+
+class UnsupportedClient(ConfigurationError, TypeError):
+    """The client is neither a redis-py client nor a pymongo/mongomock one."""
+
+
+class InvalidName(KairosException, ValueError, TypeError):
+    """A statistic name must be a non-empty ``str``."""
+
+
+class InvalidValue(KairosException, ValueError, TypeError):
+    """A value cannot be stored by this type of series on this backend."""
+
+
+class InvalidTimestamp(KairosException, ValueError, TypeError):
+    """A timestamp must be a finite int or float of seconds since the epoch."""
+
+
+class InvalidQuery(KairosException, ValueError):
+    """Arguments to get/series do not describe a valid read."""
+
+
+class DataConflict(KairosException, ValueError):
+    """The database refused the command because of what it already holds."""
+
+
+class StorageError(KairosException, ConnectionError):
+    """The database could not be reached or failed mid-command.
+
+    For a write, the outcome is unknown: kairos does not retry it.
+    """

@@ -1,0 +1,314 @@
+"""Time parsing and bucket arithmetic, shared by every backend.
+
+A timestamp (seconds since the epoch, UTC) maps to a bucket, an integer:
+
+    relative step N seconds   bucket = floor(timestamp / N)
+    daily                     bucket = YYYYMMDD   (as strftime '%Y%m%d')
+    weekly                    bucket = YYYYWW     (as strftime '%Y%U', weeks start on Sunday,
+                                                   week 00 holds the days before the first Sunday)
+    monthly                   bucket = YYYYMM     (as strftime '%Y%m')
+    yearly                    bucket = YYYY       (as strftime '%Y')
+
+Gregorian buckets use the UTC calendar and are ordered like the time they
+cover, so a range of buckets can be compared as integers.
+"""
+
+import calendar
+import math
+import numbers
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import List, Optional, Union
+
+from dateutil.relativedelta import relativedelta
+
+from .exceptions import ConfigurationError, InvalidTimestamp
+
+SIMPLE_TIMES = {
+    'h': 60 * 60,
+    'd': 60 * 60 * 24,
+    'w': 60 * 60 * 24 * 7,
+    'm': 60 * 60 * 24 * 30,
+    'y': 60 * 60 * 24 * 365,
+}
+
+GREGORIAN_TIMES = ('daily', 'weekly', 'monthly', 'yearly')
+
+_SIMPLE_TIME = re.compile(r'^(\d+)([hdwmy])$')
+_NUMBER_TIME = re.compile(r'^\d+$')
+_EPOCH = datetime(1970, 1, 1)
+
+
+def check_timestamp(timestamp) -> Union[int, float]:
+    """Return ``timestamp`` if it is a finite real number, else raise InvalidTimestamp."""
+    if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Real):
+        raise InvalidTimestamp('timestamp must be a number of seconds, not %r' % (timestamp,))
+    if not math.isfinite(timestamp):
+        raise InvalidTimestamp('timestamp must be finite, not %r' % (timestamp,))
+    return timestamp
+
+
+def resolve_time(value, what='step') -> Union[int, str]:
+    """Parse a step or resolution: seconds, '30d'-style, or a Gregorian name.
+
+    >>> resolve_time('2h'), resolve_time(60), resolve_time('monthly')
+    (7200, 60, 'monthly')
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = value
+    elif isinstance(value, str) and _NUMBER_TIME.match(value):
+        seconds = int(value)
+    elif isinstance(value, str) and _SIMPLE_TIME.match(value):
+        count, unit = _SIMPLE_TIME.match(value).groups()
+        seconds = int(count) * SIMPLE_TIMES[unit]
+    elif isinstance(value, str) and value in GREGORIAN_TIMES:
+        return value
+    else:
+        raise ConfigurationError(
+            'unsupported %s %r: use seconds, a form like "30d" (h, d, w, m, y) '
+            'or one of %s' % (what, value, ', '.join(GREGORIAN_TIMES)))
+    if seconds <= 0:
+        raise ConfigurationError('%s must be a positive number of seconds, not %r' % (what, value))
+    return seconds
+
+
+def approx_seconds(step: Union[int, str]) -> int:
+    """Length of a step in seconds, Gregorian steps approximated as 0.5.0 did."""
+    return step if isinstance(step, int) else SIMPLE_TIMES[step[0]]
+
+
+def _to_datetime(timestamp) -> datetime:
+    check_timestamp(timestamp)
+    # timedelta arithmetic handles negative and fractional timestamps alike
+    return _EPOCH + timedelta(seconds=timestamp)
+
+
+class RelativeTime:
+    """Buckets of a fixed number of seconds, counted from the epoch.
+
+    >>> RelativeTime(60).to_bucket(125), RelativeTime(60).from_bucket(2)
+    (2, 120)
+    """
+
+    def __init__(self, step: int = 1):
+        self._step = step
+
+    def step_size(self, t0=None, t1=None) -> int:
+        return self._step
+
+    def to_bucket(self, timestamp, steps: int = 0) -> int:
+        check_timestamp(timestamp)
+        return int(timestamp // self._step) + steps
+
+    def from_bucket(self, bucket: int) -> int:
+        return int(bucket) * self._step
+
+    def shift(self, bucket: int, steps: int) -> int:
+        """The bucket ``steps`` buckets after (or before, if negative) ``bucket``."""
+        return bucket + steps
+
+    def buckets(self, start, end) -> List[int]:
+        return list(range(self.to_bucket(start), self.to_bucket(end) + 1))
+
+    def normalize(self, timestamp, steps: int = 0) -> int:
+        return self.from_bucket(self.to_bucket(timestamp, steps))
+
+    def ttl(self, steps: Optional[int]) -> Optional[int]:
+        return steps * self._step if steps else None
+
+    def __repr__(self):
+        return 'RelativeTime(%d)' % self._step
+
+
+class GregorianTime:
+    """Calendar buckets (daily, weekly, monthly, yearly) in UTC.
+
+    >>> GregorianTime('monthly').to_bucket(0), GregorianTime('monthly').from_bucket(197002)
+    (197001, 2678400)
+    """
+
+    FORMATS = {
+        'daily': '%Y%m%d',
+        'weekly': '%Y%U',
+        'monthly': '%Y%m',
+        'yearly': '%Y',
+    }
+
+    def __init__(self, step: str = 'daily'):
+        if step not in self.FORMATS:
+            raise ConfigurationError('unknown Gregorian step %r' % (step,))
+        self._step = step
+        self.format = self.FORMATS[step]
+
+    # -- calendar <-> bucket ------------------------------------------------
+
+    def _bucket_of(self, day: date) -> int:
+        step = self._step
+        if step == 'daily':
+            return day.year * 10000 + day.month * 100 + day.day
+        if step == 'monthly':
+            return day.year * 100 + day.month
+        if step == 'yearly':
+            return day.year
+        # '%U': days before the year's first Sunday are week 0
+        sunday_based_weekday = (day.weekday() + 1) % 7
+        week = (day.timetuple().tm_yday - 1 + 7 - sunday_based_weekday) // 7
+        return day.year * 100 + week
+
+    def _start_of(self, bucket: int) -> date:
+        bucket = int(bucket)
+        step = self._step
+        if step == 'daily':
+            return date(bucket // 10000, bucket // 100 % 100, bucket % 100)
+        if step == 'monthly':
+            return date(bucket // 100, bucket % 100, 1)
+        if step == 'yearly':
+            return date(bucket, 1, 1)
+        year, week = divmod(bucket, 100)
+        first = date(year, 1, 1)
+        if week == 0:
+            return first
+        first_sunday = first + timedelta(days=(6 - first.weekday()) % 7)
+        return first_sunday + timedelta(weeks=week - 1)
+
+    def _next_start(self, start: date) -> date:
+        if self._step == 'daily':
+            return start + timedelta(days=1)
+        if self._step == 'monthly':
+            return start + relativedelta(months=1)
+        if self._step == 'yearly':
+            return start + relativedelta(years=1)
+        # a week never runs into the next year: the year's last week is cut short
+        following = start + timedelta(days=7 - (start.weekday() + 1) % 7)
+        return min(following, date(start.year + 1, 1, 1))
+
+    # -- the public calculator API, shared with RelativeTime ----------------
+
+    def shift(self, bucket: int, steps: int) -> int:
+        """The bucket ``steps`` buckets after (or before, if negative) ``bucket``."""
+        start = self._start_of(bucket)
+        if self._step == 'daily':
+            return self._bucket_of(start + timedelta(days=steps))
+        if self._step == 'monthly':
+            return self._bucket_of(start + relativedelta(months=steps))
+        if self._step == 'yearly':
+            return self._bucket_of(start + relativedelta(years=steps))
+        for _ in range(abs(steps)):
+            start = self._next_start(start) if steps > 0 else self._start_of(
+                self._bucket_of(start - timedelta(days=1)))
+        return self._bucket_of(start)
+
+    def to_bucket(self, timestamp, steps: int = 0) -> int:
+        bucket = self._bucket_of(_to_datetime(timestamp).date())
+        return self.shift(bucket, steps) if steps else bucket
+
+    def from_bucket(self, bucket: int, native: bool = False):
+        """UTC start of the bucket: a timestamp, or a naive UTC datetime if native."""
+        start = datetime.combine(self._start_of(bucket), datetime.min.time())
+        if native:
+            return start
+        return calendar.timegm(start.timetuple())
+
+    def buckets(self, start, end) -> List[int]:
+        first, last = self.to_bucket(start), self.to_bucket(end)
+        rval = []
+        day = self._start_of(first)
+        bucket = first
+        while bucket <= last:
+            rval.append(bucket)
+            day = self._next_start(day)
+            bucket = self._bucket_of(day)
+        return rval
+
+    def normalize(self, timestamp, steps: int = 0) -> int:
+        return self.from_bucket(self.to_bucket(timestamp, steps))
+
+    def step_size(self, t0, t1=None) -> int:
+        """Seconds from the start of t0's bucket to the end of t1's (or t0's) bucket."""
+        first = self._start_of(self.to_bucket(t0))
+        last = self._start_of(self.to_bucket(t1 if t1 is not None else t0))
+        return int((datetime.combine(self._next_start(last), datetime.min.time())
+                    - datetime.combine(first, datetime.min.time())).total_seconds())
+
+    def ttl(self, steps: Optional[int]) -> Optional[int]:
+        return steps * SIMPLE_TIMES[self._step[0]] if steps else None
+
+    def __repr__(self):
+        return 'GregorianTime(%r)' % self._step
+
+
+def calculator(step: Union[int, str]):
+    """The bucket calculator for a resolved step."""
+    return RelativeTime(step) if isinstance(step, int) else GregorianTime(step)
+
+
+class Interval:
+    """One configured interval, parsed once and never changed.
+
+    ``interval['i_calc']``-style access keeps working for code written
+    against kairos 0.5.0, which kept these values in a dict.
+    """
+
+    __slots__ = ('name', 'step', 'steps', 'resolution', 'i_calc', 'r_calc',
+                 'coarse', 'expire')
+
+    _LEGACY_KEYS = frozenset(__slots__) | {'interval'}
+
+    def __init__(self, name: str, config):
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError('interval names must be non-empty strings, not %r' % (name,))
+        if not isinstance(config, dict) or 'step' not in config:
+            raise ConfigurationError('interval %r needs a dict with a "step"' % (name,))
+        step = resolve_time(config['step'], 'step of interval %r' % name)
+        resolution = resolve_time(config.get('resolution', step),
+                                  'resolution of interval %r' % name)
+        steps = config.get('steps')
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
+                                  or steps <= 0):
+            raise ConfigurationError(
+                'steps of interval %r must be a positive integer, not %r' % (name, steps))
+        if _coarser(resolution, step):
+            raise ConfigurationError(
+                'resolution %r of interval %r is coarser than its step %r'
+                % (config.get('resolution'), name, config['step']))
+        set_ = object.__setattr__
+        set_(self, 'name', name)
+        set_(self, 'step', step)
+        set_(self, 'steps', steps)
+        set_(self, 'resolution', resolution)
+        set_(self, 'i_calc', calculator(step))
+        set_(self, 'r_calc', calculator(resolution))
+        set_(self, 'coarse', resolution == step)
+        set_(self, 'expire', self.i_calc.ttl(steps))
+
+    def __setattr__(self, key, value):
+        raise AttributeError('Interval is read-only')
+
+    def __getitem__(self, key):
+        if key not in self._LEGACY_KEYS:
+            raise KeyError(key)
+        return self.name if key == 'interval' else getattr(self, key)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key):
+        return key in self._LEGACY_KEYS
+
+    def __repr__(self):
+        return 'Interval(%r, step=%r, steps=%r, resolution=%r)' % (
+            self.name, self.step, self.steps, self.resolution)
+
+
+_GREGORIAN_ORDER = {name: rank for rank, name in enumerate(GREGORIAN_TIMES)}
+
+
+def _coarser(resolution, step) -> bool:
+    if isinstance(resolution, str) and isinstance(step, str):
+        return _GREGORIAN_ORDER[resolution] > _GREGORIAN_ORDER[step]
+    return approx_seconds(resolution) > approx_seconds(step)

@@ -1,0 +1,183 @@
+"""MongoDB storage, compatible with kairos 0.5.0.
+
+The database is ``kairos`` for a MongoClient, else the Database given. Each
+interval has a collection of its own name, holding one document per bucket::
+
+    {name: <str>, interval: <i_bucket>, [resolution: <r_bucket>,]
+     value: <data>, [expire_from: <datetime>], _id: <ObjectId>}
+
+    bucket      := int floor(t / step) | str 'YYYYMMDD' 'YYYYWW' 'YYYYMM' 'YYYY' (UTC)
+    value       := series array ($push) | histogram {escaped value: count} ($inc)
+                 | count number ($inc) | gauge any ($set) | set array ($addToSet)
+    expire_from := UTC datetime of the latest data timestamp written (only with steps)
+
+Indexes: (interval, name) without resolution, (interval, resolution, name)
+with one; and a TTL index on expire_from (expireAfterSeconds = steps * step)
+where ``steps`` is set. Histogram values are document keys, so '.' is stored
+as U+FFFF (as kairos 0.8+ did) and a leading '$' as U+FF04; reads undo both.
+"""
+
+import sys
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from typing import Callable, List, Optional
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.errors import ConnectionFailure, OperationFailure
+
+from .exceptions import DataConflict, InvalidValue, StorageError
+from .intervals import GregorianTime
+from .series_types import MISSING
+from .timeseries import Timeseries
+
+DOT, DOLLAR = '\uffff', '\uff04'
+
+# type -> update operator for a merged payload
+OPS = {
+    'series': lambda payload: {'$push': {'value': {'$each': payload}}},
+    'histogram': lambda payload: {'$inc': {'value.' + escape(v): n for v, n in payload.items()}},
+    'count': lambda payload: {'$inc': {'value': payload}},
+    'gauge': lambda payload: {'$set': {'value': payload}},
+    'set': lambda payload: {'$addToSet': {'value': {'$each': payload}}},
+}
+
+_EPOCH = datetime(1970, 1, 1)
+_DRIVERS = ('pymongo', 'mongomock', 'mongomock_ng')
+
+
+def mongo_database(client):
+    """The Database to use for ``client``, or None if it is not a Mongo client.
+
+    Only drivers already imported are checked: a client of a driver implies it.
+    """
+    for driver in _DRIVERS:
+        module = sys.modules.get(driver)
+        if module is None:
+            continue
+        if isinstance(client, module.MongoClient):
+            return client['kairos']
+        database = getattr(module, 'Database', None) or sys.modules.get(driver + '.database')
+        database = getattr(database, 'Database', database)
+        if isinstance(database, type) and isinstance(client, database):
+            return client
+    return None
+
+
+def escape(value) -> str:
+    key = str(value).replace('.', DOT)
+    return DOLLAR + key[1:] if key.startswith('$') else key
+
+
+def unescape(key: str) -> str:
+    key = key.replace(DOT, '.')
+    return '$' + key[1:] if key.startswith(DOLLAR) else key
+
+
+class MongoBackend(Timeseries):
+    """Timeseries stored in MongoDB; see the module docstring for the layout."""
+
+    def __init__(self, client, prefix: Optional[str] = None, **kwargs):
+        # prefix is accepted and ignored, as in kairos 0.5.0: collections carry the interval
+        super().__init__(client, **kwargs)
+        self._db = mongo_database(client)
+        self._op = OPS[self._type.name]
+        for interval in self._intervals.values():
+            collection = self._db[interval.name]
+            fields = ['interval', 'name'] if interval.coarse else ['interval', 'resolution', 'name']
+            self._call(collection.create_index, [(f, ASCENDING) for f in fields],
+                       background=True)
+            if interval.expire:
+                self._call(collection.create_index, [('expire_from', ASCENDING)],
+                           expireAfterSeconds=interval.expire, background=True)
+
+    # -- storage primitives --------------------------------------------------
+
+    def _check_value(self, value) -> None:
+        if self._type.name != 'histogram':
+            return
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise InvalidValue('a Mongo histogram stores str, int or float values, not %r'
+                               % (value,))
+        key = str(value)
+        if '\0' in key or DOT in key or key.startswith(DOLLAR):
+            raise InvalidValue('a Mongo histogram cannot store %r: it holds a reserved '
+                               'character' % (value,))
+
+    def _write(self, writes, pipeline=None) -> None:
+        if pipeline is not None:
+            raise InvalidValue('pipeline= is a Redis feature')
+        by_collection = OrderedDict()
+        for write in writes:
+            interval = write.interval
+            query = {'name': write.name, 'interval': _field(interval.i_calc, write.i_bucket)}
+            if not interval.coarse:
+                query['resolution'] = _field(interval.r_calc, write.r_bucket)
+            update = self._op(write.payload)
+            if interval.expire:
+                expire_from = _EPOCH + timedelta(seconds=write.stamp)
+                update.setdefault('$set', {})['expire_from'] = expire_from
+            by_collection.setdefault(interval.name, []).append(
+                UpdateOne(query, update, upsert=True))
+        for name, requests in by_collection.items():
+            self._call(self._db[name].bulk_write, requests, ordered=True)
+
+    def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
+        collection = self._db[interval.name]
+        first = _field(interval.i_calc, buckets[0])
+        last = _field(interval.i_calc, buckets[-1])
+        when = first if first == last else {'$gte': first, '$lte': last}
+        sort = [('interval', ASCENDING)]
+        if not interval.coarse:
+            sort.append(('resolution', ASCENDING))
+        if fetch is None:
+            spec = {'name': names[0] if len(names) == 1 else {'$in': names}, 'interval': when}
+            documents = self._call(lambda: list(collection.find(spec, sort=sort)))
+        else:
+            documents = []
+            for name in names:
+                spec = {'name': name, 'interval': when}
+                if first == last and interval.coarse:
+                    found = self._call(fetch, collection, spec=spec, method='find_one')
+                    documents.extend([dict(found, name=name, interval=first)] if found else [])
+                else:
+                    found = self._call(fetch, collection, spec=spec, sort=sort, method='find')
+                    documents.extend(dict(doc, name=name) for doc in found)
+        position = {bucket: index for index, bucket in enumerate(buckets)}
+        rval = {name: [MISSING if interval.coarse else OrderedDict() for _ in buckets]
+                for name in names}
+        for doc in documents:
+            index = position.get(int(doc['interval']))
+            if index is None or doc['name'] not in rval:
+                continue
+            value = self._decode(doc.get('value', MISSING))
+            if interval.coarse:
+                rval[doc['name']][index] = value
+            else:
+                rval[doc['name']][index][int(doc['resolution'])] = value
+        return rval
+
+    def _delete(self, name: str) -> int:
+        return sum(self._call(self._db[interval].delete_many, {'name': name}).deleted_count
+                   for interval in self._intervals)
+
+    # -- helpers -------------------------------------------------------------
+
+    def _decode(self, value):
+        if self._type.name == 'histogram' and isinstance(value, dict):
+            return {unescape(k): v for k, v in value.items()}
+        return value
+
+    @staticmethod
+    def _call(func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ConnectionFailure as exc:
+            raise StorageError('MongoDB is unreachable; a write\'s outcome is unknown: %s'
+                               % exc) from exc
+        except OperationFailure as exc:
+            raise DataConflict('MongoDB refused the command: %s' % exc) from exc
+
+
+def _field(calc, bucket):
+    """Buckets as kairos 0.5.0 stored them: str for Gregorian steps, else int."""
+    return str(bucket) if isinstance(calc, GregorianTime) else bucket

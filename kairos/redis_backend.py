@@ -1,0 +1,354 @@
+"""Redis storage, byte-compatible with kairos 0.5.0.
+
+Keys::
+
+    key      := prefix name ":" interval ":" i_bucket                 interval without resolution
+              | prefix name ":" interval ":" i_bucket ":" r_bucket    interval with resolution
+    index    := prefix name ":" interval ":" i_bucket                 SET of the r_buckets holding data
+    i_bucket := r_bucket := integer    floor(t / step), or YYYYMMDD / YYYYWW / YYYYMM / YYYY (UTC)
+
+Data per type: series LIST (RPUSH), histogram HASH value -> count (HINCRBY),
+count STRING (INCRBY, INCRBYFLOAT for floats), gauge STRING (SET), set SET
+(SADD). When the interval has ``steps``, every key written gets
+``EXPIRE steps * step`` (Gregorian steps as 1, 7, 30 or 365 days).
+
+Writes of one call go in one round trip, atomically, through a fixed Lua
+script (MULTI/EXEC or a plain pipeline where scripts cannot be used). They
+are sent on a connection of their own and never retried: an increment whose
+outcome is unknown must not be applied twice. Reads go through redis-py,
+which may retry them.
+"""
+
+import hashlib
+import re
+from collections import OrderedDict
+from typing import Callable, Dict, List, Optional
+
+import redis
+from redis.exceptions import NoScriptError, ResponseError
+
+from .exceptions import DataConflict, InvalidValue, StorageError
+from .series_types import MISSING
+from .timeseries import Timeseries
+
+# type -> (write command, read command, kind of reply)
+OPS = {
+    'series': ('RPUSH', 'LRANGE', 'list'),
+    'histogram': ('HINCRBY', 'HGETALL', 'hash'),
+    'count': ('INCRBY', 'GET', 'string'),
+    'gauge': ('SET', 'GET', 'string'),
+    'set': ('SADD', 'SMEMBERS', 'set'),
+}
+
+# Values per RPUSH/SADD command, well below Lua's unpack() limit.
+MAX_ARGS = 1000
+
+# ARGV holds records: command, index into KEYS, n, then n arguments. The
+# script first refuses the whole write if a key holds another type, so that
+# no command can fail half-way, then applies every record.
+WRITE_SCRIPT = """
+local wanted = {RPUSH='list', HINCRBY='hash', INCRBY='string', INCRBYFLOAT='string',
+                SADD='set', SET=false, EXPIRE=false}
+local i = 1
+while i <= #ARGV do
+  local cmd, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
+  local want = wanted[cmd]
+  if want == nil then return redis.error_reply('ERR kairos: unknown command ' .. cmd) end
+  if want then
+    local have = redis.call('TYPE', key)['ok']
+    if have ~= 'none' and have ~= want then
+      return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' holds a ' .. have)
+    end
+    if want == 'string' and have == 'string' and not tonumber(redis.call('GET', key)) then
+      return redis.error_reply('ERR kairos: ' .. key .. ' does not hold a number')
+    end
+  end
+  i = i + 3 + tonumber(ARGV[i + 2])
+end
+i = 1
+while i <= #ARGV do
+  local cmd, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
+  if cmd == 'INCRBY' then
+    local done = redis.pcall('INCRBY', key, ARGV[i + 3])
+    if type(done) == 'table' and done.err then
+      redis.call('INCRBYFLOAT', key, ARGV[i + 3])
+    end
+  else
+    redis.call(cmd, key, unpack(ARGV, i + 3, i + 2 + n))
+  end
+  i = i + 3 + n
+end
+return 1
+"""
+
+# KEYS are interval keys; ARGV[1] the read command, ARGV[2] '1' when coarse.
+# Returns, per key, its data, or {resolution buckets, their data}.
+READ_SCRIPT = """
+local cmd, coarse = ARGV[1], ARGV[2] == '1'
+local function read(key)
+  if cmd == 'LRANGE' then return redis.call('LRANGE', key, 0, -1) end
+  if cmd == 'HGETALL' or cmd == 'GET' or cmd == 'SMEMBERS' then return redis.call(cmd, key) end
+  return redis.error_reply('ERR kairos: unknown read ' .. cmd)
+end
+local rval = {}
+for i, key in ipairs(KEYS) do
+  if coarse then
+    rval[i] = read(key)
+  else
+    local members = redis.call('SMEMBERS', key)
+    local rows = {}
+    for j, member in ipairs(members) do rows[j] = read(key .. ':' .. member) end
+    rval[i] = {members, rows}
+  end
+end
+return rval
+"""
+
+_GLOB_SPECIAL = re.compile(r'([\\*?\[\]])')
+
+
+def _sha(script: str) -> str:
+    return hashlib.sha1(script.encode()).hexdigest()
+
+
+def _str(value):
+    """Redis replies as str, whatever the client's decode_responses."""
+    if isinstance(value, bytes):
+        return value.decode('utf-8', 'surrogateescape')
+    if isinstance(value, (list, tuple, set)):
+        return [_str(v) for v in value]
+    if isinstance(value, dict):
+        return {_str(k): _str(v) for k, v in value.items()}
+    return value
+
+
+def _decode(raw, kind: str):
+    """A stored bucket as str-based Python data, or MISSING when it holds nothing."""
+    if raw is None or raw == [] or raw == {} or raw == set():
+        return MISSING
+    raw = _str(raw)
+    if kind == 'hash' and isinstance(raw, list):
+        return dict(zip(raw[::2], raw[1::2]))
+    return raw
+
+
+class RedisBackend(Timeseries):
+    """Timeseries stored in Redis; see the module docstring for the layout.
+
+    ``write_mode`` is 'script' (default: one atomic EVALSHA per call),
+    'multi' (MULTI/EXEC) or 'pipeline' (not atomic; used for cluster clients,
+    whose scripts cannot span keys in several slots).
+    """
+
+    def __init__(self, client, prefix: Optional[str] = None, **kwargs):
+        super().__init__(client, **kwargs)
+        prefix = prefix or ''
+        if not isinstance(prefix, str):
+            raise InvalidValue('prefix must be a str, not %r' % (prefix,))
+        if prefix and not prefix.endswith(':'):
+            prefix += ':'
+        self._prefix = prefix
+        single = isinstance(client, redis.Redis)
+        self.write_mode = 'script' if single else 'pipeline'
+        self.read_scripts = single
+        self._ops = OPS[self._type.name]
+        self._owned = re.compile(r'(?:%s):-?\d+(?::-?\d+)?\Z' % '|'.join(
+            re.escape(name) for name in self._intervals))
+
+    # -- storage primitives --------------------------------------------------
+
+    def _check_value(self, value) -> None:
+        if isinstance(value, bool) or not isinstance(value, (str, bytes, int, float)):
+            raise InvalidValue('Redis stores str, bytes, int or float values, not %r'
+                               % (value,))
+
+    def _write(self, writes, pipeline=None) -> None:
+        commands = self._commands(writes)
+        if pipeline is not None:
+            for command in commands:
+                pipeline.execute_command(*command)
+        elif self.write_mode == 'script':
+            self._send_script(commands)
+        elif self.write_mode == 'multi':
+            self._send([('MULTI',)] + commands + [('EXEC',)])
+        else:
+            self._send_pipeline(commands)
+
+    def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
+        keys = [self._key(name, interval, bucket) for name in names for bucket in buckets]
+        if fetch is None and self.read_scripts:
+            replies = self._read_script(keys, interval.coarse)
+        else:
+            replies = self._read_pipelined(keys, interval.coarse, fetch)
+        kind, per_name = self._ops[2], len(buckets)
+        rval = {}
+        for index, name in enumerate(names):
+            rows = replies[index * per_name:(index + 1) * per_name]
+            if interval.coarse:
+                rval[name] = [_decode(row, kind) for row in rows]
+            else:
+                rval[name] = [OrderedDict((int(r), _decode(data, kind)) for r, data in row)
+                              for row in rows]
+        return rval
+
+    def _delete(self, name: str) -> int:
+        head = self._prefix + name + ':'
+        match = _GLOB_SPECIAL.sub(r'\\\1', head) + '*'
+        doomed, removed = [], 0
+        for key in self._call(lambda: list(self._client.scan_iter(match=match, count=1000))):
+            if self._owned.match(_str(key)[len(head):]):
+                doomed.append(key)
+        for start in range(0, len(doomed), 500):
+            removed += self._call(lambda: self._client.delete(*doomed[start:start + 500]))
+        return removed
+
+    # -- writing -------------------------------------------------------------
+
+    def _key(self, name: str, interval, i_bucket) -> str:
+        return '%s%s:%s:%s' % (self._prefix, name, interval.name, i_bucket)
+
+    def _commands(self, writes) -> List[tuple]:
+        command = self._ops[0]
+        commands = []
+        for write in writes:
+            interval = write.interval
+            key = self._key(write.name, interval, write.i_bucket)
+            if not interval.coarse:
+                commands.append(('SADD', key, write.r_bucket))
+                index, key = key, '%s:%s' % (key, write.r_bucket)
+            payload = write.payload
+            if command == 'HINCRBY':
+                commands.extend(('HINCRBY', key, value, count) for value, count in payload.items())
+            elif command in ('RPUSH', 'SADD'):
+                for start in range(0, len(payload), MAX_ARGS):
+                    commands.append((command, key) + tuple(payload[start:start + MAX_ARGS]))
+            elif command == 'INCRBY' and isinstance(payload, float):
+                commands.append(('INCRBYFLOAT', key, payload))
+            else:
+                commands.append((command, key, payload))
+            if interval.expire:
+                if not interval.coarse:
+                    commands.append(('EXPIRE', index, interval.expire))
+                commands.append(('EXPIRE', key, interval.expire))
+        return commands
+
+    def _send_script(self, commands) -> None:
+        key_index: Dict[str, int] = {}
+        argv = []
+        for command in commands:
+            key = command[1]
+            if key not in key_index:
+                key_index[key] = len(key_index) + 1
+            argv.extend((command[0], key_index[key], len(command) - 2))
+            argv.extend(command[2:])
+        args = (len(key_index),) + tuple(key_index) + tuple(argv)
+        try:
+            self._send([('EVALSHA', _WRITE_SHA) + args])
+        except NoScriptError:
+            # NOSCRIPT means nothing ran, so sending the script itself is safe
+            self._send([('EVAL', WRITE_SCRIPT) + args])
+
+    def _send(self, commands) -> list:
+        """Send commands on one pooled connection in one round trip; never retried."""
+        pool = self._client.connection_pool
+        connection = pool.get_connection()
+        try:
+            connection.send_packed_command(connection.pack_commands(commands))
+            replies = [self._reply(connection) for _ in commands]
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            connection.disconnect()
+            raise StorageError('write to Redis failed; its outcome is unknown: %s' % exc) \
+                from exc
+        finally:
+            pool.release(connection)
+        for reply in replies:
+            for error in (reply if isinstance(reply, list) else [reply]):
+                if isinstance(error, ResponseError):
+                    raise DataConflict('Redis refused the write: %s' % error) from error
+        return replies
+
+    @staticmethod
+    def _reply(connection):
+        try:
+            return connection.read_response()
+        except NoScriptError:
+            raise
+        except ResponseError as exc:
+            return exc
+
+    def _send_pipeline(self, commands) -> None:
+        pipe = self._client.pipeline(transaction=False)
+        for command in commands:
+            pipe.execute_command(*command)
+        self._call(pipe.execute)
+
+    # -- reading -------------------------------------------------------------
+
+    def _read_script(self, keys: List[str], coarse: bool) -> list:
+        args = (len(keys),) + tuple(keys) + (self._ops[1], '1' if coarse else '0')
+        try:
+            replies = self._call(lambda: self._client.execute_command('EVALSHA', _READ_SHA, *args))
+        except NoScriptError:
+            replies = self._call(lambda: self._client.execute_command('EVAL', READ_SCRIPT, *args))
+        if coarse:
+            return replies
+        return [list(zip(members, rows)) for members, rows in replies]
+
+    def _read_pipelined(self, keys: List[str], coarse: bool, fetch: Optional[Callable]) -> list:
+        fetch = fetch or self._fetch
+        if coarse:
+            return self._fetch_all(keys, fetch)
+        pipe = self._client.pipeline(transaction=False)
+        for key in keys:
+            pipe.smembers(key)
+        members = [sorted(_str(m), key=int) for m in self._call(pipe.execute)]
+        data = self._fetch_all(['%s:%s' % (key, m) for key, ms in zip(keys, members)
+                                for m in ms], fetch)
+        rval, offset = [], 0
+        for ms in members:
+            rval.append(list(zip(ms, data[offset:offset + len(ms)])))
+            offset += len(ms)
+        return rval
+
+    def _fetch_all(self, keys: List[str], fetch: Callable) -> list:
+        """Run ``fetch(pipe, key)`` per key; one command queued gives its reply."""
+        if not keys:
+            return []
+        pipe = self._client.pipeline(transaction=False)
+        spans = []
+        for key in keys:
+            before = len(pipe)
+            returned = fetch(pipe, key)
+            spans.append((before, len(pipe), returned))
+        replies = self._call(pipe.execute)
+        rval = []
+        for before, after, returned in spans:
+            if after == before:
+                rval.append(returned)
+            elif after == before + 1:
+                rval.append(replies[before])
+            else:
+                rval.append(replies[before:after])
+        return rval
+
+    def _fetch(self, handle, key: str):
+        command = self._ops[1]
+        if command == 'LRANGE':
+            return handle.lrange(key, 0, -1)
+        return handle.execute_command(command, key)
+
+    @staticmethod
+    def _call(func):
+        """Run a read or idempotent command, translating connection failures."""
+        try:
+            return func()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StorageError('Redis is unreachable: %s' % exc) from exc
+        except NoScriptError:
+            raise
+        except ResponseError as exc:
+            raise DataConflict('Redis refused the command: %s' % exc) from exc
+
+
+_WRITE_SHA = _sha(WRITE_SCRIPT)
+_READ_SHA = _sha(READ_SCRIPT)

@@ -1,0 +1,186 @@
+"""The five types of timeseries, each a small class filling the same hooks.
+
+A type never talks to a database. It knows how to
+
+- ``prepare`` a value for writing (after ``write_func``), refusing what it cannot store;
+- ``merge`` many prepared values bound for one bucket into one write (bulk inserts);
+- ``process_row`` a stored bucket into a Python row, applying ``read_func``;
+- ``condense`` rows of one statistic over time, or ``join`` rows of several
+  statistics at one time, into a single row;
+- ``no_value``: the row of a bucket without data;
+- ``transforms``: the named transforms it supports.
+"""
+
+import math
+import numbers
+from collections import Counter
+from typing import Any, Callable, Dict, List, Optional
+
+from . import transforms
+from .exceptions import InvalidValue
+
+
+class _Missing:
+    """Marks a bucket that holds no data, until results are finalised."""
+
+    def __repr__(self):
+        return 'MISSING'
+
+
+MISSING = _Missing()
+
+
+class SeriesType:
+    """Base of the type hooks; see the module docstring."""
+
+    name = ''
+    default_value: Any = None
+    transforms: Dict[str, Callable] = {}
+
+    def __init__(self, read_func: Optional[Callable] = None):
+        self.read_func = read_func
+
+    def prepare(self, value):
+        if value is None:
+            raise InvalidValue('a %s needs a value, got None' % self.name)
+        return value
+
+    def merge(self, values: List) -> Any:
+        return list(values)
+
+    def process_row(self, raw):
+        raise NotImplementedError
+
+    def no_value(self):
+        raise NotImplementedError
+
+    def condense(self, rows: List):
+        raise NotImplementedError
+
+    def join(self, rows: List):
+        return self.condense(rows)
+
+    def finalize(self, row):
+        return self.no_value() if row is MISSING else row
+
+
+class Series(SeriesType):
+    """Each bucket is a list of every value inserted, in arrival order."""
+
+    name = 'series'
+    transforms = transforms.SEQUENCE
+
+    def process_row(self, raw):
+        return [self.read_func(v) for v in raw] if self.read_func else list(raw)
+
+    def no_value(self):
+        return []
+
+    def condense(self, rows):
+        return [value for row in rows for value in row]
+
+
+class Histogram(SeriesType):
+    """Each bucket maps each distinct value to the number of times it was seen."""
+
+    name = 'histogram'
+    transforms = transforms.HISTOGRAM
+
+    def merge(self, values):
+        return Counter(values)
+
+    def process_row(self, raw):
+        rval = {}
+        for value, count in raw.items():
+            if self.read_func:
+                value = self.read_func(value)
+            rval[value] = rval.get(value, 0) + int(count)
+        return rval
+
+    def no_value(self):
+        return {}
+
+    def condense(self, rows):
+        rval = {}
+        for row in rows:
+            for value, count in row.items():
+                rval[value] = rval.get(value, 0) + count
+        return rval
+
+
+class Count(SeriesType):
+    """Each bucket is a counter; an insert adds its value (default 1)."""
+
+    name = 'count'
+    default_value = 1
+    transforms = transforms.SCALAR
+
+    def prepare(self, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise InvalidValue('a count needs a number to add, not %r' % (value,))
+        if isinstance(value, int):
+            if not -2 ** 63 <= value < 2 ** 63:
+                raise InvalidValue('a count cannot add %r: out of the 64-bit range' % (value,))
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise InvalidValue('a count cannot add %r' % (value,))
+        return value
+
+    def merge(self, values):
+        return sum(values)
+
+    def process_row(self, raw):
+        if isinstance(raw, str):
+            try:
+                raw = int(raw)
+            except ValueError:
+                raw = float(raw)
+        return self.read_func(raw) if self.read_func else raw
+
+    def no_value(self):
+        return 0
+
+    def condense(self, rows):
+        return sum(rows)
+
+
+class Gauge(SeriesType):
+    """Each bucket holds the most recent value written to it."""
+
+    name = 'gauge'
+    transforms = transforms.SCALAR
+
+    def merge(self, values):
+        return values[-1]
+
+    def process_row(self, raw):
+        return self.read_func(raw) if self.read_func else raw
+
+    def no_value(self):
+        return self.read_func('') if self.read_func else None
+
+    def condense(self, rows):
+        return rows[-1]
+
+
+class Set(SeriesType):
+    """Each bucket is the set of distinct values inserted."""
+
+    name = 'set'
+    transforms = transforms.SEQUENCE
+
+    def merge(self, values):
+        return list(dict.fromkeys(values))
+
+    def process_row(self, raw):
+        return {self.read_func(v) for v in raw} if self.read_func else set(raw)
+
+    def no_value(self):
+        return set()
+
+    def condense(self, rows):
+        return set().union(*rows)
+
+
+TYPES: Dict[str, type] = {cls.name: cls for cls in (Series, Histogram, Count, Gauge, Set)}

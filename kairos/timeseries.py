@@ -1,0 +1,371 @@
+"""The public API, written once on top of a backend's few storage primitives.
+
+``Timeseries(client, ...)`` returns a :class:`~kairos.redis_backend.RedisBackend`
+or a :class:`~kairos.mongo_backend.MongoBackend`, chosen by the client's class.
+A backend implements four primitives::
+
+    _check_value(value)                          refuse what it cannot store
+    _write(writes, pipeline=None)                writes: [Write], applied in order
+    _read(interval, names, i_buckets, fetch)     -> {name: [raw row per bucket]}
+    _delete(name)                                -> number of records removed
+
+A raw row is MISSING, a decoded stored value, or (for an interval with a
+resolution) a dict of resolution bucket -> decoded stored value.
+"""
+
+import time
+from collections import OrderedDict
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+from .exceptions import (ConfigurationError, InvalidName, InvalidQuery,
+                         KairosException, UnknownInterval, UnsupportedClient)
+from .intervals import GregorianTime, Interval, RelativeTime, check_timestamp
+from .series_types import (MISSING, TYPES, Count, Gauge, Histogram, Series,
+                           SeriesType, Set)
+
+__all__ = ['Timeseries', 'RelativeTime', 'GregorianTime', 'Series', 'Histogram',
+           'Count', 'Gauge', 'Set', 'SeriesType', 'UnknownInterval', 'KairosException']
+
+
+class Write:
+    """The values bound for one bucket of one statistic in one interval.
+
+    ``payload`` is first the list of values, then the type's merge of them.
+    ``stamp`` is the latest timestamp among them (Mongo's ``expire_from``).
+    """
+
+    __slots__ = ('interval', 'name', 'i_bucket', 'r_bucket', 'payload', 'stamp')
+
+    def __init__(self, interval, name, i_bucket, r_bucket, payload, stamp):
+        self.interval, self.name, self.payload, self.stamp = interval, name, payload, stamp
+        self.i_bucket, self.r_bucket = i_bucket, r_bucket
+
+    def __repr__(self):
+        return 'Write(%s, %r, %r, %r, %r)' % (self.interval.name, self.name, self.i_bucket,
+                                              self.r_bucket, self.payload)
+
+# A bulk insert is sent in pieces of at most this many values.
+BULK_CHUNK = 20000
+
+
+def _backend_class(client):
+    """Pick the backend by the client's class, importing each driver lazily."""
+    try:
+        import redis
+    except ImportError:
+        redis = None
+    if redis is not None and isinstance(client, (redis.Redis, _redis_cluster(redis))):
+        from .redis_backend import RedisBackend
+        return RedisBackend
+    from .mongo_backend import mongo_database
+    if mongo_database(client) is not None:
+        from .mongo_backend import MongoBackend
+        return MongoBackend
+    raise UnsupportedClient('unsupported client %r: pass a redis.Redis, a pymongo '
+                            'MongoClient or Database, or their mongomock versions' % (client,))
+
+
+def _redis_cluster(redis):
+    try:
+        from redis.cluster import RedisCluster
+        return RedisCluster
+    except ImportError:  # redis-py before 4.1
+        return ()
+
+
+def check_name(name) -> str:
+    if not isinstance(name, str):
+        raise InvalidName('a statistic name must be a str, not %r' % (name,))
+    if not name:
+        raise InvalidName('a statistic name cannot be empty')
+    return name
+
+
+class Timeseries:
+    """Bucketed time series of one type in Redis or MongoDB.
+
+    >>> t = Timeseries(redis.Redis(), type='count', intervals={
+    ...     'minute': {'step': 60, 'steps': 120}})
+    >>> t.insert('hits', 3)
+    >>> t.get('hits', 'minute')
+    OrderedDict([(1385615520, 3)])
+    """
+
+    def __new__(cls, client=None, *args, **kwargs):
+        if cls is Timeseries:
+            cls = _backend_class(client)
+        return super().__new__(cls)
+
+    def __init__(self, client, type: str = 'series', prefix: Optional[str] = None,
+                 read_func: Optional[Callable] = None, write_func: Optional[Callable] = None,
+                 intervals: Optional[Dict[str, dict]] = None, clock: Callable[[], float] = time.time,
+                 **kwargs):
+        if kwargs:
+            raise ConfigurationError('unknown argument(s): %s' % ', '.join(sorted(kwargs)))
+        if type not in TYPES:
+            raise ConfigurationError('unknown type %r: use one of %s' % (type, ', '.join(TYPES)))
+        if not isinstance(intervals, dict) or not intervals:
+            raise ConfigurationError('intervals must be a non-empty dict, not %r' % (intervals,))
+        for func, what in ((read_func, 'read_func'), (write_func, 'write_func')):
+            if func is not None and not callable(func):
+                raise ConfigurationError('%s must be callable, not %r' % (what, func))
+        self._client = client
+        self._type: SeriesType = TYPES[type](read_func)
+        self._read_func = read_func
+        self._write_func = write_func
+        self._clock = clock
+        self._intervals: Dict[str, Interval] = OrderedDict(
+            (name, Interval(name, config)) for name, config in intervals.items())
+
+    # -- writing -------------------------------------------------------------
+
+    def insert(self, name: str, value: Any = None, timestamp: Optional[float] = None,
+               intervals: int = 0, **kwargs) -> None:
+        """Add ``value`` to the bucket of ``timestamp`` (default now) in every interval.
+
+        A list, tuple or set of values is inserted as a bulk insert.
+        ``intervals=N`` also writes the value into the N following buckets
+        (preceding ones when negative).
+        """
+        if isinstance(value, (list, tuple, set)):
+            return self.bulk_insert({timestamp: {name: value}}, intervals=intervals, **kwargs)
+        check_name(name)
+        value = self._prepare(self._type.default_value if value is None else value)
+        timestamp = self._timestamp(timestamp)
+        pending = self._plan([(timestamp, name, [value])], self._check_shift(intervals))
+        self._write(self._merged(pending), **kwargs)
+
+    def bulk_insert(self, inserts: Dict[Optional[float], Dict[str, Iterable]],
+                    intervals: int = 0, **kwargs) -> None:
+        """Insert many points: ``{timestamp: {name: [value, ...]}}``.
+
+        Everything is checked before anything is written; the writes are then
+        merged per bucket and sent in pieces of bounded size.
+        """
+        shift = self._check_shift(intervals)
+        points = list(self._validate_bulk(inserts))
+        pending, size = OrderedDict(), 0
+        for point in points:
+            self._plan([point], shift, pending)
+            size += len(point[2])
+            if size >= BULK_CHUNK:
+                self._write(self._merged(pending), **kwargs)
+                pending, size = OrderedDict(), 0
+        if pending:
+            self._write(self._merged(pending), **kwargs)
+
+    def _validate_bulk(self, inserts):
+        if not isinstance(inserts, dict):
+            raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, not %r'
+                               % (inserts,))
+        for timestamp, by_name in inserts.items():
+            timestamp = self._timestamp(timestamp)
+            if not isinstance(by_name, dict):
+                raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, '
+                                   'not %r at %r' % (by_name, timestamp))
+            for name, values in by_name.items():
+                check_name(name)
+                if not isinstance(values, (list, tuple, set)):
+                    values = [values]
+                yield timestamp, name, [self._prepare(value) for value in values]
+
+    def _merged(self, pending) -> List[Write]:
+        merge = self._type.merge
+        writes = list(pending.values())
+        for write in writes:
+            write.payload = merge(write.payload)
+        return writes
+
+    def _prepare(self, value):
+        if self._write_func:
+            value = self._write_func(value)
+        value = self._type.prepare(value)
+        self._check_value(value)
+        return value
+
+    def _plan(self, points, shift: int, pending=None):
+        """Group values by the bucket they land in, for every interval."""
+        pending = OrderedDict() if pending is None else pending
+        for interval in self._intervals.values():
+            i_calc, r_calc, coarse = interval.i_calc, interval.r_calc, interval.coarse
+            for timestamp, name, values in points:
+                stamps = [timestamp]
+                if shift:
+                    step = 1 if shift > 0 else -1
+                    stamps += [i_calc.normalize(timestamp, n) for n in range(step, shift + step, step)]
+                for stamp in stamps:
+                    i_bucket = i_calc.to_bucket(stamp)
+                    r_bucket = None if coarse else r_calc.to_bucket(stamp)
+                    key = (interval.name, name, i_bucket, r_bucket)
+                    write = pending.get(key)
+                    if write is None:
+                        pending[key] = Write(interval, name, i_bucket, r_bucket, list(values),
+                                             stamp)
+                    else:
+                        write.payload.extend(values)
+                        write.stamp = max(write.stamp, stamp)
+        return pending
+
+    @staticmethod
+    def _check_shift(intervals) -> int:
+        if isinstance(intervals, bool) or not isinstance(intervals, int):
+            raise InvalidQuery('intervals must be an integer number of buckets, not %r'
+                               % (intervals,))
+        return intervals
+
+    # -- reading -------------------------------------------------------------
+
+    def get(self, name, interval: str, timestamp: Optional[float] = None,
+            condensed: bool = False, transform=None, fetch: Optional[Callable] = None,
+            **kwargs) -> 'OrderedDict':
+        """The data in the bucket of ``interval`` that holds ``timestamp`` (default now)."""
+        config = self._interval(interval)
+        names = self._names(name)
+        self._check_transform(transform)
+        condensed = kwargs.pop('condense', condensed)
+        self._no_extra(kwargs)
+        i_bucket = config.i_calc.to_bucket(self._timestamp(timestamp))
+        row = self._rows(config, names, [i_bucket], fetch)[0]
+        i_time = config.i_calc.from_bucket(i_bucket)
+        if config.coarse:
+            rval = OrderedDict([(i_time, row)])
+        elif condensed:
+            rval = OrderedDict([(i_time, self._condense(row.values()))])
+        else:
+            rval = OrderedDict((config.r_calc.from_bucket(r), data) for r, data in row.items())
+        return self._finish(rval, transform, nested=False)
+
+    def series(self, name, interval: str, steps: Optional[int] = None, condensed: bool = False,
+               start: Optional[float] = None, end: Optional[float] = None, transform=None,
+               collapse: bool = False, fetch: Optional[Callable] = None,
+               **kwargs) -> 'OrderedDict':
+        """The data in a run of consecutive buckets of ``interval``.
+
+        With ``start`` and ``end`` the run covers both; with one of them,
+        ``steps`` buckets from ``start`` or up to ``end``; with neither,
+        ``steps`` buckets up to now. ``steps`` defaults to the interval's.
+        """
+        config = self._interval(interval)
+        names = self._names(name)
+        self._check_transform(transform)
+        condensed = kwargs.pop('condense', condensed)
+        self._no_extra(kwargs)
+        buckets = self._window(config, steps, start, end)
+        rows = self._rows(config, names, buckets, fetch)
+        i_times = [config.i_calc.from_bucket(b) for b in buckets]
+        nested = not config.coarse and not condensed and not collapse
+        if config.coarse:
+            rval = OrderedDict(zip(i_times, rows))
+        elif nested:
+            r_time = config.r_calc.from_bucket
+            rval = OrderedDict(
+                (t, OrderedDict((r_time(r), data) for r, data in row.items()))
+                for t, row in zip(i_times, rows))
+        else:
+            rval = OrderedDict((t, self._condense(row.values())) for t, row in zip(i_times, rows))
+        if collapse:
+            rval = OrderedDict([(i_times[0], self._condense(rval.values()))])
+        return self._finish(rval, transform, nested)
+
+    def _window(self, config: Interval, steps, start, end) -> List[int]:
+        calc = config.i_calc
+        if steps is None:
+            steps = config.steps or 1
+        elif isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
+            raise InvalidQuery('steps must be a positive integer, not %r' % (steps,))
+        if start is not None:
+            first = calc.to_bucket(self._timestamp(start))
+            last = calc.to_bucket(self._timestamp(end)) if end is not None \
+                else calc.shift(first, steps - 1)
+        else:
+            last = calc.to_bucket(self._timestamp(end))
+            first = calc.shift(last, -(steps - 1))
+        if first > last:
+            raise InvalidQuery('start %r is after end %r' % (start, end))
+        return calc.buckets(calc.from_bucket(first), calc.from_bucket(last))
+
+    def _rows(self, config: Interval, names: List[str], buckets: List[int], fetch):
+        """One processed row per bucket, the names' data joined together."""
+        raw = self._read(config, names, buckets, fetch)
+        process, join = self._type.process_row, self._type.join
+        rows = []
+        for index in range(len(buckets)):
+            per_name = [raw[name][index] for name in names]
+            if config.coarse:
+                present = [process(r) for r in per_name if r is not MISSING]
+                rows.append(join(present) if len(present) > 1 else
+                            present[0] if present else MISSING)
+            else:
+                merged = OrderedDict()
+                for r_bucket in sorted(set().union(*per_name)):
+                    present = [process(r[r_bucket]) for r in per_name if r_bucket in r]
+                    merged[r_bucket] = join(present) if len(present) > 1 else present[0]
+                rows.append(merged)
+        return rows
+
+    def _condense(self, rows):
+        rows = [row for row in rows if row is not MISSING]
+        return self._type.condense(rows) if rows else MISSING
+
+    def _finish(self, rval, transform, nested: bool):
+        finalize = self._type.finalize
+        for key, data in rval.items():
+            if nested:
+                rval[key] = OrderedDict((r, self._transform(finalize(d), transform))
+                                        for r, d in data.items())
+            else:
+                rval[key] = self._transform(finalize(data), transform)
+        return rval
+
+    def _transform(self, data, transform):
+        if transform is None:
+            return data
+        if isinstance(transform, (list, tuple, set)):
+            return OrderedDict((t, self._transform(data, t)) for t in transform)
+        if isinstance(transform, dict):
+            return OrderedDict((key, self._transform(data, t)) for key, t in transform.items())
+        if callable(transform):
+            return transform(data)
+        return self._type.transforms[transform](data)
+
+    def _check_transform(self, transform, top=True):
+        if transform is None or callable(transform):
+            return
+        if top and isinstance(transform, (list, tuple, set, dict)):
+            for t in (transform.values() if isinstance(transform, dict) else transform):
+                self._check_transform(t, top=False)
+            return
+        if not isinstance(transform, str) or transform not in self._type.transforms:
+            raise InvalidQuery('unknown transform %r for a %s: use a callable or one of %s'
+                               % (transform, self._type.name,
+                                  ', '.join(self._type.transforms) or '(none)'))
+
+    # -- deleting ------------------------------------------------------------
+
+    def delete(self, name: str) -> int:
+        """Remove every bucket of ``name`` in every interval; return how many records went."""
+        return self._delete(check_name(name))
+
+    # -- helpers -------------------------------------------------------------
+
+    def _interval(self, interval) -> Interval:
+        try:
+            return self._intervals[interval]
+        except (KeyError, TypeError):
+            raise UnknownInterval(interval) from None
+
+    @staticmethod
+    def _names(name) -> List[str]:
+        if isinstance(name, (list, tuple, set)):
+            if not name:
+                raise InvalidName('a list of names cannot be empty')
+            return [check_name(n) for n in name]
+        return [check_name(name)]
+
+    def _timestamp(self, timestamp) -> float:
+        return self._clock() if timestamp is None else check_timestamp(timestamp)
+
+    @staticmethod
+    def _no_extra(kwargs):
+        if kwargs:
+            raise InvalidQuery('unknown argument(s): %s' % ', '.join(sorted(kwargs)))

@@ -1,0 +1,132 @@
+"""What every test needs: a Redis, a Mongo, and one test body per backend.
+
+``KAIROS_TEST_REDIS_URL`` names a Redis to use (its database is flushed);
+without it a private ``redis-server`` is started on a free port in a temp
+dir, without persistence, and stopped when the process exits.
+``KAIROS_TEST_MONGO_URL`` names a MongoDB; without it mongomock_ng is used.
+"""
+
+import atexit
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+import redis
+
+from kairos import Timeseries
+
+_server = {}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def start_redis_server():
+    """Start a private redis-server; return (url, stop function)."""
+    directory = tempfile.mkdtemp(prefix='kairos-redis-')
+    port = free_port()
+    process = subprocess.Popen(
+        ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--dir', directory,
+         '--save', '', '--appendonly', 'no', '--logfile', os.path.join(directory, 'log')],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = 'redis://127.0.0.1:%d/0' % port
+    client = redis.Redis.from_url(url)
+    for _ in range(200):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.02)
+    else:
+        process.kill()
+        raise RuntimeError('redis-server did not start on port %d' % port)
+
+    def stop():
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(directory, ignore_errors=True)
+    return url, stop
+
+
+def redis_url() -> str:
+    url = os.environ.get('KAIROS_TEST_REDIS_URL')
+    if url:
+        return url
+    if 'url' not in _server:
+        _server['url'], stop = start_redis_server()
+        atexit.register(stop)
+    return _server['url']
+
+
+def mongo_database(name='kairos_test'):
+    url = os.environ.get('KAIROS_TEST_MONGO_URL')
+    if url:
+        import pymongo
+        return pymongo.MongoClient(url, serverSelectionTimeoutMS=5000)[name]
+    import mongomock_ng
+    return mongomock_ng.MongoClient()[name]
+
+
+class RedisCase(unittest.TestCase):
+    """Runs the mixed-in test bodies on a flushed Redis."""
+
+    backend = 'redis'
+
+    def setUp(self):
+        super().setUp()
+        self.client = redis.Redis.from_url(redis_url())
+        self.client.flushdb()
+
+    def tearDown(self):
+        self.client.flushdb()
+        self.client.close()
+        super().tearDown()
+
+    def timeseries(self, **kwargs) -> Timeseries:
+        return Timeseries(self.client, **kwargs)
+
+    def snapshot(self):
+        """Everything stored, to assert a failed call changed nothing."""
+        rval = {}
+        for key in self.client.scan_iter(count=1000):
+            kind = self.client.type(key)
+            dump = self.client.dump(key)
+            rval[key] = (kind, dump, self.client.ttl(key) > 0)
+        return rval
+
+
+class MongoCase(unittest.TestCase):
+    """Runs the mixed-in test bodies on an emptied Mongo database."""
+
+    backend = 'mongo'
+
+    def setUp(self):
+        super().setUp()
+        self.client = mongo_database()
+        self._drop()
+
+    def tearDown(self):
+        self._drop()
+        super().tearDown()
+
+    def _drop(self):
+        for name in self.client.list_collection_names():
+            self.client.drop_collection(name)
+
+    def timeseries(self, **kwargs) -> Timeseries:
+        return Timeseries(self.client, **kwargs)
+
+    def snapshot(self):
+        rval = {}
+        for name in sorted(self.client.list_collection_names()):
+            docs = sorted((repr(sorted((k, repr(v)) for k, v in d.items() if k != '_id'))
+                           for d in self.client[name].find()))
+            rval[name] = docs
+        return rval
