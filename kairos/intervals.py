@@ -17,7 +17,7 @@ import calendar
 import math
 import numbers
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import List, Optional, Union
 
 from dateutil.relativedelta import relativedelta

@@ -25,7 +25,7 @@ from typing import Callable, List, Optional
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import ConnectionFailure, OperationFailure
 
-from .exceptions import DataConflict, InvalidValue, StorageError
+from .exceptions import DataConflict, InvalidValue, StorageError, UnsupportedClient
 from .intervals import GregorianTime
 from .series_types import MISSING
 from .timeseries import Timeseries
@@ -80,6 +80,9 @@ class MongoBackend(Timeseries):
         # prefix is accepted and ignored, as in kairos 0.5.0: collections carry the interval
         super().__init__(client, **kwargs)
         self._db = mongo_database(client)
+        if self._db is None:
+            raise UnsupportedClient('MongoBackend needs a MongoClient or Database, not %r'
+                                    % (client,))
         self._op = OPS[self._type.name]
         for interval in self._intervals.values():
             collection = self._db[interval.name]

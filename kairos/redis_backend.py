@@ -21,7 +21,6 @@ which may retry them.
 
 import hashlib
 import re
-from collections import OrderedDict
 from typing import Callable, Dict, List, Optional
 
 import redis
@@ -40,35 +39,39 @@ OPS = {
     'set': ('SADD', 'SMEMBERS', 'set'),
 }
 
+# command -> the kind of value its key must hold before the write
+KINDS = {'RPUSH': 'list', 'HINCRBY': 'hash', 'SADD': 'set', 'INCRBY': 'number',
+         'INCRBYFLOAT': 'number'}
+
 # Values per RPUSH/SADD command, well below Lua's unpack() limit.
 MAX_ARGS = 1000
 
-# ARGV holds records: command, index into KEYS, n, then n arguments. The
-# script first refuses the whole write if a key holds another type, so that
-# no command can fail half-way, then applies every record.
+# ARGV[1..#KEYS] is the kind each key must hold ('list', 'hash', 'set',
+# 'number', or '' for any); then records: command, index into KEYS, n, then n
+# arguments. The script refuses the whole write if a key holds another kind,
+# so that no command can fail half-way, then applies every record.
 WRITE_SCRIPT = """
-local wanted = {RPUSH='list', HINCRBY='hash', INCRBY='string', INCRBYFLOAT='string',
-                SADD='set', SET=false, EXPIRE=false}
-local i = 1
-while i <= #ARGV do
-  local cmd, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
-  local want = wanted[cmd]
-  if want == nil then return redis.error_reply('ERR kairos: unknown command ' .. cmd) end
-  if want then
+local allowed = {RPUSH=true, HINCRBY=true, INCRBY=true, INCRBYFLOAT=true, SADD=true,
+                 SET=true, EXPIRE=true}
+for k, key in ipairs(KEYS) do
+  local want = ARGV[k]
+  if want ~= '' then
     local have = redis.call('TYPE', key)['ok']
-    if have ~= 'none' and have ~= want then
+    if want == 'number' then
+      if have ~= 'none' and (have ~= 'string' or not tonumber(redis.call('GET', key))) then
+        return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' does not hold a number')
+      end
+    elseif have ~= 'none' and have ~= want then
       return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' holds a ' .. have)
     end
-    if want == 'string' and have == 'string' and not tonumber(redis.call('GET', key)) then
-      return redis.error_reply('ERR kairos: ' .. key .. ' does not hold a number')
-    end
   end
-  i = i + 3 + tonumber(ARGV[i + 2])
 end
-i = 1
+local i = #KEYS + 1
 while i <= #ARGV do
   local cmd, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
+  if not allowed[cmd] then return redis.error_reply('ERR kairos: unknown command ' .. cmd) end
   if cmd == 'INCRBY' then
+    -- a counter that already holds a float takes integer increments as floats
     local done = redis.pcall('INCRBY', key, ARGV[i + 3])
     if type(done) == 'table' and done.err then
       redis.call('INCRBYFLOAT', key, ARGV[i + 3])
@@ -122,14 +125,30 @@ def _str(value):
     return value
 
 
-def _decode(raw, kind: str):
-    """A stored bucket as str-based Python data, or MISSING when it holds nothing."""
-    if raw is None or raw == [] or raw == {} or raw == set():
+def _decode_string(raw):
+    if raw is None:
         return MISSING
-    raw = _str(raw)
-    if kind == 'hash' and isinstance(raw, list):
-        return dict(zip(raw[::2], raw[1::2]))
-    return raw
+    return raw.decode('utf-8', 'surrogateescape') if isinstance(raw, bytes) else _str(raw)
+
+
+def _decode_members(raw):
+    if not raw:
+        return MISSING
+    return [v.decode('utf-8', 'surrogateescape') if isinstance(v, bytes) else v for v in raw]
+
+
+def _decode_hash(raw):
+    if not raw:
+        return MISSING
+    if isinstance(raw, dict):
+        return _str(raw)
+    raw = _decode_members(raw)
+    return dict(zip(raw[::2], raw[1::2]))
+
+
+# kind of reply -> decoder of one stored bucket into str-based data, or MISSING
+DECODERS = {'string': _decode_string, 'list': _decode_members, 'set': _decode_members,
+            'hash': _decode_hash}
 
 
 class RedisBackend(Timeseries):
@@ -180,15 +199,14 @@ class RedisBackend(Timeseries):
             replies = self._read_script(keys, interval.coarse)
         else:
             replies = self._read_pipelined(keys, interval.coarse, fetch)
-        kind, per_name = self._ops[2], len(buckets)
+        decode, per_name = DECODERS[self._ops[2]], len(buckets)
         rval = {}
         for index, name in enumerate(names):
             rows = replies[index * per_name:(index + 1) * per_name]
             if interval.coarse:
-                rval[name] = [_decode(row, kind) for row in rows]
+                rval[name] = [decode(row) for row in rows]
             else:
-                rval[name] = [OrderedDict((int(r), _decode(data, kind)) for r, data in row)
-                              for row in rows]
+                rval[name] = [{int(r): decode(data) for r, data in row} for row in rows]
         return rval
 
     def _delete(self, name: str) -> int:
@@ -234,14 +252,20 @@ class RedisBackend(Timeseries):
 
     def _send_script(self, commands) -> None:
         key_index: Dict[str, int] = {}
+        kinds = []
         argv = []
         for command in commands:
             key = command[1]
-            if key not in key_index:
-                key_index[key] = len(key_index) + 1
-            argv.extend((command[0], key_index[key], len(command) - 2))
+            index = key_index.get(key)
+            if index is None:
+                index = key_index[key] = len(key_index) + 1
+                kinds.append('')
+            kind = KINDS.get(command[0])
+            if kind:
+                kinds[index - 1] = kind
+            argv.extend((command[0], index, len(command) - 2))
             argv.extend(command[2:])
-        args = (len(key_index),) + tuple(key_index) + tuple(argv)
+        args = (len(key_index),) + tuple(key_index) + tuple(kinds) + tuple(argv)
         try:
             self._send([('EVALSHA', _WRITE_SHA) + args])
         except NoScriptError:

@@ -13,6 +13,7 @@ A raw row is MISSING, a decoded stored value, or (for an interval with a
 resolution) a dict of resolution bucket -> decoded stored value.
 """
 
+import sys
 import time
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, List, Optional
@@ -50,10 +51,7 @@ BULK_CHUNK = 20000
 
 def _backend_class(client):
     """Pick the backend by the client's class, importing each driver lazily."""
-    try:
-        import redis
-    except ImportError:
-        redis = None
+    redis = sys.modules.get('redis')  # a redis client implies redis is imported
     if redis is not None and isinstance(client, (redis.Redis, _redis_cluster(redis))):
         from .redis_backend import RedisBackend
         return RedisBackend
@@ -120,7 +118,7 @@ class Timeseries:
     # -- writing -------------------------------------------------------------
 
     def insert(self, name: str, value: Any = None, timestamp: Optional[float] = None,
-               intervals: int = 0, **kwargs) -> None:
+               intervals: int = 0, pipeline=None) -> None:
         """Add ``value`` to the bucket of ``timestamp`` (default now) in every interval.
 
         A list, tuple or set of values is inserted as a bulk insert.
@@ -128,15 +126,15 @@ class Timeseries:
         (preceding ones when negative).
         """
         if isinstance(value, (list, tuple, set)):
-            return self.bulk_insert({timestamp: {name: value}}, intervals=intervals, **kwargs)
+            return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         check_name(name)
         value = self._prepare(self._type.default_value if value is None else value)
         timestamp = self._timestamp(timestamp)
         pending = self._plan([(timestamp, name, [value])], self._check_shift(intervals))
-        self._write(self._merged(pending), **kwargs)
+        self._write(self._merged(pending), pipeline)
 
     def bulk_insert(self, inserts: Dict[Optional[float], Dict[str, Iterable]],
-                    intervals: int = 0, **kwargs) -> None:
+                    intervals: int = 0, pipeline=None) -> None:
         """Insert many points: ``{timestamp: {name: [value, ...]}}``.
 
         Everything is checked before anything is written; the writes are then
@@ -149,10 +147,10 @@ class Timeseries:
             self._plan([point], shift, pending)
             size += len(point[2])
             if size >= BULK_CHUNK:
-                self._write(self._merged(pending), **kwargs)
+                self._write(self._merged(pending), pipeline)
                 pending, size = OrderedDict(), 0
         if pending:
-            self._write(self._merged(pending), **kwargs)
+            self._write(self._merged(pending), pipeline)
 
     def _validate_bulk(self, inserts):
         if not isinstance(inserts, dict):
@@ -216,14 +214,12 @@ class Timeseries:
     # -- reading -------------------------------------------------------------
 
     def get(self, name, interval: str, timestamp: Optional[float] = None,
-            condensed: bool = False, transform=None, fetch: Optional[Callable] = None,
-            **kwargs) -> 'OrderedDict':
+            condensed: bool = False, transform=None,
+            fetch: Optional[Callable] = None) -> 'OrderedDict':
         """The data in the bucket of ``interval`` that holds ``timestamp`` (default now)."""
         config = self._interval(interval)
         names = self._names(name)
         self._check_transform(transform)
-        condensed = kwargs.pop('condense', condensed)
-        self._no_extra(kwargs)
         i_bucket = config.i_calc.to_bucket(self._timestamp(timestamp))
         row = self._rows(config, names, [i_bucket], fetch)[0]
         i_time = config.i_calc.from_bucket(i_bucket)
@@ -237,8 +233,7 @@ class Timeseries:
 
     def series(self, name, interval: str, steps: Optional[int] = None, condensed: bool = False,
                start: Optional[float] = None, end: Optional[float] = None, transform=None,
-               collapse: bool = False, fetch: Optional[Callable] = None,
-               **kwargs) -> 'OrderedDict':
+               collapse: bool = False, fetch: Optional[Callable] = None) -> 'OrderedDict':
         """The data in a run of consecutive buckets of ``interval``.
 
         With ``start`` and ``end`` the run covers both; with one of them,
@@ -248,8 +243,6 @@ class Timeseries:
         config = self._interval(interval)
         names = self._names(name)
         self._check_transform(transform)
-        condensed = kwargs.pop('condense', condensed)
-        self._no_extra(kwargs)
         buckets = self._window(config, steps, start, end)
         rows = self._rows(config, names, buckets, fetch)
         i_times = [config.i_calc.from_bucket(b) for b in buckets]
@@ -285,23 +278,35 @@ class Timeseries:
         return calc.buckets(calc.from_bucket(first), calc.from_bucket(last))
 
     def _rows(self, config: Interval, names: List[str], buckets: List[int], fetch):
-        """One processed row per bucket, the names' data joined together."""
+        """One processed row per bucket, the names' data joined together.
+
+        A row is MISSING or data for a coarse interval, else an ordered dict
+        of resolution bucket -> data holding the resolution buckets with data.
+        """
         raw = self._read(config, names, buckets, fetch)
-        process, join = self._type.process_row, self._type.join
-        rows = []
-        for index in range(len(buckets)):
-            per_name = [raw[name][index] for name in names]
+        process = self._type.process_row
+
+        def one(data):
+            return MISSING if data is MISSING else process(data)
+
+        if len(names) == 1:
+            rows = raw[names[0]]
             if config.coarse:
-                present = [process(r) for r in per_name if r is not MISSING]
-                rows.append(join(present) if len(present) > 1 else
-                            present[0] if present else MISSING)
+                return [one(row) for row in rows]
+            return [OrderedDict((r, one(row[r])) for r in sorted(row)) for row in rows]
+        rval = []
+        for per_name in zip(*(raw[name] for name in names)):
+            if config.coarse:
+                rval.append(self._join([one(row) for row in per_name]))
             else:
-                merged = OrderedDict()
-                for r_bucket in sorted(set().union(*per_name)):
-                    present = [process(r[r_bucket]) for r in per_name if r_bucket in r]
-                    merged[r_bucket] = join(present) if len(present) > 1 else present[0]
-                rows.append(merged)
-        return rows
+                rval.append(OrderedDict(
+                    (r, self._join([one(row[r]) for row in per_name if r in row]))
+                    for r in sorted(set().union(*per_name))))
+        return rval
+
+    def _join(self, rows):
+        rows = [row for row in rows if row is not MISSING]
+        return self._type.join(rows) if rows else MISSING
 
     def _condense(self, rows):
         rows = [row for row in rows if row is not MISSING]
@@ -364,8 +369,3 @@ class Timeseries:
 
     def _timestamp(self, timestamp) -> float:
         return self._clock() if timestamp is None else check_timestamp(timestamp)
-
-    @staticmethod
-    def _no_extra(kwargs):
-        if kwargs:
-            raise InvalidQuery('unknown argument(s): %s' % ', '.join(sorted(kwargs)))
