@@ -286,6 +286,9 @@ class Interval:
     def __setattr__(self, key, value):
         raise AttributeError('Interval is read-only')
 
+    def __delattr__(self, key):
+        raise AttributeError('Interval is read-only')
+
     def __getitem__(self, key):
         if key not in self._LEGACY_KEYS:
             raise KeyError(key)

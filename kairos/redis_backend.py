@@ -180,6 +180,11 @@ class RedisBackend(Timeseries):
         if isinstance(value, bool) or not isinstance(value, (str, bytes, int, float)):
             raise InvalidValue('Redis stores str, bytes, int or float values, not %r'
                                % (value,))
+        if isinstance(value, str):
+            try:
+                value.encode('utf-8')
+            except UnicodeEncodeError:
+                raise InvalidValue('%r is not valid unicode' % (value,)) from None
 
     def _write(self, writes, pipeline=None) -> None:
         commands = self._commands(writes)

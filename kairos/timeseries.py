@@ -18,8 +18,9 @@ import time
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from .exceptions import (ConfigurationError, InvalidName, InvalidQuery,
-                         KairosException, UnknownInterval, UnsupportedClient)
+from .exceptions import (ConfigurationError, InvalidName, InvalidQuery, InvalidValue,
+                         KairosException, StorageError, UnknownInterval,
+                         UnsupportedClient)
 from .intervals import GregorianTime, Interval, RelativeTime, check_timestamp
 from .series_types import (MISSING, TYPES, Count, Gauge, Histogram, Series,
                            SeriesType, Set)
@@ -76,6 +77,10 @@ def check_name(name) -> str:
         raise InvalidName('a statistic name must be a str, not %r' % (name,))
     if not name:
         raise InvalidName('a statistic name cannot be empty')
+    try:
+        name.encode('utf-8')
+    except UnicodeEncodeError:
+        raise InvalidName('a statistic name must be valid unicode, not %r' % (name,)) from None
     return name
 
 
@@ -125,9 +130,11 @@ class Timeseries:
         ``intervals=N`` also writes the value into the N following buckets
         (preceding ones when negative).
         """
-        if isinstance(value, (list, tuple, set)):
-            return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         check_name(name)
+        if isinstance(value, (list, tuple, set)):
+            if not value:
+                raise InvalidValue('insert needs at least one value, got %r' % (value,))
+            return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         value = self._prepare(self._type.default_value if value is None else value)
         timestamp = self._timestamp(timestamp)
         pending = self._plan([(timestamp, name, [value])], self._check_shift(intervals))
@@ -138,19 +145,31 @@ class Timeseries:
         """Insert many points: ``{timestamp: {name: [value, ...]}}``.
 
         Everything is checked before anything is written; the writes are then
-        merged per bucket and sent in pieces of bounded size.
+        merged per bucket and sent in pieces of at most BULK_CHUNK values, each
+        atomic on Redis. If a piece fails, the StorageError raised carries
+        ``values_written``: how many values the earlier pieces stored.
         """
         shift = self._check_shift(intervals)
-        points = list(self._validate_bulk(inserts))
-        pending, size = OrderedDict(), 0
-        for point in points:
-            self._plan([point], shift, pending)
-            size += len(point[2])
-            if size >= BULK_CHUNK:
+        if self._write_func:
+            points = list(self._validate_bulk(inserts))  # write_func runs once per value
+        else:
+            for _ in self._validate_bulk(inserts):  # check all, keep nothing: memory stays flat
+                pass
+            points = self._validate_bulk(inserts)
+        pending, size, written = OrderedDict(), 0, 0
+        try:
+            for point in points:
+                self._plan([point], shift, pending)
+                size += len(point[2])
+                if size >= BULK_CHUNK:
+                    self._write(self._merged(pending), pipeline)
+                    written += size
+                    pending, size = OrderedDict(), 0
+            if pending:
                 self._write(self._merged(pending), pipeline)
-                pending, size = OrderedDict(), 0
-        if pending:
-            self._write(self._merged(pending), pipeline)
+        except StorageError as exc:
+            exc.values_written = written
+            raise
 
     def _validate_bulk(self, inserts):
         if not isinstance(inserts, dict):
