@@ -27,7 +27,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure
 
 from .exceptions import DataConflict, InvalidValue, StorageError, UnsupportedClient
 from .intervals import GregorianTime
-from .series_types import MISSING
+from .series_types import MISSING, Duplicates
 from .timeseries import Timeseries
 
 DOT, DOLLAR = '\uffff', '\uff04'
@@ -74,7 +74,13 @@ def unescape(key: str) -> str:
 
 
 class MongoBackend(Timeseries):
-    """Timeseries stored in MongoDB; see the module docstring for the layout."""
+    """Timeseries stored in MongoDB; see the module docstring for the layout.
+
+    Each bucket document is updated atomically, but one insert writes one
+    collection per interval: if the database fails between them, the
+    StorageError raised carries ``intervals_written``, the intervals whose
+    collections took the write.
+    """
 
     def __init__(self, client, prefix: Optional[str] = None, **kwargs):
         # prefix is accepted and ignored, as in kairos 0.5.0: collections carry the interval
@@ -121,8 +127,14 @@ class MongoBackend(Timeseries):
                 update.setdefault('$set', {})['expire_from'] = expire_from
             by_collection.setdefault(interval.name, []).append(
                 UpdateOne(query, update, upsert=True))
+        done = []
         for name, requests in by_collection.items():
-            self._call(self._db[name].bulk_write, requests, ordered=True)
+            try:
+                self._call(self._db[name].bulk_write, requests, ordered=True)
+            except StorageError as exc:
+                exc.intervals_written = done
+                raise
+            done.append(name)
 
     def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
         collection = self._db[interval.name]
@@ -154,9 +166,10 @@ class MongoBackend(Timeseries):
                 continue
             value = self._decode(doc.get('value', MISSING))
             if interval.coarse:
-                rval[doc['name']][index] = value
+                row, key = rval[doc['name']], index
             else:
-                rval[doc['name']][index][int(doc['resolution'])] = value
+                row, key = rval[doc['name']][index], int(doc['resolution'])
+            row[key] = _add(row.get(key, MISSING) if isinstance(row, dict) else row[key], value)
         return rval
 
     def _delete(self, name: str) -> int:
@@ -179,6 +192,16 @@ class MongoBackend(Timeseries):
                                % exc) from exc
         except OperationFailure as exc:
             raise DataConflict('MongoDB refused the command: %s' % exc) from exc
+
+
+def _add(present, value):
+    """A bucket's value, or Duplicates when racing upserts stored it twice."""
+    if present is MISSING:
+        return value
+    if isinstance(present, Duplicates):
+        present.append(value)
+        return present
+    return Duplicates([present, value])
 
 
 def _field(calc, bucket):

@@ -155,8 +155,10 @@ class RedisBackend(Timeseries):
     """Timeseries stored in Redis; see the module docstring for the layout.
 
     ``write_mode`` is 'script' (default: one atomic EVALSHA per call),
-    'multi' (MULTI/EXEC) or 'pipeline' (not atomic; used for cluster clients,
-    whose scripts cannot span keys in several slots).
+    'multi' (MULTI/EXEC: atomic against faults, but a command refused by the
+    server does not undo the others) or 'pipeline' (not atomic; used for
+    cluster clients, whose scripts cannot span keys in several slots, and
+    there the only write path that redis-py may retry).
     """
 
     def __init__(self, client, prefix: Optional[str] = None, **kwargs):
@@ -195,6 +197,8 @@ class RedisBackend(Timeseries):
             self._send_script(commands)
         elif self.write_mode == 'multi':
             self._send([('MULTI',)] + commands + [('EXEC',)])
+        elif hasattr(self._client, 'connection_pool'):
+            self._send(commands)
         else:
             self._send_pipeline(commands)
 
@@ -280,7 +284,11 @@ class RedisBackend(Timeseries):
     def _send(self, commands) -> list:
         """Send commands on one pooled connection in one round trip; never retried."""
         pool = self._client.connection_pool
-        connection = pool.get_connection()
+        try:
+            connection = pool.get_connection()
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            # nothing was sent: the write certainly did not happen
+            raise StorageError('Redis is unreachable; nothing was written: %s' % exc) from exc
         try:
             connection.send_packed_command(connection.pack_commands(commands))
             replies = [self._reply(connection) for _ in commands]

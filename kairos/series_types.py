@@ -30,6 +30,14 @@ class _Missing:
 MISSING = _Missing()
 
 
+class Duplicates(list):
+    """Several stored records of one bucket, joined when read.
+
+    Two first writes racing to upsert one Mongo bucket can create two
+    documents (kairos 0.5.0's indexes are not unique); reading joins them.
+    """
+
+
 class SeriesType:
     """Base of the type hooks; see the module docstring."""
 

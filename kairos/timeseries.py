@@ -22,7 +22,7 @@ from .exceptions import (ConfigurationError, InvalidName, InvalidQuery, InvalidV
                          KairosException, StorageError, UnknownInterval,
                          UnsupportedClient)
 from .intervals import GregorianTime, Interval, RelativeTime, check_timestamp
-from .series_types import (MISSING, TYPES, Count, Gauge, Histogram, Series,
+from .series_types import (MISSING, TYPES, Count, Duplicates, Gauge, Histogram, Series,
                            SeriesType, Set)
 
 __all__ = ['Timeseries', 'RelativeTime', 'GregorianTime', 'Series', 'Histogram',
@@ -306,7 +306,11 @@ class Timeseries:
         process = self._type.process_row
 
         def one(data):
-            return MISSING if data is MISSING else process(data)
+            if data is MISSING:
+                return MISSING
+            if isinstance(data, Duplicates):
+                return self._type.join([process(d) for d in data])
+            return process(data)
 
         if len(names) == 1:
             rows = raw[names[0]]
