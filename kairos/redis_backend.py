@@ -26,7 +26,7 @@ from typing import Callable, Dict, List, Optional
 import redis
 from redis.exceptions import NoScriptError, ResponseError
 
-from .exceptions import DataConflict, InvalidValue, StorageError
+from .exceptions import ConfigurationError, DataConflict, InvalidValue, StorageError
 from .series_types import MISSING
 from .timeseries import Timeseries
 
@@ -165,7 +165,7 @@ class RedisBackend(Timeseries):
         super().__init__(client, **kwargs)
         prefix = prefix or ''
         if not isinstance(prefix, str):
-            raise InvalidValue('prefix must be a str, not %r' % (prefix,))
+            raise ConfigurationError('prefix must be a str, not %r' % (prefix,))
         if prefix and not prefix.endswith(':'):
             prefix += ':'
         self._prefix = prefix

@@ -1,0 +1,228 @@
+"""kairos demo: every type of time series, a minute and an hour interval.
+
+    script/example                        Redis at redis://localhost:6379/0, or a private one
+    script/example --url mongodb://host   MongoDB (database kairos_example)
+    script/example --url mongomock://     in-memory MongoDB, no server needed
+
+Inserts a few dozen seeded-random points per type around now, then prints
+what get() and series() return, one line per bucket (times are UTC).
+Safe to rerun (e.g. `watch -n 4 script/example`): it only touches its own
+names, under the Redis prefix 'kairos-example:' or the Mongo database
+'kairos_example', and deletes them before inserting.
+"""
+
+import argparse
+import atexit
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from kairos import Timeseries  # noqa: E402
+
+PREFIX = 'kairos-example:'
+DATABASE = 'kairos_example'
+INTERVALS = {
+    'minute': {'step': 60, 'steps': 5},
+    'hour': {'step': 3600, 'steps': 24, 'resolution': 60},
+}
+
+
+def gauge_value(raw):
+    return float(raw) if raw not in ('', None) else None
+
+
+# type -> (name, what it measures, read_func, value generator)
+DEMOS = [
+    ('series', 'latency', 'response times in ms', int,
+     lambda rng: int(rng.lognormvariate(3.5, 0.6))),
+    ('histogram', 'status', 'HTTP status codes', int,
+     lambda rng: rng.choices([200, 301, 404, 500], weights=[80, 6, 10, 4])[0]),
+    ('count', 'hits', 'requests', None, lambda rng: rng.randint(1, 5)),
+    ('gauge', 'temperature', 'degrees C, last reading wins', gauge_value,
+     lambda rng: round(rng.uniform(18, 24), 1)),
+    ('set', 'visitors', 'distinct user ids', None, lambda rng: 'u%02d' % rng.randint(1, 12)),
+]
+
+
+def hhmm(timestamp) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime('%H:%M')
+
+
+# -- connecting ----------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def start_private_redis():
+    """Start redis-server on a free port in a temp dir, stopped at exit; return its URL."""
+    import redis
+    directory = tempfile.mkdtemp(prefix='kairos-example-')
+    port = free_port()
+    process = subprocess.Popen(
+        ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--dir', directory,
+         '--save', '', '--appendonly', 'no', '--logfile', os.path.join(directory, 'log')],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop():
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(directory, ignore_errors=True)
+    atexit.register(stop)
+    url = 'redis://127.0.0.1:%d/0' % port
+    client = redis.Redis.from_url(url)
+    for _ in range(250):
+        try:
+            client.ping()
+            return url
+        except redis.ConnectionError:
+            time.sleep(0.02)
+    sys.exit('redis-server did not start on port %d' % port)
+
+
+def connect(url):
+    """(client, description) for --url; exits with one line when that is impossible."""
+    if url.startswith('mongomock://'):
+        import mongomock_ng
+        return mongomock_ng.MongoClient()[DATABASE], 'mongomock (in memory), database ' + DATABASE
+    if url.startswith(('mongodb://', 'mongodb+srv://')):
+        import pymongo
+        client = pymongo.MongoClient(url, serverSelectionTimeoutMS=3000)
+        try:
+            client.admin.command('ping')
+        except pymongo.errors.PyMongoError as exc:
+            sys.exit('no MongoDB answers at %s (%s)' % (url, type(exc).__name__))
+        return client[DATABASE], '%s, database %s' % (url, DATABASE)
+    if not url.startswith(('redis://', 'rediss://', 'unix://')):
+        sys.exit('unsupported --url %r: use redis://, mongodb:// or mongomock://' % url)
+    import redis
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if not shutil.which('redis-server'):
+            sys.exit('no Redis answers at %s and redis-server is not on PATH: '
+                     'apt-get install redis-server, or pass --url (e.g. --url mongomock://)'
+                     % url)
+        url = start_private_redis()
+        print('no Redis at the given URL: started a private redis-server at %s '
+              '(stopped at exit)' % url)
+        client = redis.Redis.from_url(url)
+    return client, '%s, prefix %s' % (url, PREFIX)
+
+
+# -- the demo ------------------------------------------------------------------
+
+def points(rng, now):
+    """Timestamps: most in the last 5 minutes, a few earlier in the last 2 hours."""
+    recent = [now - rng.uniform(0, 300) for _ in range(30)]
+    older = [now - rng.uniform(300, 7200) for _ in range(8)]
+    return sorted(recent + older)
+
+
+def fill(client, now):
+    """One Timeseries per type, its old data deleted and fresh data inserted."""
+    rng = random.Random(20240229)
+    built = []
+    for type_, name, what, read_func, value in DEMOS:
+        t = Timeseries(client, type=type_, prefix=PREFIX, read_func=read_func,
+                       intervals=INTERVALS)
+        t.delete(name)
+        inserts = {}
+        stamps = points(rng, now)
+        for stamp in stamps[:-1]:
+            inserts.setdefault(stamp, {}).setdefault(name, []).append(value(rng))
+        t.bulk_insert(inserts)
+        t.insert(name, value(rng), timestamp=stamps[-1])
+        built.append((type_, name, what, t))
+    return built
+
+
+def stats(row):
+    """Columns for a series row after transform=['count', 'min', 'max', 'mean']."""
+    return '%5d %5d %5d %7.1f' % (row['count'], row['min'], row['max'], row['mean'])
+
+
+def hist(row):
+    """Columns for a histogram row after transform={'total': 'count', 'codes': ...}."""
+    codes = ' '.join('%d:%d' % (code, n) for code, n in sorted(row['codes'].items()))
+    return '%5d  %s' % (row['total'], codes or '-')
+
+
+def members(row):
+    return '%5d  %s' % (row['count'], ' '.join(sorted(row['members'])) or '-')
+
+
+def bar(value, short=False):
+    return '%5d' % value if short else '%5d  %s' % (value, '#' * min(int(value), 40))
+
+
+def reading(value):
+    return '%5s' % ('-' if value is None else '%.1f' % value)
+
+
+# type -> (column header, transform, formatter)
+VIEWS = {
+    'series': ('count   min   max    mean', ['count', 'min', 'max', 'mean'], stats),
+    'histogram': ('total  value:count', {'total': 'count', 'codes': dict}, hist),
+    'count': ('  sum', None, bar),
+    'gauge': ('value', None, reading),
+    'set': ('count  members', {'count': 'count', 'members': sorted}, members),
+}
+
+
+def short(fmt, row):
+    """A row without its bar: hour totals would not fit."""
+    return fmt(row, short=True) if fmt is bar else fmt(row)
+
+
+def show(type_, name, what, t, now):
+    header, transform, fmt = VIEWS[type_]
+    print('%s %r: %s' % (type_.upper(), name, what))
+    print('  %-6s %s' % ('UTC', header))
+    minutes = t.series(name, 'minute', end=now, transform=transform)
+    for start, row in minutes.items():
+        print('  %-6s %s' % (hhmm(start), fmt(row)))
+    hour = t.get(name, 'hour', timestamp=now, condensed=True, transform=transform)
+    for start, row in hour.items():
+        print('  %-6s %s   <- get(hour, condensed)' % (hhmm(start) + 'h', short(fmt, row)))
+    two = t.series(name, 'hour', end=now, steps=2, collapse=True, transform=transform)
+    for start, row in two.items():
+        print('  %-6s %s   <- series(hour, steps=2, collapse)'
+              % (hhmm(start) + '+', short(fmt, row)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--url', default='redis://localhost:6379/0',
+                        help='redis://..., mongodb://... or mongomock:// '
+                             '(default: %(default)s)')
+    args = parser.parse_args(argv)
+    client, where = connect(args.url)
+    now = time.time()
+    built = fill(client, now)
+    print('kairos example on %s; now %s UTC' % (where, datetime.fromtimestamp(
+        now, timezone.utc).strftime('%H:%M:%S')))
+    print('minute: step 60, steps 5 (series of the last 5 minutes); '
+          'hour: step 3600, resolution 60')
+    for type_, name, what, t in built:
+        print()
+        show(type_, name, what, t, now)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Concurrent inserts from many greenlets (gevent) and OS threads lose nothing.
+
+The gevent run happens in a subprocess (gevent_worker.py), so that monkey
+patching never touches this test process.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+from tests.functional import concurrency_load as load
+from tests.support import MongoCase, RedisCase, redis_url
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WORKER = os.path.join(ROOT, 'tests', 'functional', 'gevent_worker.py')
+
+
+class TotalsMixin:
+
+    def check_totals(self, got, workers, iterations):
+        want = load.expected(workers, iterations)
+        for type_ in ('count', 'series', 'histogram', 'set'):
+            self.assertEqual(got[type_]['minute'], want[type_]['minute'], type_)
+            self.assertEqual(got[type_]['hour'], want[type_]['hour'], type_)
+        for value, allowed in zip(got['gauge']['minute'], want['gauge']['minute']):
+            self.assertIn(value, allowed)
+        self.assertIn(got['gauge']['hour'], want['gauge']['hour'])
+
+
+class TestGeventRedis(TotalsMixin, RedisCase):
+
+    def test_greenlets_lose_no_insert(self):
+        """300 greenlets x 20 rounds of single and bulk inserts all land, for every type."""
+        env = dict(os.environ, KAIROS_TEST_REDIS_URL=redis_url(), PYTHONPATH=ROOT)
+        done = subprocess.run([sys.executable, WORKER, '300', '20'], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+        self.assertEqual(done.returncode, 0, done.stderr[-3000:])
+        report = json.loads(done.stdout)
+        self.assertTrue(report['patched'])
+        self.assertEqual(report['unfinished'], 0)
+        self.check_totals(report['totals'], 300, 20)
+        self.assertEqual(report['totals']['count']['hour'],
+                         sum(load.expected(300, 20)['count']['minute']))
+
+
+class ThreadsBehaviour(TotalsMixin):
+
+    WORKERS, ITERATIONS = 8, 60
+
+    def test_threads_sharing_one_timeseries_lose_no_insert(self):
+        """8 OS threads sharing one Timeseries per type: every insert lands."""
+        series_by_type = load.build(self.client)
+        errors = []
+        start = threading.Barrier(self.WORKERS)
+
+        def run(worker):
+            try:
+                start.wait(60)
+                load.work(series_by_type, worker, self.ITERATIONS)
+            except BaseException as exc:  # reported below, not lost in the thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in range(self.WORKERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(240)
+        self.assertFalse(any(thread.is_alive() for thread in threads))
+        self.assertEqual(errors, [])
+        got = json.loads(json.dumps(load.totals(series_by_type)))
+        self.check_totals(got, self.WORKERS, self.ITERATIONS)
+
+
+class TestThreadsRedis(ThreadsBehaviour, RedisCase):
+    pass
+
+
+class TestThreadsMongo(ThreadsBehaviour, MongoCase):
+    pass
+
+
+class TestMongoUpsertRace(MongoCase):
+
+    def test_documents_duplicated_by_an_upsert_race_are_all_read(self):
+        """Two documents for one bucket (two racing first upserts) are both read."""
+        t = load.build(self.client)['series']
+        t.insert('raced', 'first', timestamp=load.BASE)
+        for collection in ('minute', 'hour'):
+            twin = self.client[collection].find_one({'name': 'raced'})
+            del twin['_id']
+            twin['value'] = ['second']
+            self.client[collection].insert_one(twin)
+        minute = t.get('raced', 'minute', timestamp=load.BASE)
+        self.assertEqual(sorted(minute[load.BASE]), ['first', 'second'])
+        hour = t.get('raced', 'hour', timestamp=load.BASE, condensed=True)
+        self.assertEqual(sorted(hour[load.BASE]), ['first', 'second'])

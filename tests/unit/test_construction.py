@@ -1,0 +1,167 @@
+"""Timeseries construction: backend dispatch and refusals, without writing anything.
+
+Redis clients here use a connection class that records every connect, and
+Mongo databases are fresh mongomock_ng ones, so "nothing written" is checked
+without a server.
+"""
+
+import unittest
+
+import mongomock_ng
+import redis
+
+from kairos import Timeseries
+from kairos.exceptions import ConfigurationError, KairosException, UnsupportedClient
+from kairos.mongo_backend import MongoBackend
+from kairos.redis_backend import RedisBackend
+
+INTERVALS = {'minute': {'step': 60, 'steps': 5}, 'hour': {'step': 3600, 'resolution': 60}}
+TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
+
+
+class RecordingConnection(redis.Connection):
+    """A redis connection that records attempts to connect and never connects."""
+
+    attempts = []
+
+    def connect(self):
+        RecordingConnection.attempts.append(self)
+        raise redis.ConnectionError('test client: no connection allowed')
+
+
+class ConstructionBehaviour:
+    """Bodies shared by the Redis and Mongo cases; see client() and untouched()."""
+
+    def build(self, **kwargs):
+        kwargs.setdefault('intervals', INTERVALS)
+        return Timeseries(self.client(), **kwargs)
+
+    def refused(self, error, **kwargs):
+        """Construct with kwargs, expect ``error``; check nothing was written; return it."""
+        with self.assertRaises(error) as caught:
+            self.build(**kwargs)
+        self.assertIsInstance(caught.exception, KairosException)
+        self.assertIsInstance(caught.exception, ValueError)
+        self.untouched()
+        return caught.exception
+
+    def test_every_type_builds_the_backend(self):
+        """Every type builds an instance of the backend class, a Timeseries."""
+        for type_ in TYPES:
+            t = self.build(type=type_)
+            self.assertIsInstance(t, self.backend_class)
+            self.assertIsInstance(t, Timeseries)
+
+    def test_default_type_is_series(self):
+        """Without a type the Timeseries is a series."""
+        self.assertEqual(self.build()._type.name, 'series')
+
+    def test_unknown_type(self):
+        """An unknown type raises ConfigurationError naming it."""
+        for bad in ('sereis', 'Series', '', None, 5):
+            error = self.refused(ConfigurationError, type=bad)
+            self.assertIn(repr(bad), str(error))
+
+    def test_missing_or_empty_intervals(self):
+        """Missing, empty or non-dict intervals raise ConfigurationError."""
+        for bad in (None, {}, [], [('minute', {'step': 60})], 'minute'):
+            self.refused(ConfigurationError, intervals=bad)
+
+    def test_bad_interval_config(self):
+        """A bad interval config is refused before anything is written."""
+        for bad in ({'minute': {}}, {'minute': 60}, {'': {'step': 60}},
+                    {'minute': {'step': 60}, 'hour': {'step': 3600, 'resolution': 'daily'}}):
+            self.refused(ConfigurationError, intervals=bad)
+
+    def test_non_callable_read_or_write_func(self):
+        """read_func and write_func must be callable."""
+        for key in ('read_func', 'write_func'):
+            for bad in (3, 'int', [int]):
+                error = self.refused(ConfigurationError, **{key: bad})
+                self.assertIn(key, str(error))
+
+    def test_unknown_keyword(self):
+        """An unknown keyword raises ConfigurationError naming it."""
+        error = self.refused(ConfigurationError, type='count', step=60)
+        self.assertIn('step', str(error))
+        error = self.refused(ConfigurationError, readfunc=int)
+        self.assertIn('readfunc', str(error))
+
+    def test_callables_accepted(self):
+        """Callable read_func and write_func, builtin or lambda, are accepted."""
+        t = self.build(read_func=int, write_func=lambda v: v)
+        self.assertIsInstance(t, self.backend_class)
+
+
+class TestConstructionRedis(ConstructionBehaviour, unittest.TestCase):
+
+    backend_class = RedisBackend
+
+    def setUp(self):
+        RecordingConnection.attempts.clear()
+        self.clients = []
+
+    def tearDown(self):
+        for client in self.clients:
+            client.close()
+
+    def client(self):
+        client = redis.Redis(connection_pool=redis.ConnectionPool(
+            connection_class=RecordingConnection))
+        self.clients.append(client)
+        return client
+
+    def untouched(self):
+        self.assertEqual(RecordingConnection.attempts, [])
+
+    def test_construction_never_connects(self):
+        """A valid Redis construction does not talk to the server."""
+        for type_ in TYPES:
+            self.build(type=type_, prefix='app')
+        self.untouched()
+
+    def test_prefix_must_be_a_string(self):
+        """A non-str prefix is a ConfigurationError."""
+        for bad in (5, b'app', ['app']):
+            self.refused(ConfigurationError, prefix=bad)
+
+
+class TestConstructionMongo(ConstructionBehaviour, unittest.TestCase):
+
+    backend_class = MongoBackend
+
+    def setUp(self):
+        self.mongo = mongomock_ng.MongoClient()
+
+    def client(self):
+        return self.mongo['kairos_construction']
+
+    def untouched(self):
+        self.assertEqual(self.mongo.list_database_names(), [])
+
+    def test_client_uses_the_kairos_database(self):
+        """A MongoClient stores in its 'kairos' database; a Database is used as given."""
+        intervals = {'minute': {'step': 60}}
+        Timeseries(self.mongo, type='count', intervals=intervals).insert('a', 1)
+        self.assertEqual(self.mongo['kairos']['minute'].count_documents({'name': 'a'}), 1)
+        Timeseries(self.mongo['other'], type='count', intervals=intervals).insert('b', 1)
+        self.assertEqual(self.mongo['other']['minute'].count_documents({'name': 'b'}), 1)
+
+
+class TestUnsupportedClient(unittest.TestCase):
+
+    def test_unsupported_clients(self):
+        """Clients that are neither redis nor mongo raise UnsupportedClient (also TypeError)."""
+        collection = mongomock_ng.MongoClient()['db']['coll']
+        for client in (object(), {}, None, 'redis://localhost:6379/0', redis.ConnectionPool(),
+                       collection):
+            with self.assertRaises(UnsupportedClient, msg=repr(client)) as caught:
+                Timeseries(client, type='series', intervals=INTERVALS)
+            self.assertIsInstance(caught.exception, TypeError)
+            self.assertIsInstance(caught.exception, ConfigurationError)
+            self.assertIsInstance(caught.exception, ValueError)
+
+    def test_unsupported_client_checked_before_config(self):
+        """An unsupported client is reported even when the rest of the config is bad."""
+        with self.assertRaises(UnsupportedClient):
+            Timeseries(object(), type='nope', intervals={})
