@@ -102,6 +102,10 @@ class RelativeTime:
         check_timestamp(timestamp)
         return int(timestamp // self._step) + steps
 
+    def bucket(self, timestamp) -> int:
+        """to_bucket for a timestamp already checked (the write path's hot loop)."""
+        return int(timestamp // self._step)
+
     def from_bucket(self, bucket: int) -> int:
         return int(bucket) * self._step
 
@@ -203,6 +207,10 @@ class GregorianTime:
     def to_bucket(self, timestamp, steps: int = 0) -> int:
         bucket = self._bucket_of(_to_datetime(timestamp).date())
         return self.shift(bucket, steps) if steps else bucket
+
+    def bucket(self, timestamp) -> int:
+        """to_bucket for a timestamp already checked (the write path's hot loop)."""
+        return self._bucket_of((_EPOCH + timedelta(seconds=timestamp)).date())
 
     def from_bucket(self, bucket: int, native: bool = False):
         """UTC start of the bucket: a timestamp, or a naive UTC datetime if native."""

@@ -26,6 +26,11 @@ from typing import Callable, Dict, List, Optional
 import redis
 from redis.exceptions import NoScriptError, ResponseError
 
+try:
+    from hiredis import pack_command as _hiredis_pack
+except ImportError:  # hiredis is optional
+    _hiredis_pack = None
+
 from .exceptions import ConfigurationError, DataConflict, InvalidValue, StorageError
 from .series_types import MISSING
 from .timeseries import Timeseries
@@ -170,6 +175,12 @@ class RedisBackend(Timeseries):
             prefix += ':'
         self._prefix = prefix
         single = isinstance(client, redis.Redis)
+        options = getattr(client, 'connection_pool', None)
+        options = getattr(options, 'connection_kwargs', {})
+        # hiredis packs exactly as redis-py's encoder does for utf-8, in a tenth of the time
+        self._fast_pack = _hiredis_pack is not None and \
+            options.get('encoding', 'utf-8').lower().replace('-', '') == 'utf8' and \
+            options.get('encoding_errors', 'strict') == 'strict'
         self.write_mode = 'script' if single else 'pipeline'
         self.read_scripts = single
         self._ops = OPS[self._type.name]
@@ -290,7 +301,11 @@ class RedisBackend(Timeseries):
             # nothing was sent: the write certainly did not happen
             raise StorageError('Redis is unreachable; nothing was written: %s' % exc) from exc
         try:
-            connection.send_packed_command(connection.pack_commands(commands))
+            if self._fast_pack:
+                packed = [_hiredis_pack(command) for command in commands]
+            else:
+                packed = connection.pack_commands(commands)
+            connection.send_packed_command(packed)
             replies = [self._reply(connection) for _ in commands]
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             connection.disconnect()

@@ -156,7 +156,7 @@ class Timeseries:
             for _ in self._validate_bulk(inserts):  # check all, keep nothing: memory stays flat
                 pass
             points = self._validate_bulk(inserts)
-        pending, size, written = OrderedDict(), 0, 0
+        pending, size, written = {}, 0, 0
         try:
             for point in points:
                 self._plan([point], shift, pending)
@@ -164,7 +164,7 @@ class Timeseries:
                 if size >= BULK_CHUNK:
                     self._write(self._merged(pending), pipeline)
                     written += size
-                    pending, size = OrderedDict(), 0
+                    pending, size = {}, 0
             if pending:
                 self._write(self._merged(pending), pipeline)
         except StorageError as exc:
@@ -184,7 +184,8 @@ class Timeseries:
                 check_name(name)
                 if not isinstance(values, (list, tuple, set)):
                     values = [values]
-                yield timestamp, name, [self._prepare(value) for value in values]
+                if values:  # an empty list asks for nothing to be written
+                    yield timestamp, name, [self._prepare(value) for value in values]
 
     def _merged(self, pending) -> List[Write]:
         merge = self._type.merge
@@ -202,17 +203,19 @@ class Timeseries:
 
     def _plan(self, points, shift: int, pending=None):
         """Group values by the bucket they land in, for every interval."""
-        pending = OrderedDict() if pending is None else pending
+        pending = {} if pending is None else pending
         for interval in self._intervals.values():
-            i_calc, r_calc, coarse = interval.i_calc, interval.r_calc, interval.coarse
+            i_bucket_of, coarse = interval.i_calc.bucket, interval.coarse
+            r_bucket_of = interval.r_calc.bucket
             for timestamp, name, values in points:
                 stamps = [timestamp]
                 if shift:
                     step = 1 if shift > 0 else -1
-                    stamps += [i_calc.normalize(timestamp, n) for n in range(step, shift + step, step)]
+                    stamps += [interval.i_calc.normalize(timestamp, n)
+                               for n in range(step, shift + step, step)]
                 for stamp in stamps:
-                    i_bucket = i_calc.to_bucket(stamp)
-                    r_bucket = None if coarse else r_calc.to_bucket(stamp)
+                    i_bucket = i_bucket_of(stamp)
+                    r_bucket = None if coarse else r_bucket_of(stamp)
                     key = (interval.name, name, i_bucket, r_bucket)
                     write = pending.get(key)
                     if write is None:

@@ -1,0 +1,232 @@
+"""A small in-memory reference model of kairos semantics, for test_model.py.
+
+Written from the documented behaviour (kairos 0.5.0 plus the deliberate
+fixes listed in the project notes), without calling the library. Only the
+intervals used by the model tests are supported: relative steps in seconds
+and 'daily', which in UTC is a relative step of 86400 seconds.
+
+Data is kept already read back, the way ``read_func`` returns it::
+
+    cells[(interval, name)] = {i_start: row}                  no resolution
+                            | {i_start: {r_start: row}}       with a resolution
+"""
+
+import math
+from collections import Counter, OrderedDict
+
+MISSING = object()
+DAY = 86400
+
+
+class ModelQueryError(Exception):
+    """The model expects the library to raise InvalidQuery."""
+
+
+def seconds(step):
+    return DAY if step == 'daily' else int(step)
+
+
+def floor_to(timestamp, step):
+    return int(math.floor(timestamp / step)) * step
+
+
+# -- per type: how values land in a row, and how rows combine ---------------
+
+def _apply(kind, row, values):
+    if kind == 'series':
+        return (row if row is not MISSING else []) + list(values)
+    if kind == 'histogram':
+        row = Counter(row if row is not MISSING else {})
+        row.update(values)
+        return dict(row)
+    if kind == 'count':
+        return (row if row is not MISSING else 0) + sum(values)
+    if kind == 'gauge':
+        return values[-1]
+    if kind == 'set':
+        return (row if row is not MISSING else set()) | set(values)
+    raise AssertionError(kind)
+
+
+def combine(kind, rows):
+    """Condense rows over time, or join rows of several names: same rule per type."""
+    rows = [row for row in rows if row is not MISSING]
+    if not rows:
+        return MISSING
+    if kind == 'series':
+        return [value for row in rows for value in row]
+    if kind == 'histogram':
+        total = Counter()
+        for row in rows:
+            total.update(row)
+        return dict(total)
+    if kind == 'count':
+        return sum(rows)
+    if kind == 'gauge':
+        return rows[-1]
+    if kind == 'set':
+        return set().union(*rows)
+    raise AssertionError(kind)
+
+
+def no_value(kind):
+    return {'series': [], 'histogram': {}, 'count': 0, 'gauge': None, 'set': set()}[kind]
+
+
+def _sequence_transform(name, data):
+    data = list(data)
+    if name == 'mean':
+        return sum(data) / len(data) if data else 0
+    if name == 'count':
+        return len(data)
+    if name == 'min':
+        return min(data) if data else 0
+    if name == 'max':
+        return max(data) if data else 0
+    return sum(data)
+
+
+def _histogram_transform(name, data):
+    total = sum(data.values())
+    weighted = sum(value * count for value, count in data.items())
+    if name == 'mean':
+        return weighted / total if total else 0
+    if name == 'count':
+        return total
+    if name == 'min':
+        return min(data) if data else 0
+    if name == 'max':
+        return max(data) if data else 0
+    return weighted
+
+
+def transform(kind, data, how):
+    if how is None:
+        return data
+    if isinstance(how, (list, tuple)):
+        return OrderedDict((t, transform(kind, data, t)) for t in how)
+    if isinstance(how, dict):
+        return OrderedDict((key, transform(kind, data, t)) for key, t in how.items())
+    if callable(how):
+        return how(data)
+    if kind in ('count', 'gauge'):
+        return data
+    if kind == 'histogram':
+        return _histogram_transform(how, data)
+    return _sequence_transform(how, data)
+
+
+# -- the model ---------------------------------------------------------------
+
+class Model:
+    """What a Timeseries of one type should hold and return."""
+
+    def __init__(self, kind, intervals, backend):
+        self.kind, self.backend = kind, backend
+        self.intervals = {}
+        for name, config in intervals.items():
+            step = seconds(config['step'])
+            resolution = seconds(config.get('resolution', config['step']))
+            self.intervals[name] = (step, None if resolution == step else resolution,
+                                    config.get('steps'))
+        self.cells = {}
+
+    # writing
+
+    def write(self, name, timestamp, values, shift=0):
+        if not values:
+            return  # no values: nothing written
+        for interval, (step, resolution, _) in self.intervals.items():
+            stamps = [timestamp]
+            if shift:
+                sign = 1 if shift > 0 else -1
+                base = floor_to(timestamp, step)
+                stamps += [base + n * step for n in range(sign, shift + sign, sign)]
+            table = self.cells.setdefault((interval, name), {})
+            for stamp in stamps:
+                i_start = floor_to(stamp, step)
+                if resolution is None:
+                    table[i_start] = _apply(self.kind, table.get(i_start, MISSING), values)
+                else:
+                    inner = table.setdefault(i_start, {})
+                    r_start = floor_to(stamp, resolution)
+                    inner[r_start] = _apply(self.kind, inner.get(r_start, MISSING), values)
+
+    def delete(self, name):
+        """Remove ``name``; the number of records the backend reports removing."""
+        removed = 0
+        for interval, (_, resolution, _) in self.intervals.items():
+            table = self.cells.pop((interval, name), {})
+            for row in table.values():
+                if resolution is None:
+                    removed += 1
+                else:
+                    # Redis: an index key plus a key per resolution; Mongo: a document each
+                    removed += len(row) + (1 if self.backend == 'redis' else 0)
+        return removed
+
+    # reading
+
+    def _row(self, interval, names, i_start):
+        """The joined row of ``names`` in one interval bucket (dict by r_start if fine)."""
+        resolution = self.intervals[interval][1]
+        tables = [self.cells.get((interval, name), {}) for name in names]
+        if resolution is None:
+            return combine(self.kind, [t.get(i_start, MISSING) for t in tables])
+        inners = [t.get(i_start, {}) for t in tables]
+        r_starts = sorted(set().union(*inners))
+        return OrderedDict((r, combine(self.kind, [inner.get(r, MISSING) for inner in inners]))
+                           for r in r_starts)
+
+    def _final(self, row, how):
+        return transform(self.kind, no_value(self.kind) if row is MISSING else row, how)
+
+    def get(self, names, interval, timestamp, condensed=False, how=None):
+        step, resolution, _ = self.intervals[interval]
+        names = [names] if isinstance(names, str) else list(names)
+        i_start = floor_to(timestamp, step)
+        row = self._row(interval, names, i_start)
+        if resolution is None:
+            return OrderedDict([(i_start, self._final(row, how))])
+        if condensed:
+            return OrderedDict([(i_start, self._final(combine(self.kind, row.values()), how))])
+        return OrderedDict((r, self._final(data, how)) for r, data in row.items())
+
+    def window(self, interval, now, steps=None, start=None, end=None):
+        step, _, default_steps = self.intervals[interval]
+        steps = steps if steps is not None else (default_steps or 1)
+        if start is not None:
+            first = floor_to(start, step)
+            last = floor_to(end, step) if end is not None else first + (steps - 1) * step
+        else:
+            last = floor_to(end if end is not None else now, step)
+            first = last - (steps - 1) * step
+        if first > last:
+            raise ModelQueryError('start after end')
+        return list(range(first, last + step, step))
+
+    def series(self, names, interval, now, steps=None, condensed=False, start=None, end=None,
+               how=None, collapse=False):
+        resolution = self.intervals[interval][1]
+        names = [names] if isinstance(names, str) else list(names)
+        starts = self.window(interval, now, steps, start, end)
+        rows = [self._row(interval, names, i_start) for i_start in starts]
+        if resolution is not None and (condensed or collapse):
+            rows = [combine(self.kind, row.values()) for row in rows]
+        if collapse:
+            return OrderedDict([(starts[0], self._final(combine(self.kind, rows), how))])
+        if resolution is not None and not condensed:
+            return OrderedDict(
+                (i_start, OrderedDict((r, self._final(data, how)) for r, data in row.items()))
+                for i_start, row in zip(starts, rows))
+        return OrderedDict((i_start, self._final(row, how)) for i_start, row in zip(starts, rows))
+
+
+def shape(result):
+    """Results as nested lists of (key, value) pairs, so that key order is compared too.
+
+    Row values (lists, sets, histogram dicts) compare as they are.
+    """
+    if isinstance(result, OrderedDict):
+        return [(key, shape(value)) for key, value in result.items()]
+    return result

@@ -1,0 +1,237 @@
+"""Bad input: every refused argument raises a KairosException naming it, and writes nothing.
+
+The table below lists (label, backends, type, call, needle). ``call`` gets a
+factory ``make(**overrides)`` building a Timeseries of the case's type on the
+case's client; ``needle`` is the text the message must contain as a whole
+token (repr of the bad value, or the word that names it). One test method per
+row and backend is generated, so each bad input reports on its own.
+"""
+
+import re
+
+from kairos import KairosException, Timeseries
+
+from tests.support import MongoCase, RedisCase
+
+T0 = 1800000000
+INTERVALS = {'minute': {'step': 60, 'steps': 5}, 'hour': {'step': 3600, 'resolution': 60}}
+NAN, INF = float('nan'), float('inf')
+BOTH, REDIS, MONGO = ('redis', 'mongo'), ('redis',), ('mongo',)
+
+
+def interval(**config):
+    """Intervals with one bad interval 'bad' added to the good ones."""
+    return dict(INTERVALS, bad=config)
+
+
+def ctor(**kwargs):
+    return lambda make: make(**kwargs)
+
+
+CASES = [
+    # -- the constructor -----------------------------------------------------
+    ('ctor unknown type', BOTH, 'series', ctor(type='bogus'), "'bogus'"),
+    ('ctor type None', BOTH, 'series', ctor(type=None), 'None'),
+    ('ctor intervals empty', BOTH, 'series', ctor(intervals={}), '{}'),
+    ('ctor intervals None', BOTH, 'series', ctor(intervals=None), 'None'),
+    ('ctor resolution coarser than step', BOTH, 'series',
+     ctor(intervals=interval(step=60, resolution=3600)), '3600'),
+    ('ctor daily resolution of an hourly step', BOTH, 'series',
+     ctor(intervals=interval(step=3600, resolution='daily')), "'daily'"),
+    ('ctor monthly resolution of a weekly step', BOTH, 'series',
+     ctor(intervals=interval(step='weekly', resolution='monthly')), "'monthly'"),
+    ('ctor step half a second', BOTH, 'series', ctor(intervals=interval(step=0.5)), '0.5'),
+    ('ctor step zero', BOTH, 'series', ctor(intervals=interval(step=0)), '0'),
+    ('ctor step negative', BOTH, 'series', ctor(intervals=interval(step=-60)), '-60'),
+    ('ctor step nan', BOTH, 'series', ctor(intervals=interval(step=NAN)), 'nan'),
+    ('ctor step True', BOTH, 'series', ctor(intervals=interval(step=True)), 'True'),
+    ('ctor step unknown word', BOTH, 'series',
+     ctor(intervals=interval(step='fortnightly')), "'fortnightly'"),
+    ('ctor step missing', BOTH, 'series', ctor(intervals=interval(steps=3)), "'bad'"),
+    ('ctor steps zero', BOTH, 'series', ctor(intervals=interval(step=60, steps=0)), '0'),
+    ('ctor steps negative', BOTH, 'series', ctor(intervals=interval(step=60, steps=-2)), '-2'),
+    ('ctor steps a str', BOTH, 'series', ctor(intervals=interval(step=60, steps='5')), "'5'"),
+    ('ctor read_func not callable', BOTH, 'series', ctor(read_func=5), '5'),
+    ('ctor unknown keyword', BOTH, 'series', ctor(colour='red'), 'colour'),
+    ('ctor prefix not a str', REDIS, 'series', ctor(prefix=5), '5'),
+    ('ctor unsupported client', BOTH, 'series',
+     lambda make: Timeseries('localhost:6379', intervals=INTERVALS), "'localhost:6379'"),
+    # -- insert --------------------------------------------------------------
+    ('insert name None', BOTH, 'series', lambda make: make().insert(None, 1, T0), 'None'),
+    ('insert name bytes', BOTH, 'series', lambda make: make().insert(b'a', 1, T0), "b'a'"),
+    ('insert name operator dict', BOTH, 'series',
+     lambda make: make().insert({'$ne': None}, 1, T0), "{'$ne': None}"),
+    ('insert name list', BOTH, 'series', lambda make: make().insert(['a'], 1, T0), "['a']"),
+    ('insert name list with many values', BOTH, 'series',
+     lambda make: make().insert(['a'], [1, 2], T0), "['a']"),
+    ('insert name int', BOTH, 'count', lambda make: make().insert(5, 1, T0), '5'),
+    ('insert name empty', BOTH, 'series', lambda make: make().insert('', 1, T0), 'empty'),
+    ('insert name unencodable', BOTH, 'series',
+     lambda make: make().insert('a\ud800', 1, T0), repr('a\ud800')),
+    ('insert count nan', BOTH, 'count', lambda make: make().insert('a', NAN, T0), 'nan'),
+    ('insert count inf', BOTH, 'count', lambda make: make().insert('a', INF, T0), 'inf'),
+    ('insert count -inf', BOTH, 'count', lambda make: make().insert('a', -INF, T0), '-inf'),
+    ('insert count bool', BOTH, 'count', lambda make: make().insert('a', True, T0), 'True'),
+    ('insert count str', BOTH, 'count', lambda make: make().insert('a', 'three', T0), "'three'"),
+    ('insert series None', BOTH, 'series', lambda make: make().insert('a', None, T0), 'None'),
+    ('insert gauge None', BOTH, 'gauge', lambda make: make().insert('a', None, T0), 'None'),
+    ('insert gauge no values', BOTH, 'gauge', lambda make: make().insert('a', [], T0), '[]'),
+    ('insert set None', BOTH, 'set', lambda make: make().insert('a', None, T0), 'None'),
+    ('insert series dict on Redis', REDIS, 'series',
+     lambda make: make().insert('a', {'x': 1}, T0), "{'x': 1}"),
+    ('insert series nested list on Redis', REDIS, 'series',
+     lambda make: make().insert('a', [[1, 2]], T0), '[1, 2]'),
+    ('insert set dict on Redis', REDIS, 'set',
+     lambda make: make().insert('a', {'x': 1}, T0), "{'x': 1}"),
+    ('insert histogram dict', BOTH, 'histogram',
+     lambda make: make().insert('a', {'x': 1}, T0), "{'x': 1}"),
+    ('insert histogram None', BOTH, 'histogram', lambda make: make().insert('a', None, T0),
+     'None'),
+    ('insert histogram reserved character on Mongo', MONGO, 'histogram',
+     lambda make: make().insert('a', 'x\0y', T0), repr('x\0y')),
+    ('insert write_func returns None', BOTH, 'series',
+     lambda make: make(write_func=lambda v: None).insert('a', 1, T0), 'None'),
+    ('insert timestamp word', BOTH, 'series', lambda make: make().insert('a', 1, 'now'), "'now'"),
+    ('insert timestamp list', BOTH, 'series', lambda make: make().insert('a', 1, [1]), '[1]'),
+    ('insert timestamp nan', BOTH, 'series', lambda make: make().insert('a', 1, NAN), 'nan'),
+    ('insert timestamp inf', BOTH, 'series', lambda make: make().insert('a', 1, INF), 'inf'),
+    ('insert timestamp bool', BOTH, 'count', lambda make: make().insert('a', 1, True), 'True'),
+    ('insert intervals a str', BOTH, 'series',
+     lambda make: make().insert('a', 1, T0, intervals='2'), "'2'"),
+    # -- bulk_insert ---------------------------------------------------------
+    ('bulk not a dict', BOTH, 'series', lambda make: make().bulk_insert([(T0, 1)]),
+     '[(%d, 1)]' % T0),
+    ('bulk timestamp word', BOTH, 'series',
+     lambda make: make().bulk_insert({'now': {'a': [1]}}), "'now'"),
+    ('bulk timestamp nan', BOTH, 'series', lambda make: make().bulk_insert({NAN: {'a': [1]}}),
+     'nan'),
+    ('bulk names not a dict', BOTH, 'series', lambda make: make().bulk_insert({T0: [1, 2]}),
+     '[1, 2]'),
+    ('bulk name None after a good one', BOTH, 'series',
+     lambda make: make().bulk_insert({T0: {'a': [1], None: [2]}}), 'None'),
+    ('bulk name bytes', BOTH, 'series', lambda make: make().bulk_insert({T0: {b'a': [1]}}),
+     "b'a'"),
+    ('bulk name empty', BOTH, 'series', lambda make: make().bulk_insert({T0: {'': [1]}}),
+     'empty'),
+    ('bulk count inf in a later timestamp', BOTH, 'count',
+     lambda make: make().bulk_insert({T0: {'a': [1]}, T0 + 60: {'a': [2, INF]}}), 'inf'),
+    ('bulk histogram dict value', BOTH, 'histogram',
+     lambda make: make().bulk_insert({T0: {'a': [1, {'x': 1}]}}), "{'x': 1}"),
+    # -- get -----------------------------------------------------------------
+    ('get name None', BOTH, 'series', lambda make: make().get(None, 'minute', T0), 'None'),
+    ('get name operator dict', BOTH, 'series',
+     lambda make: make().get({'$ne': None}, 'minute', T0), "{'$ne': None}"),
+    ('get names with bytes', BOTH, 'series',
+     lambda make: make().get(['a', b'b'], 'minute', T0), "b'b'"),
+    ('get names empty list', BOTH, 'series', lambda make: make().get([], 'minute', T0),
+     'empty'),
+    ('get name empty', BOTH, 'series', lambda make: make().get('', 'minute', T0), 'empty'),
+    ('get unknown interval', BOTH, 'series', lambda make: make().get('a', 'fortnight', T0),
+     "'fortnight'"),
+    ('get interval None', BOTH, 'series', lambda make: make().get('a', None, T0), 'None'),
+    ('get interval list', BOTH, 'series', lambda make: make().get('a', ['minute'], T0),
+     "['minute']"),
+    ('get timestamp word', BOTH, 'series', lambda make: make().get('a', 'minute', 'now'),
+     "'now'"),
+    ('get timestamp -inf', BOTH, 'series', lambda make: make().get('a', 'minute', -INF), '-inf'),
+    ('get unknown transform', BOTH, 'series',
+     lambda make: make().get('a', 'minute', T0, transform='median'), "'median'"),
+    ('get unknown transform in a list', BOTH, 'histogram',
+     lambda make: make().get('a', 'minute', T0, transform=['mean', 'p99']), "'p99'"),
+    ('get unknown transform in a dict', BOTH, 'count',
+     lambda make: make().get('a', 'minute', T0, transform={'x': 'mode'}), "'mode'"),
+    # -- series --------------------------------------------------------------
+    ('series steps zero', BOTH, 'series',
+     lambda make: make().series('a', 'minute', steps=0, end=T0), '0'),
+    ('series steps negative', BOTH, 'series',
+     lambda make: make().series('a', 'minute', steps=-3, end=T0), '-3'),
+    ('series steps float', BOTH, 'series',
+     lambda make: make().series('a', 'minute', steps=1.5, end=T0), '1.5'),
+    ('series steps str', BOTH, 'series',
+     lambda make: make().series('a', 'minute', steps='3', end=T0), "'3'"),
+    ('series start after end', BOTH, 'series',
+     lambda make: make().series('a', 'minute', start=T0 + 600, end=T0), str(T0 + 600)),
+    ('series start word', BOTH, 'series',
+     lambda make: make().series('a', 'minute', start='yesterday'), "'yesterday'"),
+    ('series end nan', BOTH, 'series', lambda make: make().series('a', 'hour', end=NAN), 'nan'),
+    ('series end inf', BOTH, 'gauge', lambda make: make().series('a', 'hour', end=INF), 'inf'),
+    ('series unknown interval', BOTH, 'series', lambda make: make().series('a', 'day', end=T0),
+     "'day'"),
+    ('series name None', BOTH, 'series', lambda make: make().series(None, 'minute', end=T0),
+     'None'),
+    ('series unknown transform', BOTH, 'set',
+     lambda make: make().series('a', 'minute', end=T0, transform='median'), "'median'"),
+    # -- delete --------------------------------------------------------------
+    ('delete name None', BOTH, 'series', lambda make: make().delete(None), 'None'),
+    ('delete name empty', BOTH, 'series', lambda make: make().delete(''), 'empty'),
+    ('delete name list', BOTH, 'series', lambda make: make().delete(['a']), "['a']"),
+    ('delete name operator dict', BOTH, 'series',
+     lambda make: make().delete({'$ne': None}), "{'$ne': None}"),
+    ('delete name bytes', BOTH, 'count', lambda make: make().delete(b'a'), "b'a'"),
+    ('delete name int', BOTH, 'histogram', lambda make: make().delete(5), '5'),
+]
+
+# a good value per type, written before each bad call so "nothing written" means something
+GOOD = {'series': 1, 'histogram': 1, 'count': 1, 'gauge': 1, 'set': 1}
+
+
+def names_value(message: str, needle: str) -> bool:
+    """True if ``needle`` appears in ``message`` as a whole token, not inside a longer one."""
+    return re.search(r'(?<![\w.])%s(?![\w.])' % re.escape(needle), message) is not None
+
+
+class BadInputBehaviour:
+    """One generated test per row of CASES; see the module docstring."""
+
+    def check_refused(self, type_, call, needle):
+        existing = self.timeseries(type=type_, intervals=INTERVALS)
+        for name in ('a', 'b', 'other'):
+            existing.insert(name, GOOD[type_], timestamp=T0)
+        before = self.snapshot()
+
+        def make(**overrides):
+            kwargs = dict(type=type_, intervals=INTERVALS)
+            kwargs.update(overrides)
+            return self.timeseries(**kwargs)
+
+        with self.assertRaises(KairosException) as caught:
+            call(make)
+        message = str(caught.exception)
+        self.assertTrue(names_value(message, needle),
+                        'message %r does not name %s' % (message, needle))
+        self.assertEqual(before, self.snapshot())
+
+
+def _slug(label: str) -> str:
+    return re.sub(r'\W+', '_', label).strip('_').lower()
+
+
+def _case_method(type_, call, needle, label):
+    def test(self):
+        self.check_refused(type_, call, needle)
+    test.__doc__ = '%s raises a KairosException naming %s and writes nothing.' % (label, needle)
+    return test
+
+
+for _index, (_label, _backends, _type, _call, _needle) in enumerate(CASES):
+    _method = _case_method(_type, _call, _needle, _label)
+    _method.backends = _backends
+    setattr(BadInputBehaviour, 'test_%03d_%s' % (_index, _slug(_label)), _method)
+del _method  # a module-level function named test would be collected on its own
+
+
+def _only(backend):
+    """Class attributes that hide the generated tests meant for the other backend."""
+    return {name: None for name, member in vars(BadInputBehaviour).items()
+            if name.startswith('test_') and backend not in member.backends}
+
+
+class TestBadInputRedis(BadInputBehaviour, RedisCase):
+    locals().update(_only('redis'))
+
+
+class TestBadInputMongo(BadInputBehaviour, MongoCase):
+    locals().update(_only('mongo'))
+
+
+BAD_INPUTS = sum(len(row[1]) for row in CASES)

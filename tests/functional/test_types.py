@@ -1,0 +1,253 @@
+"""Concrete results per type, as pinned by the kairos 0.5.0 test helpers.
+
+Data: 'test' gets one value per second for t = 1..299 and 'test2' for
+t = 60..119, with the type's value of t (one bulk_insert); minute is step 60 / steps 5 and
+hour step 3600 / resolution 60 (see common.intervals()).
+"""
+
+from tests.support import MongoCase, RedisCase
+from tests.functional.common import at, gauge_read, intervals, plain
+
+
+class Filled:
+    type = None
+    read_func = None
+
+    def value(self, t):
+        return t
+
+    def setUp(self):
+        super().setUp()
+        self.t = self.timeseries(type=self.type, read_func=self.read_func, prefix='kairos',
+                                 intervals=intervals())
+        inserts = {at(t): {'test': [self.value(t)]} for t in range(1, 300)}
+        for t in range(60, 120):
+            inserts[at(t)]['test2'] = [self.value(t)]
+        self.t.bulk_insert(inserts)
+
+    def get(self, *args, **kwargs):
+        return plain(self.t.get(*args, **kwargs))
+
+    def series(self, *args, **kwargs):
+        return plain(self.t.series(*args, **kwargs))
+
+
+class SeriesTypeBehaviour(Filled):
+    type = 'series'
+    read_func = int
+
+    def test_get(self):
+        """A series bucket lists the values inserted into it, in order."""
+        self.assertEqual(self.get('test', 'minute', timestamp=at(100)),
+                         {at(60): list(range(60, 120))})
+        self.assertEqual(self.get('test', 'minute', timestamp=at(59)),
+                         {at(0): list(range(1, 60))})
+
+    def test_transforms(self):
+        """Series transforms: count, min, max, sum, mean of the values."""
+        got = self.get('test', 'minute', timestamp=at(100),
+                       transform=['count', 'min', 'max', 'sum', 'mean'])
+        self.assertEqual(got, {at(60): {'count': 60, 'min': 60, 'max': 119,
+                                        'sum': sum(range(60, 120)), 'mean': 89.5}})
+
+    def test_hour(self):
+        """Hour with resolution 60: one row per minute; condensed, all values."""
+        got = self.get('test', 'hour', timestamp=at(100))
+        self.assertEqual(len(got), 5)
+        self.assertEqual(got[at(60)], list(range(60, 120)))
+        self.assertEqual(self.get('test', 'hour', timestamp=at(100), condensed=True),
+                         {at(0): list(range(1, 300))})
+        self.assertEqual(self.get('test', 'hour', timestamp=at(100), condensed=True,
+                                  transform=['min', 'max']), {at(0): {'min': 1, 'max': 299}})
+
+    def test_series(self):
+        """Series over 5 minutes, then collapsed."""
+        got = self.series('test', 'minute', end=at(250))
+        self.assertEqual(list(got), [at(0), at(60), at(120), at(180), at(240)])
+        self.assertEqual(got[at(0)], list(range(1, 60)))
+        self.assertEqual(self.series('test', 'minute', end=at(250), collapse=True),
+                         {at(0): list(range(1, 300))})
+        self.assertEqual(self.series('test', 'minute', end=at(250), collapse=True,
+                                     transform=['min', 'count']),
+                         {at(0): {'min': 1, 'count': 299}})
+
+    def test_joined(self):
+        """Joined series concatenate the names' values in name order."""
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(100)),
+                         {at(60): list(range(60, 120)) * 2})
+        self.assertEqual(self.get(['test', 'test2'], 'hour', timestamp=at(100), condensed=True,
+                                  transform=['min', 'max', 'count']),
+                         {at(0): {'min': 1, 'max': 299, 'count': 359}})
+
+
+class HistogramTypeBehaviour(Filled):
+    type = 'histogram'
+    read_func = int
+
+    def value(self, t):
+        return t // 2
+
+    def test_get(self):
+        """A histogram bucket counts each value."""
+        self.assertEqual(self.get('test', 'minute', timestamp=at(100)),
+                         {at(60): dict.fromkeys(range(30, 60), 2)})
+
+    def test_transforms(self):
+        """Histogram transforms weigh each value by its count."""
+        got = self.get('test', 'minute', timestamp=at(100),
+                       transform=['count', 'min', 'max', 'sum', 'mean'])
+        self.assertEqual(got, {at(60): {'count': 60, 'min': 30, 'max': 59,
+                                        'sum': 2 * sum(range(30, 60)), 'mean': 44.5}})
+
+    def test_series(self):
+        """Histogram series, condensed hour and collapse add counts up."""
+        got = self.series('test', 'minute', end=at(250))
+        expected = dict.fromkeys(range(1, 30), 2)
+        expected[0] = 1
+        self.assertEqual(got[at(0)], expected)
+        collapsed = self.series('test', 'minute', end=at(250), collapse=True)[at(0)]
+        self.assertEqual(sorted(collapsed), list(range(150)))
+        self.assertEqual(sum(collapsed.values()), 299)
+        condensed = self.get('test', 'hour', timestamp=at(100), condensed=True)[at(0)]
+        self.assertEqual(condensed, collapsed)
+
+    def test_joined(self):
+        """Joined histograms add counts per value."""
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(100)),
+                         {at(60): dict.fromkeys(range(30, 60), 4)})
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(400)),
+                         {at(360): {}})
+
+
+class CountTypeBehaviour(Filled):
+    type = 'count'
+
+    def value(self, t):
+        return 1
+
+    def test_get(self):
+        """A count bucket counts the inserts; an empty one is 0."""
+        self.assertEqual(self.get('test', 'minute', timestamp=at(100)), {at(60): 60})
+        self.assertEqual(self.get('test', 'minute', timestamp=at(400)), {at(360): 0})
+        self.assertEqual(self.get('test', 'hour', timestamp=at(100), condensed=True),
+                         {at(0): 299})
+
+    def test_transforms(self):
+        """Named count transforms return the value; callables get the value."""
+        self.assertEqual(self.get('test', 'minute', timestamp=at(100),
+                                  transform=['mean', 'count', 'min', 'max', 'sum']),
+                         {at(60): dict.fromkeys(['mean', 'count', 'min', 'max', 'sum'], 60)})
+        self.assertEqual(self.get('test', 'minute', timestamp=at(100),
+                                  transform=lambda v: v * 2), {at(60): 120})
+
+    def test_series(self):
+        """Count series per minute, collapsed to the total."""
+        self.assertEqual(list(self.series('test', 'minute', end=at(250)).values()),
+                         [59, 60, 60, 60, 60])
+        self.assertEqual(self.series('test', 'minute', end=at(250), collapse=True),
+                         {at(0): 299})
+
+    def test_joined(self):
+        """Joined counts add up; joined empty is 0."""
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(100)),
+                         {at(60): 120})
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(400)),
+                         {at(360): 0})
+
+
+class GaugeTypeBehaviour(Filled):
+    type = 'gauge'
+    read_func = staticmethod(gauge_read)
+
+    def test_get(self):
+        """A gauge bucket holds the last value; an empty one reads as read_func('')."""
+        self.assertEqual(self.get('test', 'minute', timestamp=at(100)), {at(60): 119})
+        self.assertEqual(self.get('test', 'minute', timestamp=at(400)), {at(360): 0})
+        self.assertEqual(self.get('test', 'hour', timestamp=at(100), condensed=True),
+                         {at(0): 299})
+
+    def test_series(self):
+        """A gauge series holds each bucket's last value; collapse keeps the latest."""
+        self.assertEqual(self.series('test', 'minute', end=at(240), steps=2),
+                         {at(180): 239, at(240): 299})
+        self.assertEqual(self.series('test', 'minute', end=at(240), steps=2, collapse=True),
+                         {at(180): 299})
+
+    def test_joined(self):
+        """Joined gauges take the last name's value; joined empty is read_func('')."""
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(100)),
+                         {at(60): 119})
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(400)),
+                         {at(360): 0})
+        self.assertEqual(self.get(['test', 'test2'], 'hour', timestamp=at(100),
+                                  condensed=True), {at(0): 299})
+
+
+class SetTypeBehaviour(Filled):
+    type = 'set'
+    read_func = int
+
+    def value(self, t):
+        return t // 15
+
+    def test_get(self):
+        """A set bucket holds the distinct values, 0 included."""
+        self.assertEqual(self.get('test', 'minute', timestamp=at(0)), {at(0): {0, 1, 2, 3}})
+        self.assertEqual(self.get('test', 'minute', timestamp=at(60)), {at(60): {4, 5, 6, 7}})
+        self.assertEqual(self.get('test', 'minute', timestamp=at(400)), {at(360): set()})
+
+    def test_series(self):
+        """Set condensed and collapse take the union."""
+        self.assertEqual(self.get('test', 'hour', timestamp=at(100), condensed=True),
+                         {at(0): set(range(20))})
+        self.assertEqual(self.series('test', 'minute', end=at(250), collapse=True),
+                         {at(0): set(range(20))})
+        self.assertEqual(self.get('test', 'minute', timestamp=at(60), transform='count'),
+                         {at(60): 4})
+
+    def test_joined(self):
+        """Joined sets take the union; joined empty is set()."""
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(60)),
+                         {at(60): {4, 5, 6, 7}})
+        self.assertEqual(self.series(['test', 'test2'], 'minute', start=at(400), steps=1),
+                         {at(360): set()})
+
+
+class TestSeriesTypeRedis(SeriesTypeBehaviour, RedisCase):
+    pass
+
+
+class TestSeriesTypeMongo(SeriesTypeBehaviour, MongoCase):
+    pass
+
+
+class TestHistogramTypeRedis(HistogramTypeBehaviour, RedisCase):
+    pass
+
+
+class TestHistogramTypeMongo(HistogramTypeBehaviour, MongoCase):
+    pass
+
+
+class TestCountTypeRedis(CountTypeBehaviour, RedisCase):
+    pass
+
+
+class TestCountTypeMongo(CountTypeBehaviour, MongoCase):
+    pass
+
+
+class TestGaugeTypeRedis(GaugeTypeBehaviour, RedisCase):
+    pass
+
+
+class TestGaugeTypeMongo(GaugeTypeBehaviour, MongoCase):
+    pass
+
+
+class TestSetTypeRedis(SetTypeBehaviour, RedisCase):
+    pass
+
+
+class TestSetTypeMongo(SetTypeBehaviour, MongoCase):
+    pass
