@@ -32,13 +32,14 @@ from .timeseries import Timeseries
 
 DOT, DOLLAR = '\uffff', '\uff04'
 
-# type -> update operator for a merged payload
+# type -> (update for a merged payload, the Python type a stored value must have)
 OPS = {
-    'series': lambda payload: {'$push': {'value': {'$each': payload}}},
-    'histogram': lambda payload: {'$inc': {'value.' + escape(v): n for v, n in payload.items()}},
-    'count': lambda payload: {'$inc': {'value': payload}},
-    'gauge': lambda payload: {'$set': {'value': payload}},
-    'set': lambda payload: {'$addToSet': {'value': {'$each': payload}}},
+    'series': (lambda payload: {'$push': {'value': {'$each': payload}}}, list),
+    'histogram': (lambda payload: {'$inc': {'value.' + escape(v): n for v, n in payload.items()}},
+                  dict),
+    'count': (lambda payload: {'$inc': {'value': payload}}, (int, float)),
+    'gauge': (lambda payload: {'$set': {'value': payload}}, object),
+    'set': (lambda payload: {'$addToSet': {'value': {'$each': payload}}}, list),
 }
 
 _EPOCH = datetime(1970, 1, 1)
@@ -89,7 +90,7 @@ class MongoBackend(Timeseries):
         if self._db is None:
             raise UnsupportedClient('MongoBackend needs a MongoClient or Database, not %r'
                                     % (client,))
-        self._op = OPS[self._type.name]
+        self._op, self._shape = OPS[self._type.name]
         for interval in self._intervals.values():
             collection = self._db[interval.name]
             fields = ['interval', 'name'] if interval.coarse else ['interval', 'resolution', 'name']
@@ -179,7 +180,13 @@ class MongoBackend(Timeseries):
     # -- helpers -------------------------------------------------------------
 
     def _decode(self, value):
-        if self._type.name == 'histogram' and isinstance(value, dict):
+        if value is MISSING:
+            return value
+        if not isinstance(value, self._shape) or (isinstance(value, bool)
+                                                   and self._shape is not object):
+            raise DataConflict('a %s bucket cannot hold %r: written by another type?'
+                               % (self._type.name, value))
+        if self._shape is dict:
             return {unescape(k): v for k, v in value.items()}
         return value
 

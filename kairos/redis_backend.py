@@ -139,16 +139,19 @@ def _decode_string(raw):
 def _decode_members(raw):
     if not raw:
         return MISSING
-    return [v.decode('utf-8', 'surrogateescape') if isinstance(v, bytes) else v for v in raw]
+    try:
+        return [value.decode() for value in raw]
+    except (AttributeError, UnicodeDecodeError):  # already str, or not utf-8
+        return [_str(value) for value in raw]
 
 
 def _decode_hash(raw):
+    """value -> count; counts stay as Redis sent them, int() reads bytes and str alike."""
     if not raw:
         return MISSING
     if isinstance(raw, dict):
-        return _str(raw)
-    raw = _decode_members(raw)
-    return dict(zip(raw[::2], raw[1::2]))
+        return {_str(k): v for k, v in raw.items()}
+    return dict(zip(_decode_members(raw[::2]), raw[1::2]))
 
 
 # kind of reply -> decoder of one stored bucket into str-based data, or MISSING

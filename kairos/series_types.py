@@ -79,7 +79,9 @@ class Series(SeriesType):
     transforms = transforms.SEQUENCE
 
     def process_row(self, raw):
-        return [self.read_func(v) for v in raw] if self.read_func else list(raw)
+        if self.read_func:
+            return [self.read_func(v) for v in raw]
+        return raw if type(raw) is list else list(raw)  # decoded rows are fresh lists
 
     def no_value(self):
         return []
@@ -98,10 +100,11 @@ class Histogram(SeriesType):
         return Counter(values)
 
     def process_row(self, raw):
+        if not self.read_func:
+            return {value: int(count) for value, count in raw.items()}
         rval = {}
-        for value, count in raw.items():
-            if self.read_func:
-                value = self.read_func(value)
+        for value, count in raw.items():  # read_func may map two values to one
+            value = self.read_func(value)
             rval[value] = rval.get(value, 0) + int(count)
         return rval
 

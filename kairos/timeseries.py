@@ -250,7 +250,7 @@ class Timeseries:
         elif condensed:
             rval = OrderedDict([(i_time, self._condense(row.values()))])
         else:
-            rval = OrderedDict((config.r_calc.from_bucket(r), data) for r, data in row.items())
+            rval = row
         return self._finish(rval, transform, nested=False)
 
     def series(self, name, interval: str, steps: Optional[int] = None, condensed: bool = False,
@@ -269,13 +269,8 @@ class Timeseries:
         rows = self._rows(config, names, buckets, fetch)
         i_times = [config.i_calc.from_bucket(b) for b in buckets]
         nested = not config.coarse and not condensed and not collapse
-        if config.coarse:
+        if config.coarse or nested:
             rval = OrderedDict(zip(i_times, rows))
-        elif nested:
-            r_time = config.r_calc.from_bucket
-            rval = OrderedDict(
-                (t, OrderedDict((r_time(r), data) for r, data in row.items()))
-                for t, row in zip(i_times, rows))
         else:
             rval = OrderedDict((t, self._condense(row.values())) for t, row in zip(i_times, rows))
         if collapse:
@@ -303,10 +298,11 @@ class Timeseries:
         """One processed row per bucket, the names' data joined together.
 
         A row is MISSING or data for a coarse interval, else an ordered dict
-        of resolution bucket -> data holding the resolution buckets with data.
+        of resolution timestamp -> data holding the resolution buckets with data.
         """
         raw = self._read(config, names, buckets, fetch)
         process = self._type.process_row
+        r_time = config.r_calc.from_bucket
 
         def one(data):
             if data is MISSING:
@@ -319,14 +315,14 @@ class Timeseries:
             rows = raw[names[0]]
             if config.coarse:
                 return [one(row) for row in rows]
-            return [OrderedDict((r, one(row[r])) for r in sorted(row)) for row in rows]
+            return [OrderedDict([(r_time(r), one(row[r])) for r in sorted(row)]) for row in rows]
         rval = []
         for per_name in zip(*(raw[name] for name in names)):
             if config.coarse:
                 rval.append(self._join([one(row) for row in per_name]))
             else:
                 rval.append(OrderedDict(
-                    (r, self._join([one(row[r]) for row in per_name if r in row]))
+                    (r_time(r), self._join([one(row[r]) for row in per_name if r in row]))
                     for r in sorted(set().union(*per_name))))
         return rval
 
@@ -339,13 +335,15 @@ class Timeseries:
         return self._type.condense(rows) if rows else MISSING
 
     def _finish(self, rval, transform, nested: bool):
-        finalize = self._type.finalize
-        for key, data in rval.items():
-            if nested:
-                rval[key] = OrderedDict((r, self._transform(finalize(d), transform))
-                                        for r, d in data.items())
+        """Give empty rows the type's empty value, then apply the transform, in place."""
+        for row in (rval.values() if nested else [rval]):
+            if transform is None:
+                missing = [key for key, data in row.items() if data is MISSING]
+                for key in missing:
+                    row[key] = self._type.no_value()
             else:
-                rval[key] = self._transform(finalize(data), transform)
+                for key, data in row.items():
+                    row[key] = self._transform(self._type.finalize(data), transform)
         return rval
 
     def _transform(self, data, transform):

@@ -2,6 +2,8 @@
 
 import redis
 
+from kairos import DataConflict
+
 from tests.support import MongoCase, RedisCase, redis_url
 from tests.functional.common import at, intervals, plain, recording_fetch
 
@@ -205,6 +207,21 @@ class FixesBehaviour:
         t.insert('h', 2.5, timestamp=at(11))
         self.assertEqual(plain(t.get('h', 'minute', timestamp=at(10), transform=['sum', 'max'])),
                          {at(0): {'sum': 3.14 + 5.0, 'max': 3.14}})
+
+    def test_bucket_of_another_type_is_a_data_conflict(self):
+        """Reading or writing a bucket that another type wrote raises DataConflict, both ways."""
+        series = self.make('series')
+        series.insert('x', 1, timestamp=at(10))
+        histogram = self.make('histogram')
+        for read in (lambda: histogram.get('x', 'minute', timestamp=at(10)),
+                     lambda: histogram.series('x', 'hour', end=at(10), steps=1)):
+            with self.assertRaises(DataConflict):
+                read()
+        if self.backend == 'redis':  # Mongo's $inc on an array is refused by a real server
+            before = self.snapshot()
+            with self.assertRaises(DataConflict):
+                histogram.insert('x', 'v', timestamp=at(10))
+            self.assertEqual(before, self.snapshot())
 
 
 class TestFixesRedis(FixesBehaviour, RedisCase):
