@@ -166,6 +166,8 @@ class MongoBackend(Timeseries):
             if index is None or doc['name'] not in rval:
                 continue
             value = self._decode(doc.get('value', MISSING))
+            if value is MISSING and not interval.coarse:
+                continue
             if interval.coarse:
                 row, key = rval[doc['name']], index
             else:

@@ -90,7 +90,9 @@ return 1
 """
 
 # KEYS are interval keys; ARGV[1] the read command, ARGV[2] '1' when coarse.
-# Returns, per key, its data, or {resolution buckets, their data}.
+# Returns, per key, its data; or, with a resolution, one flat array of
+# (resolution bucket, n, n items of its data) for each bucket in its index:
+# flat arrays cost far less to build and to parse than one array per bucket.
 READ_SCRIPT = """
 local cmd, coarse = ARGV[1], ARGV[2] == '1'
 local function read(key)
@@ -103,10 +105,20 @@ for i, key in ipairs(KEYS) do
   if coarse then
     rval[i] = read(key)
   else
-    local members = redis.call('SMEMBERS', key)
-    local rows = {}
-    for j, member in ipairs(members) do rows[j] = read(key .. ':' .. member) end
-    rval[i] = {members, rows}
+    local out, n = {}, 0
+    for _, member in ipairs(redis.call('SMEMBERS', key)) do
+      local data = read(key .. ':' .. member)
+      if type(data) == 'table' then
+        out[n + 1], out[n + 2] = member, #data
+        n = n + 2
+        for k = 1, #data do out[n + k] = data[k] end
+        n = n + #data
+      else
+        out[n + 1], out[n + 2], out[n + 3] = member, 1, data
+        n = n + 3
+      end
+    end
+    rval[i] = out
   end
 end
 return rval
@@ -218,19 +230,14 @@ class RedisBackend(Timeseries):
 
     def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
         keys = [self._key(name, interval, bucket) for name in names for bucket in buckets]
+        decode = DECODERS[self._ops[2]]
         if fetch is None and self.read_scripts:
-            replies = self._read_script(keys, interval.coarse)
+            rows = self._read_script(keys, interval.coarse, decode)
         else:
-            replies = self._read_pipelined(keys, interval.coarse, fetch)
-        decode, per_name = DECODERS[self._ops[2]], len(buckets)
-        rval = {}
-        for index, name in enumerate(names):
-            rows = replies[index * per_name:(index + 1) * per_name]
-            if interval.coarse:
-                rval[name] = [decode(row) for row in rows]
-            else:
-                rval[name] = [{int(r): decode(data) for r, data in row} for row in rows]
-        return rval
+            rows = self._read_pipelined(keys, interval.coarse, fetch, decode)
+        per_name = len(buckets)
+        return {name: rows[index * per_name:(index + 1) * per_name]
+                for index, name in enumerate(names)}
 
     def _delete(self, name: str) -> int:
         head = self._prefix + name + ':'
@@ -339,31 +346,44 @@ class RedisBackend(Timeseries):
 
     # -- reading -------------------------------------------------------------
 
-    def _read_script(self, keys: List[str], coarse: bool) -> list:
+    def _read_script(self, keys: List[str], coarse: bool, decode: Callable) -> list:
         args = (len(keys),) + tuple(keys) + (self._ops[1], '1' if coarse else '0')
         try:
             replies = self._call(lambda: self._client.execute_command('EVALSHA', _READ_SHA, *args))
         except NoScriptError:
             replies = self._call(lambda: self._client.execute_command('EVAL', READ_SCRIPT, *args))
         if coarse:
-            return replies
-        return [list(zip(members, rows)) for members, rows in replies]
+            return [decode(reply) for reply in replies]
+        single = self._ops[2] == 'string'
+        rows = []
+        for flat in replies:  # (r_bucket, n, n items) per resolution bucket
+            row, at, size = {}, 0, len(flat)
+            while at < size:
+                end = at + 2 + flat[at + 1]
+                data = decode(flat[end - 1] if single else flat[at + 2:end])
+                if data is not MISSING:  # listed in the index, but its data expired
+                    row[int(flat[at])] = data
+                at = end
+            rows.append(row)
+        return rows
 
-    def _read_pipelined(self, keys: List[str], coarse: bool, fetch: Optional[Callable]) -> list:
+    def _read_pipelined(self, keys: List[str], coarse: bool, fetch: Optional[Callable],
+                        decode: Callable) -> list:
         fetch = fetch or self._fetch
         if coarse:
-            return self._fetch_all(keys, fetch)
+            return [decode(reply) for reply in self._fetch_all(keys, fetch)]
         pipe = self._client.pipeline(transaction=False)
         for key in keys:
             pipe.smembers(key)
-        members = [sorted(_str(m), key=int) for m in self._call(pipe.execute)]
+        members = [[int(m) for m in ms] for ms in self._call(pipe.execute)]
         data = self._fetch_all(['%s:%s' % (key, m) for key, ms in zip(keys, members)
                                 for m in ms], fetch)
-        rval, offset = [], 0
+        rows, offset = [], 0
         for ms in members:
-            rval.append(list(zip(ms, data[offset:offset + len(ms)])))
+            row = zip(ms, map(decode, data[offset:offset + len(ms)]))
+            rows.append({r: d for r, d in row if d is not MISSING})
             offset += len(ms)
-        return rval
+        return rows
 
     def _fetch_all(self, keys: List[str], fetch: Callable) -> list:
         """Run ``fetch(pipe, key)`` per key; one command queued gives its reply."""

@@ -137,7 +137,7 @@ class Timeseries:
             return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         value = self._prepare(self._type.default_value if value is None else value)
         timestamp = self._timestamp(timestamp)
-        pending = self._plan([(timestamp, name, [value])], self._check_shift(intervals))
+        pending = self._plan(timestamp, [(name, [value])], self._check_shift(intervals), {})
         self._write(self._merged(pending), pipeline)
 
     def bulk_insert(self, inserts: Dict[Optional[float], Dict[str, Iterable]],
@@ -145,22 +145,27 @@ class Timeseries:
         """Insert many points: ``{timestamp: {name: [value, ...]}}``.
 
         Everything is checked before anything is written; the writes are then
-        merged per bucket and sent in pieces of at most BULK_CHUNK values, each
+        merged per bucket and sent in pieces of about BULK_CHUNK values, each
         atomic on Redis. If a piece fails, the StorageError raised carries
-        ``values_written``: how many values the earlier pieces stored.
+        ``values_written``: how many values the earlier pieces stored. The
+        input is read twice rather than copied, so memory stays flat (with a
+        ``write_func``, its results are kept instead, so that it runs once a value).
         """
         shift = self._check_shift(intervals)
+        now = self._clock()
         if self._write_func:
-            points = list(self._validate_bulk(inserts))  # write_func runs once per value
+            groups = list(self._bulk_groups(inserts, now, check=True))
         else:
-            for _ in self._validate_bulk(inserts):  # check all, keep nothing: memory stays flat
-                pass
-            points = self._validate_bulk(inserts)
+            unchanged = True
+            for _, named in self._bulk_groups(inserts, now, check=True):
+                unchanged = unchanged and all(values is raw for values, raw in named.values())
+            groups = self._bulk_groups(inserts, now, check=not unchanged)
         pending, size, written = {}, 0, 0
         try:
-            for point in points:
-                self._plan([point], shift, pending)
-                size += len(point[2])
+            for timestamp, named in groups:
+                self._plan(timestamp, [(name, values) for name, (values, _) in named.items()],
+                           shift, pending)
+                size += sum(len(values) for values, _ in named.values())
                 if size >= BULK_CHUNK:
                     self._write(self._merged(pending), pipeline)
                     written += size
@@ -171,21 +176,33 @@ class Timeseries:
             exc.values_written = written
             raise
 
-    def _validate_bulk(self, inserts):
+    def _bulk_groups(self, inserts, now: float, check: bool):
+        """(timestamp, {name: (values, the caller's values)}) per timestamp.
+
+        With ``check``, every name, timestamp and value is checked and
+        prepared; the prepared list is the caller's own when nothing changed.
+        """
         if not isinstance(inserts, dict):
             raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, not %r'
                                % (inserts,))
         for timestamp, by_name in inserts.items():
-            timestamp = self._timestamp(timestamp)
+            timestamp = now if timestamp is None else check_timestamp(timestamp)
             if not isinstance(by_name, dict):
                 raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, '
                                    'not %r at %r' % (by_name, timestamp))
-            for name, values in by_name.items():
-                check_name(name)
-                if not isinstance(values, (list, tuple, set)):
-                    values = [values]
-                if values:  # an empty list asks for nothing to be written
-                    yield timestamp, name, [self._prepare(value) for value in values]
+            named = {}
+            for name, raw in by_name.items():
+                values = raw if isinstance(raw, list) else \
+                    list(raw) if isinstance(raw, (tuple, set)) else [raw]
+                if not values:  # an empty list asks for nothing to be written
+                    continue
+                if check:
+                    check_name(name)
+                    prepared = [self._prepare(value) for value in values]
+                    if any(p is not v for p, v in zip(prepared, values)):
+                        values = prepared
+                named[name] = (values, raw)
+            yield timestamp, named
 
     def _merged(self, pending) -> List[Write]:
         merge = self._type.merge
@@ -201,21 +218,18 @@ class Timeseries:
         self._check_value(value)
         return value
 
-    def _plan(self, points, shift: int, pending=None):
-        """Group values by the bucket they land in, for every interval."""
-        pending = {} if pending is None else pending
+    def _plan(self, timestamp, named, shift: int, pending):
+        """Group the values of one timestamp by the bucket they land in, in every interval."""
         for interval in self._intervals.values():
-            i_bucket_of, coarse = interval.i_calc.bucket, interval.coarse
-            r_bucket_of = interval.r_calc.bucket
-            for timestamp, name, values in points:
-                stamps = [timestamp]
-                if shift:
-                    step = 1 if shift > 0 else -1
-                    stamps += [interval.i_calc.normalize(timestamp, n)
-                               for n in range(step, shift + step, step)]
-                for stamp in stamps:
-                    i_bucket = i_bucket_of(stamp)
-                    r_bucket = None if coarse else r_bucket_of(stamp)
+            stamps = [timestamp]
+            if shift:
+                step = 1 if shift > 0 else -1
+                stamps += [interval.i_calc.normalize(timestamp, n)
+                           for n in range(step, shift + step, step)]
+            for stamp in stamps:
+                i_bucket = interval.i_calc.bucket(stamp)
+                r_bucket = None if interval.coarse else interval.r_calc.bucket(stamp)
+                for name, values in named:
                     key = (interval.name, name, i_bucket, r_bucket)
                     write = pending.get(key)
                     if write is None:
@@ -307,7 +321,7 @@ class Timeseries:
         def one(data):
             if data is MISSING:
                 return MISSING
-            if isinstance(data, Duplicates):
+            if type(data) is Duplicates:
                 return self._type.join([process(d) for d in data])
             return process(data)
 
@@ -315,7 +329,12 @@ class Timeseries:
             rows = raw[names[0]]
             if config.coarse:
                 return [one(row) for row in rows]
-            return [OrderedDict([(r_time(r), one(row[r])) for r in sorted(row)]) for row in rows]
+            # the hot loop of a read: one pass per resolution bucket, few calls
+            step = config.r_calc.step_size() if isinstance(config.r_calc, RelativeTime) else None
+            return [OrderedDict([
+                (r * step if step else r_time(r),
+                 process(data) if type(data) is not Duplicates else one(data))
+                for r, data in sorted(row.items())]) for row in rows]
         rval = []
         for per_name in zip(*(raw[name] for name in names)):
             if config.coarse:
