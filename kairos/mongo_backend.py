@@ -189,7 +189,7 @@ class MongoBackend(Timeseries):
             raise DataConflict('a %s bucket cannot hold %r: written by another type?'
                                % (self._type.name, value))
         if self._shape is dict:
-            return {unescape(k): v for k, v in value.items()}
+            return {unescape(k): int(v) for k, v in value.items()}
         return value
 
     @staticmethod

@@ -158,12 +158,17 @@ def _decode_members(raw):
 
 
 def _decode_hash(raw):
-    """value -> count; counts stay as Redis sent them, int() reads bytes and str alike."""
+    """value -> int count (int() reads bytes and str alike)."""
     if not raw:
         return MISSING
     if isinstance(raw, dict):
-        return {_str(k): v for k, v in raw.items()}
-    return dict(zip(_decode_members(raw[::2]), raw[1::2]))
+        return {_str(k): int(v) for k, v in raw.items()}
+    pairs = iter(raw)
+    try:
+        return {value.decode(): int(count) for value, count in zip(pairs, pairs)}
+    except (AttributeError, UnicodeDecodeError):  # already str, or not utf-8
+        pairs = iter(raw)
+        return {_str(value): int(count) for value, count in zip(pairs, pairs)}
 
 
 # kind of reply -> decoder of one stored bucket into str-based data, or MISSING

@@ -100,12 +100,13 @@ class Histogram(SeriesType):
         return Counter(values)
 
     def process_row(self, raw):
+        # backends deliver a fresh dict of value -> int count
         if not self.read_func:
-            return {value: int(count) for value, count in raw.items()}
+            return raw
         rval = {}
         for value, count in raw.items():  # read_func may map two values to one
             value = self.read_func(value)
-            rval[value] = rval.get(value, 0) + int(count)
+            rval[value] = rval.get(value, 0) + count
         return rval
 
     def no_value(self):
