@@ -17,13 +17,10 @@ import argparse
 import os
 import platform
 import resource
-import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 
@@ -34,6 +31,7 @@ import redis  # noqa: E402
 import kairos  # noqa: E402
 from kairos import Timeseries  # noqa: E402
 from bench_mongo import bench_mongo  # noqa: E402
+from tests.support import CountingConnection, RedisServer  # noqa: E402
 
 TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
 INTERVALS = {
@@ -55,47 +53,9 @@ def value(typ, i):
     return 1 if typ == 'count' else str(i % 10)
 
 
-class CountingConnection(redis.connection.Connection):
-    """Counts round trips: packets sent, the connection handshake excepted."""
-
-    sent = 0
-
-    def on_connect(self, *args, **kwargs):
-        self._handshake = True
-        try:
-            return super().on_connect(*args, **kwargs)
-        finally:
-            self._handshake = False
-
-    def send_packed_command(self, command, check_health=True):
-        if not getattr(self, '_handshake', False):
-            CountingConnection.sent += 1
-        return super().send_packed_command(command, check_health)
-
-
 def start_redis():
-    directory = tempfile.mkdtemp(prefix='kairos-bench-')
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--dir', directory,
-         '--save', '', '--appendonly', 'no', '--logfile', os.path.join(directory, 'log')],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def stop():
-        process.terminate()
-        process.wait(10)
-        shutil.rmtree(directory, ignore_errors=True)
-    url = 'redis://127.0.0.1:%d/0' % port
-    for _ in range(250):
-        try:
-            redis.Redis.from_url(url).ping()
-            return url, stop
-        except redis.ConnectionError:
-            time.sleep(0.02)
-    stop()
-    raise SystemExit('redis-server did not start')
+    server = RedisServer(prefix='kairos-bench-').start()
+    return server.url, server.stop
 
 
 class Bench:

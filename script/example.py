@@ -16,10 +16,7 @@ import atexit
 import os
 import random
 import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 
@@ -58,39 +55,12 @@ def hhmm(timestamp) -> str:
 
 # -- connecting ----------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def start_private_redis():
     """Start redis-server on a free port in a temp dir, stopped at exit; return its URL."""
-    import redis
-    directory = tempfile.mkdtemp(prefix='kairos-example-')
-    port = free_port()
-    process = subprocess.Popen(
-        ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--dir', directory,
-         '--save', '', '--appendonly', 'no', '--logfile', os.path.join(directory, 'log')],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def stop():
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(directory, ignore_errors=True)
-    atexit.register(stop)
-    url = 'redis://127.0.0.1:%d/0' % port
-    client = redis.Redis.from_url(url)
-    for _ in range(250):
-        try:
-            client.ping()
-            return url
-        except redis.ConnectionError:
-            time.sleep(0.02)
-    sys.exit('redis-server did not start on port %d' % port)
+    from tests.support import RedisServer
+    server = RedisServer(prefix='kairos-example-').start()
+    atexit.register(server.stop)
+    return server.url
 
 
 def connect(url):

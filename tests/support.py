@@ -9,6 +9,7 @@ dir, without persistence, and stopped when the process exits.
 import atexit
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -28,31 +29,84 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class RedisServer:
+    """A private redis-server: free port, temp dir, no persistence; restartable.
+
+    Shared by the tests, script/bench and script/example.
+    """
+
+    def __init__(self, prefix='kairos-redis-'):
+        self.port = free_port()
+        self.directory = tempfile.mkdtemp(prefix=prefix)
+        self.url = 'redis://127.0.0.1:%d/0' % self.port
+        self.process = None
+
+    def start(self) -> 'RedisServer':
+        self.process = subprocess.Popen(
+            ['redis-server', '--port', str(self.port), '--bind', '127.0.0.1',
+             '--dir', self.directory, '--save', '', '--appendonly', 'no',
+             '--logfile', os.path.join(self.directory, 'log')],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        probe = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        try:
+            for _ in range(250):
+                try:
+                    probe.ping()
+                    return self
+                except redis.ConnectionError:
+                    time.sleep(0.02)
+        finally:
+            probe.close()
+        self.kill()
+        raise RuntimeError('redis-server did not start on port %d' % self.port)
+
+    def kill(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+    def freeze(self):
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self):
+        """Stop the server for good and remove its directory."""
+        if self.process is not None:
+            self.thaw()
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self.process = None
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class CountingConnection(redis.connection.Connection):
+    """Counts round trips: packets of commands sent, the connection handshake excepted."""
+
+    sent = 0
+
+    def on_connect(self, *args, **kwargs):
+        self._handshake = True
+        try:
+            return super().on_connect(*args, **kwargs)
+        finally:
+            self._handshake = False
+
+    def send_packed_command(self, command, check_health=True):
+        if not getattr(self, '_handshake', False):
+            CountingConnection.sent += 1
+        return super().send_packed_command(command, check_health)
+
+
 def start_redis_server():
     """Start a private redis-server; return (url, stop function)."""
-    directory = tempfile.mkdtemp(prefix='kairos-redis-')
-    port = free_port()
-    process = subprocess.Popen(
-        ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--dir', directory,
-         '--save', '', '--appendonly', 'no', '--logfile', os.path.join(directory, 'log')],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = 'redis://127.0.0.1:%d/0' % port
-    client = redis.Redis.from_url(url)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.02)
-    else:
-        process.kill()
-        raise RuntimeError('redis-server did not start on port %d' % port)
-
-    def stop():
-        process.terminate()
-        process.wait(10)
-        shutil.rmtree(directory, ignore_errors=True)
-    return url, stop
+    server = RedisServer().start()
+    return server.url, server.stop
 
 
 def redis_url() -> str:

@@ -17,7 +17,7 @@ from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure,
                             NetworkTimeout, OperationFailure, ServerSelectionTimeoutError,
                             WriteError)
 
-from kairos import DataConflict, StorageError, Timeseries
+from kairos import DataConflict, StorageError
 from tests.functional.fault_harness import CALLS as FAULT_CALLS
 from tests.functional.fault_harness import INTERVALS, FaultBehaviour, report_totals
 from tests.support import MongoCase

@@ -9,11 +9,6 @@ The 10 s bound on each call is a hang guard, far above the 1 s timeouts set
 on the client, not a performance assertion.
 """
 
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
 import threading
 import time
 import unittest
@@ -23,7 +18,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from kairos import StorageError, Timeseries
-from tests.support import free_port
+from tests.support import RedisServer
 
 HANG_GUARD = 10.0
 INTERVALS = {'minute': {'step': 60, 'steps': 1000},
@@ -31,57 +26,11 @@ INTERVALS = {'minute': {'step': 60, 'steps': 1000},
 T0 = 1700000000 - 1700000000 % 3600
 
 
-class RedisProcess:
-    """A redis-server on a fixed port and directory that can be stopped and started again."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.directory = tempfile.mkdtemp(prefix='kairos-outage-')
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ['redis-server', '--port', str(self.port), '--bind', '127.0.0.1',
-             '--dir', self.directory, '--save', '', '--appendonly', 'no',
-             '--logfile', os.path.join(self.directory, 'log')],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        probe = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-        try:
-            for _ in range(250):
-                try:
-                    probe.ping()
-                    return
-                except redis.ConnectionError:
-                    time.sleep(0.02)
-        finally:
-            probe.close()
-        self.kill()
-        raise RuntimeError('redis-server did not start on port %d' % self.port)
-
-    def kill(self):
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(10)
-            self.process = None
-
-    def freeze(self):
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self):
-        self.process.send_signal(signal.SIGCONT)
-
-    def cleanup(self):
-        if self.process is not None:
-            self.thaw()
-        self.kill()
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
 class OutageCase(unittest.TestCase):
 
     def setUp(self):
-        self.server = RedisProcess()
-        self.addCleanup(self.server.cleanup)
+        self.server = RedisServer(prefix='kairos-outage-')
+        self.addCleanup(self.server.stop)
         self.server.start()
         self.client = redis.Redis(port=self.server.port, socket_timeout=1,
                                   socket_connect_timeout=1, retry=Retry(NoBackoff(), 1))

@@ -12,7 +12,7 @@ import redis
 
 from kairos import Timeseries
 
-from tests.support import RedisCase, redis_url
+from tests.support import CountingConnection, RedisCase, redis_url
 
 TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
 
@@ -25,24 +25,6 @@ INTERVALS = {
 
 VALUES = {'series': ['a', 'b', 'a'], 'histogram': ['1', '2', '1'], 'count': [1, 2, 5],
           'gauge': ['x', 'y', 'z'], 'set': ['a', 'b', 'a']}
-
-
-class CountingConnection(redis.connection.Connection):
-    """A connection that counts the packets of commands it sends."""
-
-    sent = 0
-
-    def on_connect(self, *args, **kwargs):
-        self._handshake = True
-        try:
-            return super().on_connect(*args, **kwargs)
-        finally:
-            self._handshake = False
-
-    def send_packed_command(self, command, check_health=True):
-        if not getattr(self, '_handshake', False):
-            CountingConnection.sent += 1
-        return super().send_packed_command(command, check_health)
 
 
 class RoundTrips(RedisCase):
