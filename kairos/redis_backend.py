@@ -90,14 +90,16 @@ return 1
 """
 
 # KEYS are interval keys; ARGV[1] the read command, ARGV[2] '1' when coarse.
-# Returns, per key, its data; or, with a resolution, one flat array of
-# (resolution bucket, n, n items of its data) for each bucket in its index:
-# flat arrays cost far less to build and to parse than one array per bucket.
+# Returns, per key, its data; or, with a resolution, three flat arrays: the
+# resolution buckets in its index, the number of items each holds, and all
+# those items in a row. Flat arrays cost far less to build and to parse than
+# one array per bucket.
 READ_SCRIPT = """
 local cmd, coarse = ARGV[1], ARGV[2] == '1'
+local call = redis.call
 local function read(key)
-  if cmd == 'LRANGE' then return redis.call('LRANGE', key, 0, -1) end
-  if cmd == 'HGETALL' or cmd == 'GET' or cmd == 'SMEMBERS' then return redis.call(cmd, key) end
+  if cmd == 'LRANGE' then return call('LRANGE', key, 0, -1) end
+  if cmd == 'HGETALL' or cmd == 'GET' or cmd == 'SMEMBERS' then return call(cmd, key) end
   return redis.error_reply('ERR kairos: unknown read ' .. cmd)
 end
 local rval = {}
@@ -105,20 +107,20 @@ for i, key in ipairs(KEYS) do
   if coarse then
     rval[i] = read(key)
   else
-    local out, n = {}, 0
-    for _, member in ipairs(redis.call('SMEMBERS', key)) do
+    local members = call('SMEMBERS', key)
+    local sizes, items, n = {}, {}, 0
+    for j, member in ipairs(members) do
       local data = read(key .. ':' .. member)
       if type(data) == 'table' then
-        out[n + 1], out[n + 2] = member, #data
-        n = n + 2
-        for k = 1, #data do out[n + k] = data[k] end
+        sizes[j] = #data
+        for k = 1, #data do items[n + k] = data[k] end
         n = n + #data
       else
-        out[n + 1], out[n + 2], out[n + 3] = member, 1, data
-        n = n + 3
+        sizes[j], items[n + 1] = 1, data
+        n = n + 1
       end
     end
-    rval[i] = out
+    rval[i] = {members, sizes, items}
   end
 end
 return rval
@@ -359,16 +361,22 @@ class RedisBackend(Timeseries):
             replies = self._call(lambda: self._client.execute_command('EVAL', READ_SCRIPT, *args))
         if coarse:
             return [decode(reply) for reply in replies]
-        single = self._ops[2] == 'string'
+        kind = self._ops[2]
         rows = []
-        for flat in replies:  # (r_bucket, n, n items) per resolution bucket
-            row, at, size = {}, 0, len(flat)
-            while at < size:
-                end = at + 2 + flat[at + 1]
-                data = decode(flat[end - 1] if single else flat[at + 2:end])
-                if data is not MISSING:  # listed in the index, but its data expired
-                    row[int(flat[at])] = data
-                at = end
+        for members, sizes, items in replies:
+            row, at = {}, 0
+            if kind in ('list', 'set'):  # decode every item at once, then cut
+                items = _decode_members(items) if items else []
+                for member, size in zip(members, sizes):
+                    if size:  # an empty one is listed in the index, but its data expired
+                        row[int(member)] = items[at:at + size]
+                    at += size
+            else:
+                for member, size in zip(members, sizes):
+                    data = decode(items[at] if kind == 'string' else items[at:at + size])
+                    if data is not MISSING:
+                        row[int(member)] = data
+                    at += size
             rows.append(row)
         return rows
 
