@@ -9,8 +9,9 @@ A backend implements four primitives::
     _read(interval, names, i_buckets, fetch)     -> {name: [raw row per bucket]}
     _delete(name)                                -> number of records removed
 
-A raw row is MISSING, a decoded stored value, or (for an interval with a
-resolution) a dict of resolution bucket -> decoded stored value.
+A raw row is MISSING, a decoded stored value (or Duplicates of several), or,
+for an interval with a resolution, a dict of resolution bucket -> such a value
+holding only the resolution buckets with data.
 """
 
 import sys
@@ -46,7 +47,8 @@ class Write:
         return 'Write(%s, %r, %r, %r, %r)' % (self.interval.name, self.name, self.i_bucket,
                                               self.r_bucket, self.payload)
 
-# A bulk insert is sent in pieces of at most this many values.
+
+# A bulk insert is sent in pieces of about this many values (whole timestamps).
 BULK_CHUNK = 20000
 
 
@@ -105,7 +107,7 @@ class Timeseries:
                  **kwargs):
         if kwargs:
             raise ConfigurationError('unknown argument(s): %s' % ', '.join(sorted(kwargs)))
-        if type not in TYPES:
+        if not isinstance(type, str) or type not in TYPES:
             raise ConfigurationError('unknown type %r: use one of %s' % (type, ', '.join(TYPES)))
         if not isinstance(intervals, dict) or not intervals:
             raise ConfigurationError('intervals must be a non-empty dict, not %r' % (intervals,))
