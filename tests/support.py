@@ -136,12 +136,16 @@ class RedisCase(unittest.TestCase):
     def setUp(self):
         super().setUp()
         self.client = redis.Redis.from_url(redis_url())
-        self.client.flushdb()
+        self.clear()
 
     def tearDown(self):
-        self.client.flushdb()
+        self.clear()
         self.client.close()
         super().tearDown()
+
+    def clear(self):
+        """Remove everything stored."""
+        self.client.flushdb()
 
     def timeseries(self, **kwargs) -> Timeseries:
         return Timeseries(self.client, **kwargs)
@@ -164,13 +168,14 @@ class MongoCase(unittest.TestCase):
     def setUp(self):
         super().setUp()
         self.client = mongo_database()
-        self._drop()
+        self.clear()
 
     def tearDown(self):
-        self._drop()
+        self.clear()
         super().tearDown()
 
-    def _drop(self):
+    def clear(self):
+        """Remove everything stored."""
         for name in self.client.list_collection_names():
             self.client.drop_collection(name)
 

@@ -6,6 +6,7 @@ three minute buckets of one hour. ``expected`` computes the totals from the
 same plan in plain Python; ``totals`` reads them back through kairos.
 """
 
+import threading
 from collections import Counter
 
 from kairos import Timeseries
@@ -95,3 +96,22 @@ def expected(workers, iterations):
         else:
             rval[type_] = {'minute': [set(r) for r in rows], 'hour': set(rows[-1])}
     return rval
+
+
+def run_threads(workers, work_of_worker, timeout=240):
+    """Run work_of_worker(worker) in threads started together; return (hung, errors)."""
+    errors, start = [], threading.Barrier(workers)
+
+    def run(worker):
+        try:
+            start.wait(60)
+            work_of_worker(worker)
+        except BaseException as exc:   # reported to the caller, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return any(thread.is_alive() for thread in threads), errors

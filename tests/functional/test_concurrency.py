@@ -82,21 +82,9 @@ class ThreadsOnOneName:
     WORKERS, ITERATIONS = 8, 30
 
     def run_threads(self, series_by_type):
-        errors, start = [], threading.Barrier(self.WORKERS)
-
-        def run(worker):
-            try:
-                start.wait(60)
-                load.work(series_by_type, worker, self.ITERATIONS)
-            except BaseException as exc:   # reported below, not lost in the thread
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(w,)) for w in range(self.WORKERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(240)
-        self.assertFalse(any(thread.is_alive() for thread in threads), 'a thread hung')
+        hung, errors = load.run_threads(
+            self.WORKERS, lambda worker: load.work(series_by_type, worker, self.ITERATIONS))
+        self.assertFalse(hung, 'a thread hung')
         self.assertEqual(errors, [])
         got = json.loads(json.dumps(load.totals(series_by_type)))
         self.check_totals(got, self.WORKERS, self.ITERATIONS)

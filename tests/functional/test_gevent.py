@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 
 from tests.functional import concurrency_load as load
 from tests.support import MongoCase, RedisCase, redis_url
@@ -52,22 +51,9 @@ class ThreadsBehaviour(TotalsMixin):
     def test_threads_sharing_one_timeseries_lose_no_insert(self):
         """8 OS threads sharing one Timeseries per type: every insert lands."""
         series_by_type = load.build(self.client)
-        errors = []
-        start = threading.Barrier(self.WORKERS)
-
-        def run(worker):
-            try:
-                start.wait(60)
-                load.work(series_by_type, worker, self.ITERATIONS)
-            except BaseException as exc:  # reported below, not lost in the thread
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(w,)) for w in range(self.WORKERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(240)
-        self.assertFalse(any(thread.is_alive() for thread in threads))
+        hung, errors = load.run_threads(
+            self.WORKERS, lambda worker: load.work(series_by_type, worker, self.ITERATIONS))
+        self.assertFalse(hung, 'a thread hung')
         self.assertEqual(errors, [])
         got = json.loads(json.dumps(load.totals(series_by_type)))
         self.check_totals(got, self.WORKERS, self.ITERATIONS)

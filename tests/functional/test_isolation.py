@@ -33,13 +33,6 @@ def values_of(index, hour):
 class IsolationBehaviour:
     """Reads and deletes of one name never reach another name's data."""
 
-    def clear(self):
-        if self.backend == 'redis':
-            self.client.flushdb()
-        else:
-            for name in self.client.list_collection_names():
-                self.client.drop_collection(name)
-
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(names=name_lists, prefix=st.sampled_from([None, 'kairos', 'k*[?]']),

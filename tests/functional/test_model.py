@@ -185,13 +185,6 @@ SETTINGS = settings(max_examples=int(os.environ.get('KAIROS_FUZZ_EXAMPLES', 100)
 class ModelBehaviour:
     """Every type agrees with the reference model over random operation sequences."""
 
-    def clear(self):
-        if self.backend == 'redis':
-            self.client.flushdb()
-        else:
-            for name in self.client.list_collection_names():
-                self.client.drop_collection(name)
-
     def run_model(self, kind):
         stateful.run_state_machine_as_test(machine_for(self, kind), settings=SETTINGS)
 
