@@ -81,14 +81,6 @@ def reads(t, names, base):
     return rval
 
 
-def clear(case):
-    """Empty the case's database between sub-tests (types would clash on Mongo)."""
-    if case.backend == 'redis':
-        case.client.flushdb()
-    else:
-        case._drop()
-
-
 class BulkBehaviour:
     """bulk_insert reads back exactly as the same points inserted one by one."""
 
@@ -96,7 +88,7 @@ class BulkBehaviour:
         return self.timeseries(type=typ, prefix=typ, intervals=INTERVALS, **kwargs)
 
     def assert_same_as_one_by_one(self, typ, inserts, base, intervals=0):
-        clear(self)
+        self.clear()
         t = self.make(typ)
         names = sorted({name for by_name in inserts.values() for name in by_name})
         one_by_one(t, inserts, lambda n: 'one-' + n, intervals=intervals)
@@ -140,7 +132,7 @@ class BulkBehaviour:
             containers = [list, tuple] + ([] if typ in ('series', 'gauge') else [set])
             for container in containers:
                 with self.subTest(type=typ, container=container.__name__):
-                    clear(self)
+                    self.clear()
                     t = self.make(typ)
                     name = 'many-' + container.__name__
                     for value in container(values):
@@ -157,7 +149,7 @@ class BulkBehaviour:
         base = now_hour() + 125
         for typ in TYPES:
             with self.subTest(type=typ):
-                clear(self)
+                self.clear()
                 t = self.make(typ, clock=lambda: base)
                 value = VALUES[typ][0]
                 t.insert('one', value, timestamp=base)
@@ -176,7 +168,7 @@ class BulkBehaviour:
         series.bulk_insert(inserts)
         self.assertEqual(series.get('x', 'minute', timestamp=base),
                          OrderedDict([(base, ['late', 'late2', 'early', 'middle'])]))
-        clear(self)
+        self.clear()
         gauge = self.make('gauge')
         gauge.bulk_insert(inserts)
         self.assertEqual(gauge.get('x', 'minute', timestamp=base),
@@ -196,7 +188,7 @@ class BulkBehaviour:
                                                  ('s', set(VALUES[typ][:3]))])
                 before = copy.deepcopy(inserts)
                 with mock.patch.object(kairos.timeseries, 'BULK_CHUNK', 7):
-                    clear(self)
+                    self.clear()
                     self.make(typ).bulk_insert(inserts, intervals=1)
                 self.assertEqual(inserts, before)
                 self.assertEqual(list(inserts), list(before))
@@ -219,7 +211,7 @@ class BulkBehaviour:
             }
             for what, (stamp, name, values) in cases.items():
                 with self.subTest(type=typ, bad=what):
-                    clear(self)
+                    self.clear()
                     inserts = copy.deepcopy(good)
                     inserts.setdefault(stamp, OrderedDict())[name] = values
                     t = self.make(typ)

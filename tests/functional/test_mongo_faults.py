@@ -64,7 +64,7 @@ class TestErrorTranslation(MongoCase):
 
     def check(self, errors, kairos_error):
         for kind in ('series', 'histogram', 'count', 'gauge', 'set'):
-            self._drop()       # one type per collection at a time
+            self.clear()       # one type per collection at a time
             ts = self.timeseries(type=kind, intervals=INTERVALS)
             ts.insert('hits', 1 if kind == 'count' else 'v', T0)
             for error in errors:
