@@ -182,6 +182,14 @@ class Set(SeriesType):
     name = 'set'
     transforms = transforms.SEQUENCE
 
+    def prepare(self, value):
+        value = super().prepare(value)
+        try:
+            hash(value)
+        except TypeError:
+            raise InvalidValue('a set stores hashable values, not %r' % (value,)) from None
+        return value
+
     def merge(self, values):
         return list(dict.fromkeys(values))
 

@@ -81,7 +81,7 @@ CASES = [
      lambda make: make().insert('a', {'x': 1}, T0), "{'x': 1}"),
     ('insert series nested list on Redis', REDIS, 'series',
      lambda make: make().insert('a', [[1, 2]], T0), '[1, 2]'),
-    ('insert set dict on Redis', REDIS, 'set',
+    ('insert set dict', BOTH, 'set',
      lambda make: make().insert('a', {'x': 1}, T0), "{'x': 1}"),
     ('insert histogram dict', BOTH, 'histogram',
      lambda make: make().insert('a', {'x': 1}, T0), "{'x': 1}"),
