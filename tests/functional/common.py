@@ -237,3 +237,13 @@ class TypeFixture:
             if any(m <= t < m + 60 for name in names for t, _ in self.POINTS[name]):
                 rval[at(m)] = self.row(m, m + 60, names)
         return rval
+
+
+def declare_cases(namespace, behaviour, label):
+    """Add Test<Type><label><Backend> classes: ``behaviour`` on every type and backend."""
+    from tests.support import MongoCase, RedisCase
+    for kind, model in MODELS.items():
+        mixin = type('%s%s' % (kind.title(), label), (behaviour,), {'model': model})
+        for case in (RedisCase, MongoCase):
+            name = 'Test%s%s%s' % (kind.title(), label, case.backend.title())
+            namespace[name] = type(name, (mixin, case), {'__module__': namespace['__name__']})

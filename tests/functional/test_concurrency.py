@@ -82,12 +82,7 @@ class ThreadsOnOneName:
     WORKERS, ITERATIONS = 8, 30
 
     def run_threads(self, series_by_type):
-        hung, errors = load.run_threads(
-            self.WORKERS, lambda worker: load.work(series_by_type, worker, self.ITERATIONS))
-        self.assertFalse(hung, 'a thread hung')
-        self.assertEqual(errors, [])
-        got = json.loads(json.dumps(load.totals(series_by_type)))
-        self.check_totals(got, self.WORKERS, self.ITERATIONS)
+        self.threads_lose_nothing(series_by_type, self.WORKERS, self.ITERATIONS)
 
 
 class TestThreadsRedisModes(ThreadsOnOneName, TotalsMixin, RedisCase):

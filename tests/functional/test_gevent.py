@@ -27,6 +27,15 @@ class TotalsMixin:
             self.assertIn(value, allowed)
         self.assertIn(got['gauge']['hour'], want['gauge']['hour'])
 
+    def threads_lose_nothing(self, series_by_type, workers, iterations):
+        """Run load.work in ``workers`` threads at once; assert exact totals."""
+        hung, errors = load.run_threads(
+            workers, lambda worker: load.work(series_by_type, worker, iterations))
+        self.assertFalse(hung, 'a thread hung')
+        self.assertEqual(errors, [])
+        got = json.loads(json.dumps(load.totals(series_by_type)))
+        self.check_totals(got, workers, iterations)
+
 
 class TestGeventRedis(TotalsMixin, RedisCase):
 
@@ -50,13 +59,7 @@ class ThreadsBehaviour(TotalsMixin):
 
     def test_threads_sharing_one_timeseries_lose_no_insert(self):
         """8 OS threads sharing one Timeseries per type: every insert lands."""
-        series_by_type = load.build(self.client)
-        hung, errors = load.run_threads(
-            self.WORKERS, lambda worker: load.work(series_by_type, worker, self.ITERATIONS))
-        self.assertFalse(hung, 'a thread hung')
-        self.assertEqual(errors, [])
-        got = json.loads(json.dumps(load.totals(series_by_type)))
-        self.check_totals(got, self.WORKERS, self.ITERATIONS)
+        self.threads_lose_nothing(load.build(self.client), self.WORKERS, self.ITERATIONS)
 
 
 class TestThreadsRedis(ThreadsBehaviour, RedisCase):

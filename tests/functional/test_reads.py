@@ -2,8 +2,8 @@
 
 from collections import OrderedDict
 
-from tests.support import MongoCase, RedisCase
-from tests.functional.common import MODELS, TypeFixture, at, plain, recording_fetch
+from tests.functional.common import (TypeFixture, at, declare_cases, plain,
+                                     recording_fetch)
 
 NAMES = ('mean', 'count', 'min', 'max', 'sum')
 
@@ -171,61 +171,4 @@ class GetBehaviour(TypeFixture):
         self.assertEqual(plain(got), {at(60): self.row(60, 120, ['test', 'other'])})
 
 
-class SeriesGet(GetBehaviour):
-    model = MODELS['series']
-
-
-class HistogramGet(GetBehaviour):
-    model = MODELS['histogram']
-
-
-class CountGet(GetBehaviour):
-    model = MODELS['count']
-
-
-class GaugeGet(GetBehaviour):
-    model = MODELS['gauge']
-
-
-class SetGet(GetBehaviour):
-    model = MODELS['set']
-
-
-class TestSeriesGetRedis(SeriesGet, RedisCase):
-    pass
-
-
-class TestSeriesGetMongo(SeriesGet, MongoCase):
-    pass
-
-
-class TestHistogramGetRedis(HistogramGet, RedisCase):
-    pass
-
-
-class TestHistogramGetMongo(HistogramGet, MongoCase):
-    pass
-
-
-class TestCountGetRedis(CountGet, RedisCase):
-    pass
-
-
-class TestCountGetMongo(CountGet, MongoCase):
-    pass
-
-
-class TestGaugeGetRedis(GaugeGet, RedisCase):
-    pass
-
-
-class TestGaugeGetMongo(GaugeGet, MongoCase):
-    pass
-
-
-class TestSetGetRedis(SetGet, RedisCase):
-    pass
-
-
-class TestSetGetMongo(SetGet, MongoCase):
-    pass
+declare_cases(globals(), GetBehaviour, 'Get')

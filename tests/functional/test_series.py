@@ -2,8 +2,8 @@
 
 from collections import OrderedDict
 
-from tests.support import MongoCase, RedisCase
-from tests.functional.common import MODELS, TypeFixture, at, plain, recording_fetch
+from tests.functional.common import (TypeFixture, at, declare_cases, plain,
+                                     recording_fetch)
 
 
 class SeriesBehaviour(TypeFixture):
@@ -164,61 +164,4 @@ class SeriesBehaviour(TypeFixture):
         self.assertEqual(plain(got), {at(0): combine([first, second])})
 
 
-class SeriesSeries(SeriesBehaviour):
-    model = MODELS['series']
-
-
-class HistogramSeries(SeriesBehaviour):
-    model = MODELS['histogram']
-
-
-class CountSeries(SeriesBehaviour):
-    model = MODELS['count']
-
-
-class GaugeSeries(SeriesBehaviour):
-    model = MODELS['gauge']
-
-
-class SetSeries(SeriesBehaviour):
-    model = MODELS['set']
-
-
-class TestSeriesSeriesRedis(SeriesSeries, RedisCase):
-    pass
-
-
-class TestSeriesSeriesMongo(SeriesSeries, MongoCase):
-    pass
-
-
-class TestHistogramSeriesRedis(HistogramSeries, RedisCase):
-    pass
-
-
-class TestHistogramSeriesMongo(HistogramSeries, MongoCase):
-    pass
-
-
-class TestCountSeriesRedis(CountSeries, RedisCase):
-    pass
-
-
-class TestCountSeriesMongo(CountSeries, MongoCase):
-    pass
-
-
-class TestGaugeSeriesRedis(GaugeSeries, RedisCase):
-    pass
-
-
-class TestGaugeSeriesMongo(GaugeSeries, MongoCase):
-    pass
-
-
-class TestSetSeriesRedis(SetSeries, RedisCase):
-    pass
-
-
-class TestSetSeriesMongo(SetSeries, MongoCase):
-    pass
+declare_cases(globals(), SeriesBehaviour, 'Series')
