@@ -22,6 +22,8 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Callable, List, Optional
 
+import bson
+import bson.errors
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import ConnectionFailure, OperationFailure
 
@@ -35,8 +37,7 @@ DOT, DOLLAR = '\uffff', '\uff04'
 # type -> (update for a merged payload, the Python type a stored value must have)
 OPS = {
     'series': (lambda payload: {'$push': {'value': {'$each': payload}}}, list),
-    'histogram': (lambda payload: {'$inc': {'value.' + escape(v): n for v, n in payload.items()}},
-                  dict),
+    'histogram': (lambda payload: {'$inc': _counts(payload)}, dict),
     'count': (lambda payload: {'$inc': {'value': payload}}, (int, float)),
     'gauge': (lambda payload: {'$set': {'value': payload}}, object),
     'set': (lambda payload: {'$addToSet': {'value': {'$each': payload}}}, list),
@@ -62,6 +63,15 @@ def mongo_database(client):
         if isinstance(database, type) and isinstance(client, database):
             return client
     return None
+
+
+def _counts(payload):
+    """{'value.<escaped>': count}, adding up values that are one key in Mongo (1 and '1')."""
+    rval = {}
+    for value, count in payload:
+        key = 'value.' + escape(value)
+        rval[key] = rval.get(key, 0) + count
+    return rval
 
 
 def escape(value) -> str:
@@ -104,6 +114,13 @@ class MongoBackend(Timeseries):
 
     def _check_value(self, value) -> None:
         if self._type.name != 'histogram':
+            try:
+                bson.encode({'value': value})
+            except (bson.errors.InvalidDocument, OverflowError, TypeError) as exc:
+                raise InvalidValue('MongoDB cannot store %r: %s' % (value, exc)) from None
+            if self._type.name == 'set' and isinstance(value, tuple):
+                raise InvalidValue('a Mongo set cannot store the tuple %r: it reads back '
+                                   'as a list, which a set cannot hold' % (value,))
             return
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise InvalidValue('a Mongo histogram stores str, int or float values, not %r'

@@ -20,6 +20,7 @@ which may retry them.
 """
 
 import hashlib
+import inspect
 import re
 from typing import Callable, Dict, List, Optional
 
@@ -46,7 +47,7 @@ OPS = {
 
 # command -> the kind of value its key must hold before the write
 KINDS = {'RPUSH': 'list', 'HINCRBY': 'hash', 'SADD': 'set', 'INCRBY': 'number',
-         'INCRBYFLOAT': 'number'}
+         'INCRBYFLOAT': 'number', 'SET': 'string'}
 
 # Values per RPUSH/SADD command, well below Lua's unpack() limit.
 MAX_ARGS = 1000
@@ -206,8 +207,11 @@ class RedisBackend(Timeseries):
         self.write_mode = 'script' if single else 'pipeline'
         self.read_scripts = single
         self._ops = OPS[self._type.name]
-        self._owned = re.compile(r'(?:%s):-?\d+(?::-?\d+)?\Z' % '|'.join(
-            re.escape(name) for name in self._intervals))
+        # the rest of a key of this statistic: interval, bucket and, with a resolution only,
+        # the resolution bucket (so 'a' never owns 'a:60:...' of an interval named '60')
+        self._owned = re.compile('|'.join(
+            r'(?:%s:-?\d+%s\Z)' % (re.escape(name), '' if i.coarse else r'(?::-?\d+)?')
+            for name, i in self._intervals.items()))
 
     # -- storage primitives --------------------------------------------------
 
@@ -222,7 +226,7 @@ class RedisBackend(Timeseries):
                 raise InvalidValue('%r is not valid unicode' % (value,)) from None
 
     def _write(self, writes, pipeline=None) -> None:
-        commands = self._commands(writes)
+        commands = self._commands(writes, pipeline is None and self.write_mode == 'script')
         if pipeline is not None:
             for command in commands:
                 pipeline.execute_command(*command)
@@ -262,7 +266,7 @@ class RedisBackend(Timeseries):
     def _key(self, name: str, interval, i_bucket) -> str:
         return '%s%s:%s:%s' % (self._prefix, name, interval.name, i_bucket)
 
-    def _commands(self, writes) -> List[tuple]:
+    def _commands(self, writes, scripted: bool = True) -> List[tuple]:
         command = self._ops[0]
         commands = []
         for write in writes:
@@ -273,11 +277,13 @@ class RedisBackend(Timeseries):
                 index, key = key, '%s:%s' % (key, write.r_bucket)
             payload = write.payload
             if command == 'HINCRBY':
-                commands.extend(('HINCRBY', key, value, count) for value, count in payload.items())
+                commands.extend(('HINCRBY', key, value, count) for value, count in payload)
             elif command in ('RPUSH', 'SADD'):
                 for start in range(0, len(payload), MAX_ARGS):
                     commands.append((command, key) + tuple(payload[start:start + MAX_ARGS]))
-            elif command == 'INCRBY' and isinstance(payload, float):
+            elif command == 'INCRBY' and (isinstance(payload, float) or not scripted):
+                # outside the script nothing falls back to INCRBYFLOAT when a counter
+                # already holds a float, so send it always: exact for integers too
                 commands.append(('INCRBYFLOAT', key, payload))
             else:
                 commands.append((command, key, payload))
@@ -313,7 +319,7 @@ class RedisBackend(Timeseries):
         """Send commands on one pooled connection in one round trip; never retried."""
         pool = self._client.connection_pool
         try:
-            connection = pool.get_connection()
+            connection = pool.get_connection(*_GET_CONNECTION_ARGS)
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             # nothing was sent: the write certainly did not happen
             raise StorageError('Redis is unreachable; nothing was written: %s' % exc) from exc
@@ -438,5 +444,9 @@ class RedisBackend(Timeseries):
             raise DataConflict('Redis refused the command: %s' % exc) from exc
 
 
+# redis-py before 5.3 needs a command name to hand out a connection; later ones deprecate it
+_GET_CONNECTION_ARGS = () if inspect.signature(
+    redis.ConnectionPool.get_connection).parameters['command_name'].default \
+    is not inspect.Parameter.empty else ('EVALSHA',)
 _WRITE_SHA = _sha(WRITE_SCRIPT)
 _READ_SHA = _sha(READ_SCRIPT)

@@ -97,7 +97,9 @@ class Histogram(SeriesType):
     transforms = transforms.HISTOGRAM
 
     def merge(self, values):
-        return Counter(values)
+        """[(value, count)], one per distinct stored value: 1 and 1.0 stay apart."""
+        counts = Counter((value.__class__, value) for value in values)
+        return [(value, count) for (_, value), count in counts.items()]
 
     def process_row(self, raw):
         # backends deliver a fresh dict of value -> int count
@@ -140,7 +142,10 @@ class Count(SeriesType):
         return value
 
     def merge(self, values):
-        return sum(values)
+        total = sum(values)
+        if isinstance(total, int) and not -2 ** 63 <= total < 2 ** 63:
+            total = float(total)  # beyond a 64-bit counter: add it as a float
+        return total
 
     def process_row(self, raw):
         if isinstance(raw, str):
@@ -191,7 +196,8 @@ class Set(SeriesType):
         return value
 
     def merge(self, values):
-        return list(dict.fromkeys(values))
+        # distinct as stored: 1 and 1.0 are two members
+        return [value for _, value in dict.fromkeys((v.__class__, v) for v in values)]
 
     def process_row(self, raw):
         return {self.read_func(v) for v in raw} if self.read_func else set(raw)

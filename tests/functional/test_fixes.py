@@ -2,7 +2,7 @@
 
 import redis
 
-from kairos import DataConflict
+from kairos import DataConflict, InvalidValue
 
 from tests.support import MongoCase, RedisCase, redis_url
 from tests.functional.common import at, intervals, plain, recording_fetch
@@ -223,10 +223,68 @@ class FixesBehaviour:
                 histogram.insert('x', 'v', timestamp=at(10))
             self.assertEqual(before, self.snapshot())
 
+    def test_bulk_keeps_values_apart_as_one_by_one_does(self):
+        """1 and 1.0 are two histogram values and set members, in one bulk call or two."""
+        for kind in ('histogram', 'set'):
+            self.clear()
+            t = self.make(kind)
+            t.insert('bulk', [1, 1.0, 1], timestamp=at(10))
+            for value in (1, 1.0, 1):
+                t.insert('single', value, timestamp=at(10))
+            self.assertEqual(t.get('bulk', 'hour', timestamp=at(10)),
+                             t.get('single', 'hour', timestamp=at(10)), kind)
+
+    def test_delete_with_a_numeric_interval_name_keeps_other_statistics(self):
+        """delete('a') leaves 'a:60', even with an interval named '60'."""
+        t = self.make('count', intervals={'60': {'step': 60}, 'h': {'step': 3600,
+                                                                  'resolution': 60}})
+        t.insert('a', 1, timestamp=at(10))
+        t.insert('a:60', 5, timestamp=at(10))
+        t.delete('a')
+        self.assertEqual(t.get('a:60', '60', timestamp=at(10)), {at(0): 5})
+        self.assertEqual(t.get('a:60', 'h', timestamp=at(10), condensed=True), {at(0): 5})
+        self.assertEqual(t.get('a', '60', timestamp=at(10)), {at(0): 0})
+
+    def test_counts_beyond_64_bits_add_up_as_floats(self):
+        """Counts whose sum leaves the 64-bit range are added as floats, not refused."""
+        t = self.make('count')
+        t.insert('c', [2 ** 62, 2 ** 62], timestamp=at(10))
+        (stored,) = t.get('c', 'minute', timestamp=at(10)).values()
+        self.assertAlmostEqual(stored, 2 ** 63, delta=2 ** 63 * 1e-12)
+
 
 class TestFixesRedis(FixesBehaviour, RedisCase):
+
+    def test_float_counter_takes_integers_on_every_write_path(self):
+        """After a float, integer increments work through pipeline=, 'multi' and 'pipeline'."""
+        t = self.make('count')
+        t.insert('c', 0.5, timestamp=at(10))
+        pipe = self.client.pipeline()
+        t.insert('c', 1, timestamp=at(10), pipeline=pipe)
+        pipe.execute()
+        for mode in ('multi', 'pipeline'):
+            t.write_mode = mode
+            t.insert('c', 1, timestamp=at(10))
+        self.assertEqual(t.get('c', 'minute', timestamp=at(10)), {at(0): 3.5})
+
+    def test_gauge_does_not_overwrite_another_types_key(self):
+        """A gauge insert into a key holding a list raises DataConflict and writes nothing."""
+        self.make('series').insert('x', 1, timestamp=at(10))
+        before = self.snapshot()
+        with self.assertRaises(DataConflict):
+            self.make('gauge').insert('x', 2, timestamp=at(10))
+        self.assertEqual(before, self.snapshot())
     pass
 
 
 class TestFixesMongo(FixesBehaviour, MongoCase):
-    pass
+
+    def test_values_mongo_cannot_store_are_refused(self):
+        """Values BSON cannot hold, and tuples in sets, raise InvalidValue; nothing is written."""
+        cases = [(self.make(kind), value) for kind, value in (
+            ('series', object()), ('series', 2 ** 64), ('gauge', {1, 2}), ('set', (1, 2)))]
+        before = self.snapshot()
+        for t, value in cases:
+            with self.assertRaises(InvalidValue):
+                t.bulk_insert({at(10): {'x': ['fine', value]}})
+        self.assertEqual(before, self.snapshot())
