@@ -377,9 +377,18 @@ class RedisBackend(Timeseries):
                     if size:  # an empty one is listed in the index, but its data expired
                         row[int(member)] = items[at:at + size]
                     at += size
+            elif kind == 'hash':  # likewise: fields and counts of every bucket at once
+                fields = _decode_members(items[0::2]) if items else []
+                counts = [int(count) for count in items[1::2]]
+                for member, size in zip(members, sizes):
+                    if size:
+                        half = at // 2
+                        row[int(member)] = dict(zip(fields[half:half + size // 2],
+                                                    counts[half:half + size // 2]))
+                    at += size
             else:
                 for member, size in zip(members, sizes):
-                    data = decode(items[at] if kind == 'string' else items[at:at + size])
+                    data = decode(items[at])
                     if data is not MISSING:
                         row[int(member)] = data
                     at += size
