@@ -348,12 +348,16 @@ class Timeseries:
         return rval
 
     def _join(self, rows):
-        rows = [row for row in rows if row is not MISSING]
-        return self._type.join(rows) if rows else MISSING
+        return self._combine(rows, self._type.join)
 
     def _condense(self, rows):
+        return self._combine(rows, self._type.condense)
+
+    @staticmethod
+    def _combine(rows, combine):
+        """combine() the rows that hold data; MISSING when none does."""
         rows = [row for row in rows if row is not MISSING]
-        return self._type.condense(rows) if rows else MISSING
+        return combine(rows) if rows else MISSING
 
     def _finish(self, rval, transform, nested: bool):
         """Give empty rows the type's empty value, then apply the transform, in place."""
