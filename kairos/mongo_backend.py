@@ -183,8 +183,6 @@ class MongoBackend(Timeseries):
             if index is None or doc['name'] not in rval:
                 continue
             value = self._decode(doc.get('value', MISSING))
-            if value is MISSING and not interval.coarse:
-                continue
             if interval.coarse:
                 row, key = rval[doc['name']], index
             else:
@@ -222,8 +220,8 @@ class MongoBackend(Timeseries):
 
 def _add(present, value):
     """A bucket's value, or Duplicates when racing upserts stored it twice."""
-    if present is MISSING:
-        return value
+    if present is MISSING or value is MISSING:
+        return value if present is MISSING else present
     if isinstance(present, Duplicates):
         present.append(value)
         return present

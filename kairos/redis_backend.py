@@ -267,6 +267,11 @@ class RedisBackend(Timeseries):
         return '%s%s:%s:%s' % (self._prefix, name, interval.name, i_bucket)
 
     def _commands(self, writes, scripted: bool = True) -> List[tuple]:
+        """The commands of ``writes``; a count's increment of 0 writes no data key.
+
+        (kairos 0.5.0 skipped it too, listing the bucket in the index only; reads
+        give the type's empty value for such an entry.)
+        """
         command = self._ops[0]
         commands = []
         for write in writes:
@@ -281,6 +286,8 @@ class RedisBackend(Timeseries):
             elif command in ('RPUSH', 'SADD'):
                 for start in range(0, len(payload), MAX_ARGS):
                     commands.append((command, key) + tuple(payload[start:start + MAX_ARGS]))
+            elif command == 'INCRBY' and not payload:
+                pass
             elif command == 'INCRBY' and (isinstance(payload, float) or not scripted):
                 # outside the script nothing falls back to INCRBYFLOAT when a counter
                 # already holds a float, so send it always: exact for integers too
@@ -374,23 +381,21 @@ class RedisBackend(Timeseries):
             if kind in ('list', 'set'):  # decode every item at once, then cut
                 items = _decode_members(items) if items else []
                 for member, size in zip(members, sizes):
-                    if size:  # an empty one is listed in the index, but its data expired
-                        row[int(member)] = items[at:at + size]
+                    # in the index without data (expired, or a 0.5.0 zero increment): MISSING
+                    row[int(member)] = items[at:at + size] if size else MISSING
                     at += size
             elif kind == 'hash':  # likewise: fields and counts of every bucket at once
                 fields = _decode_members(items[0::2]) if items else []
                 counts = [int(count) for count in items[1::2]]
                 for member, size in zip(members, sizes):
-                    if size:
-                        half = at // 2
-                        row[int(member)] = dict(zip(fields[half:half + size // 2],
-                                                    counts[half:half + size // 2]))
+                    half = at // 2
+                    row[int(member)] = dict(zip(fields[half:half + size // 2],
+                                                counts[half:half + size // 2])) \
+                        if size else MISSING
                     at += size
             else:
                 for member, size in zip(members, sizes):
-                    data = decode(items[at])
-                    if data is not MISSING:
-                        row[int(member)] = data
+                    row[int(member)] = decode(items[at])
                     at += size
             rows.append(row)
         return rows
@@ -409,7 +414,7 @@ class RedisBackend(Timeseries):
         rows, offset = [], 0
         for ms in members:
             row = zip(ms, map(decode, data[offset:offset + len(ms)]))
-            rows.append({r: d for r, d in row if d is not MISSING})
+            rows.append(dict(row))
             offset += len(ms)
         return rows
 

@@ -11,7 +11,9 @@ A backend implements four primitives::
 
 A raw row is MISSING, a decoded stored value (or Duplicates of several), or,
 for an interval with a resolution, a dict of resolution bucket -> such a value
-holding only the resolution buckets with data.
+holding the resolution buckets the store lists (Redis's index, Mongo's
+documents); one listed without data is MISSING there and reads as the type's
+empty value, as in kairos 0.5.0.
 """
 
 import sys
@@ -25,6 +27,8 @@ from .exceptions import (ConfigurationError, InvalidName, InvalidQuery, InvalidV
 from .intervals import GregorianTime, Interval, RelativeTime, check_timestamp
 from .series_types import (MISSING, TYPES, Count, Duplicates, Gauge, Histogram, Series,
                            SeriesType, Set)
+
+_SPECIAL = (Duplicates, type(MISSING))  # raw values that process_row does not take
 
 __all__ = ['Timeseries', 'RelativeTime', 'GregorianTime', 'Series', 'Histogram',
            'Count', 'Gauge', 'Set', 'SeriesType', 'UnknownInterval', 'KairosException']
@@ -335,7 +339,7 @@ class Timeseries:
             step = config.r_calc.step_size() if isinstance(config.r_calc, RelativeTime) else None
             return [OrderedDict([
                 (r * step if step else r_time(r),
-                 process(data) if type(data) is not Duplicates else one(data))
+                 process(data) if type(data) not in _SPECIAL else one(data))
                 for r, data in sorted(row.items())]) for row in rows]
         rval = []
         for per_name in zip(*(raw[name] for name in names)):

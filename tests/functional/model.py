@@ -11,6 +11,7 @@ Data is kept already read back, the way ``read_func`` returns it::
                             | {i_start: {r_start: row}}       with a resolution
 """
 
+import contextlib
 import math
 from collections import Counter, OrderedDict
 
@@ -130,12 +131,29 @@ class Model:
             self.intervals[name] = (step, None if resolution == step else resolution,
                                     config.get('steps'))
         self.cells = {}
+        # Redis count cells holding a data key: a call whose increments into a cell add
+        # up to 0 writes none (as kairos 0.5.0), so delete() counts one key fewer
+        self.keyed = set()
+        self.call_sums = None
 
     # writing
+
+    @contextlib.contextmanager
+    def call(self):
+        """Group the writes of one library call (its increments are merged per bucket)."""
+        self.call_sums = Counter()
+        try:
+            yield
+        finally:
+            self.keyed.update(cell for cell, total in self.call_sums.items() if total)
+            self.call_sums = None
 
     def write(self, name, timestamp, values, shift=0):
         if not values:
             return  # no values: nothing written
+        if self.call_sums is None:
+            with self.call():
+                return self.write(name, timestamp, values, shift)
         for interval, (step, resolution, _) in self.intervals.items():
             stamps = [timestamp]
             if shift:
@@ -146,24 +164,34 @@ class Model:
             for stamp in stamps:
                 i_start = floor_to(stamp, step)
                 if resolution is None:
+                    r_start = None
                     table[i_start] = _apply(self.kind, table.get(i_start, MISSING), values)
                 else:
                     inner = table.setdefault(i_start, {})
                     r_start = floor_to(stamp, resolution)
                     inner[r_start] = _apply(self.kind, inner.get(r_start, MISSING), values)
+                if self.kind == 'count':
+                    self.call_sums[(interval, name, i_start, r_start)] += sum(values)
 
     def delete(self, name):
         """Remove ``name``; the number of records the backend reports removing."""
         removed = 0
         for interval, (_, resolution, _) in self.intervals.items():
             table = self.cells.pop((interval, name), {})
-            for row in table.values():
+            for i_start, row in table.items():
                 if resolution is None:
-                    removed += 1
+                    removed += self._records(interval, name, i_start, None)
                 else:
                     # Redis: an index key plus a key per resolution; Mongo: a document each
-                    removed += len(row) + (1 if self.backend == 'redis' else 0)
+                    removed += sum(self._records(interval, name, i_start, r_start)
+                                   for r_start in row) + (self.backend == 'redis')
+        self.keyed = {cell for cell in self.keyed if cell[1] != name}
         return removed
+
+    def _records(self, interval, name, i_start, r_start):
+        if self.kind == 'count' and self.backend == 'redis':
+            return int((interval, name, i_start, r_start) in self.keyed)
+        return 1
 
     # reading
 

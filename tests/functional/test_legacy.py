@@ -153,6 +153,18 @@ class LegacyBehaviour:
         self.assertEqual(plain(t.get(['old', 'new'], 'minute', timestamp=at(100))),
                          {at(60): [5, 6]})
 
+    def test_zero_count_is_listed(self):
+        """A count's increment of 0 lists its resolution bucket, which reads as 0 (0.5.0's answer)."""
+        t = self.make('count', read_func=None)
+        t.insert('c', 0, timestamp=at(0))
+        t.insert('c', 2, timestamp=at(60))
+        self.assertEqual(plain(t.get('c', 'hour', timestamp=at(0))), {at(0): 0, at(60): 2})
+        self.assertEqual(plain(t.get('c', 'hour', timestamp=at(0), condensed=True)), {at(0): 2})
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(0))), {at(0): 0})
+        # Redis: the hour's index, the hour's data of 2 and the minute key of 2, as 0.5.0
+        # wrote them; Mongo: a document per bucket written, as 0.5.0's $inc upserts made them
+        self.assertEqual(t.delete('c'), 3 if self.backend == 'redis' else 4)
+
     def test_delete_legacy(self):
         """delete removes 0.5.0 data of the name."""
         self.lay('series', 'old', 'minute', 30000001, [5])
@@ -169,6 +181,30 @@ class TestLegacyRedis(LegacyBehaviour, RedisLegacy, RedisCase):
         self.lay('set', 's', 'minute', 30000001, [1, 2])
         t = self.make('set')
         self.assertEqual(plain(t.get('s', 'minute', timestamp=at(100))), {at(60): {1, 2}})
+
+    def test_index_entries_without_data(self):
+        """0.5.0 listed buckets it wrote no data for: each reads as its type's empty value."""
+        laid = {'series': ([5], [5], []), 'histogram': ({'5': 2}, {5: 2}, {}),
+                'count': (3, 3, 0), 'gauge': (7, 7, 0), 'set': ([5], {5}, set())}
+        for type, (stored, read, empty) in laid.items():
+            with self.subTest(type=type):
+                self.clear()
+                self.lay(type, type, 'hour', 500000, stored, r_bucket=30000001)
+                self.client.sadd('kairos:%s:hour:500000' % type, '30000000', '30000002')
+                read_func = int if type != 'gauge' else (lambda v: int(v or 0))
+                t = self.make(type, read_func=read_func)
+                self.assertEqual(plain(t.get(type, 'hour', timestamp=at(0))),
+                                 {at(0): empty, at(60): read, at(120): empty})
+                self.assertEqual(plain(t.get(type, 'hour', timestamp=at(0), condensed=True)),
+                                 {at(0): read})
+                self.assertEqual(plain(t.series([type, 'none'], 'hour', end=at(0), steps=1)),
+                                 {at(0): {at(0): empty, at(60): read, at(120): empty}})
+
+    def test_gauge_index_entry_without_read_func(self):
+        """With no read_func, a gauge listed without data reads as None."""
+        self.client.sadd('kairos:g:hour:500000', '30000000')
+        t = self.make('gauge', read_func=None)
+        self.assertEqual(plain(t.get('g', 'hour', timestamp=at(0))), {at(0): None})
 
     def test_unprefixed(self):
         """0.5.0 data written without a prefix reads back with no prefix."""

@@ -133,11 +133,12 @@ def machine_for(case, kind):
               shift=shifts)
         def bulk_insert(self, points, shift):
             self.t.bulk_insert(points, intervals=shift)
-            for timestamp, by_name in points.items():
-                stamp = self.now if timestamp is None else timestamp
-                for name, value in by_name.items():
-                    self.model.write(name, stamp, value if isinstance(value, list) else [value],
-                                     shift)
+            with self.model.call():
+                for timestamp, by_name in points.items():
+                    stamp = self.now if timestamp is None else timestamp
+                    for name, value in by_name.items():
+                        self.model.write(name, stamp,
+                                         value if isinstance(value, list) else [value], shift)
 
         @rule(name=name_args, interval=intervals, timestamp=maybe_timestamps,
               condensed=st.booleans(), how=transforms)
