@@ -101,6 +101,9 @@ class MongoBackend(Timeseries):
             raise UnsupportedClient('MongoBackend needs a MongoClient or Database, not %r'
                                     % (client,))
         self._op, self._shape = OPS[self._type.name]
+        # the original mongomock (4.3) cannot take pymongo 4.10+'s UpdateOne in bulk_write
+        mongomock = sys.modules.get('mongomock')
+        self._bulk = mongomock is None or not isinstance(self._db, mongomock.Database)
         for interval in self._intervals.values():
             collection = self._db[interval.name]
             fields = ['interval', 'name'] if interval.coarse else ['interval', 'resolution', 'name']
@@ -143,12 +146,17 @@ class MongoBackend(Timeseries):
             if interval.expire:
                 expire_from = _EPOCH + timedelta(seconds=write.stamp)
                 update.setdefault('$set', {})['expire_from'] = expire_from
-            by_collection.setdefault(interval.name, []).append(
-                UpdateOne(query, update, upsert=True))
+            by_collection.setdefault(interval.name, []).append((query, update))
         done = []
         for name, requests in by_collection.items():
+            collection = self._db[name]
             try:
-                self._call(self._db[name].bulk_write, requests, ordered=True)
+                if self._bulk:
+                    self._call(collection.bulk_write,
+                               [UpdateOne(q, u, upsert=True) for q, u in requests], ordered=True)
+                else:
+                    for query, update in requests:
+                        self._call(collection.update_one, query, update, upsert=True)
             except StorageError as exc:
                 exc.intervals_written = done
                 raise

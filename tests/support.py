@@ -3,15 +3,19 @@
 ``KAIROS_TEST_REDIS_URL`` names a Redis to use (its database is flushed);
 without it a private ``redis-server`` is started on a free port in a temp
 dir, without persistence, and stopped when the process exits.
-``KAIROS_TEST_MONGO_URL`` names a MongoDB; without it mongomock_ng is used.
+``KAIROS_TEST_MONGO_URL`` names a MongoDB; without it every Mongo test runs
+twice, on mongomock_ng and on the original mongomock (what 0.5.0-era test
+suites use): each ``MongoCase`` class named Test* gets an ``...OnMongomock`` twin.
 """
 
 import atexit
+import importlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -119,13 +123,13 @@ def redis_url() -> str:
     return _server['url']
 
 
-def mongo_database(name='kairos_test'):
+def mongo_database(name='kairos_test', driver='mongomock_ng'):
+    """A database of the MongoDB at KAIROS_TEST_MONGO_URL, else of ``driver``'s mock."""
     url = os.environ.get('KAIROS_TEST_MONGO_URL')
     if url:
         import pymongo
         return pymongo.MongoClient(url, serverSelectionTimeoutMS=5000)[name]
-    import mongomock_ng
-    return mongomock_ng.MongoClient()[name]
+    return importlib.import_module(driver).MongoClient()[name]
 
 
 class RedisCase(unittest.TestCase):
@@ -164,10 +168,20 @@ class MongoCase(unittest.TestCase):
     """Runs the mixed-in test bodies on an emptied Mongo database."""
 
     backend = 'mongo'
+    driver = 'mongomock_ng'
+    mock_twin = True  # False where a test patches mongomock_ng itself
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.driver == 'mongomock_ng' and cls.mock_twin and cls.__name__.startswith('Test') \
+                and not os.environ.get('KAIROS_TEST_MONGO_URL'):
+            twin = cls.__name__ + 'OnMongomock'
+            vars(sys.modules[cls.__module__])[twin] = type(
+                twin, (cls,), {'driver': 'mongomock', '__module__': cls.__module__})
 
     def setUp(self):
         super().setUp()
-        self.client = mongo_database()
+        self.client = mongo_database(driver=self.driver)
         self.clear()
 
     def tearDown(self):

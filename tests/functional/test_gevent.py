@@ -67,7 +67,9 @@ class TestThreadsRedis(ThreadsBehaviour, RedisCase):
 
 
 class TestThreadsMongo(ThreadsBehaviour, MongoCase):
-    pass
+    # mongomock 4.3 applies an update as an unlocked read-modify-write: threads lose
+    # increments inside the mock itself (seen: 577 of 580), whatever its caller does
+    mock_twin = False
 
 
 class TestMongoUpsertRace(MongoCase):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-import mongomock_ng
+import importlib
 
 from kairos import Timeseries
 
@@ -217,7 +217,7 @@ class TestLegacyMongo(LegacyBehaviour, MongoLegacy, MongoCase):
 
     def test_database_from_client(self):
         """0.5.0 data in the 'kairos' database reads back through a MongoClient."""
-        client = mongomock_ng.MongoClient()
+        client = importlib.import_module(self.driver).MongoClient()
         client['kairos']['minute'].insert_one({'name': 'x', 'interval': 30000001, 'value': [5]})
         try:
             t = Timeseries(client, type='series', intervals=intervals())

@@ -62,6 +62,8 @@ CALLS = [
 class TestErrorTranslation(MongoCase):
     """Each public call turns driver errors into kairos errors that chain them."""
 
+    mock_twin = False  # errors are injected into mongomock_ng
+
     def check(self, errors, kairos_error):
         for kind in ('series', 'histogram', 'count', 'gauge', 'set'):
             self.clear()       # one type per collection at a time
@@ -106,6 +108,8 @@ class TestErrorTranslation(MongoCase):
 
 class TestFaultsMongo(FaultBehaviour, MongoCase):
     """The random fault run, with bulk_write failing before, part-way or after applying."""
+
+    mock_twin = False
 
     driver_errors = (ConnectionFailure,)
     atomic_calls = False   # one collection per interval: atomic per bucket document
