@@ -8,12 +8,12 @@
 """
 
 from .exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidQuery,
-                         InvalidTimestamp, InvalidValue, KairosException, StorageError,
-                         UnknownInterval, UnsupportedClient)
+                         InvalidTimestamp, InvalidValue, KairosException, KairosWarning,
+                         StorageError, UnknownInterval, UnsupportedClient)
 from .timeseries import Timeseries
 
 __version__ = '1.0.0'
 
 __all__ = ['Timeseries', 'KairosException', 'UnknownInterval', 'ConfigurationError',
            'UnsupportedClient', 'InvalidName', 'InvalidValue', 'InvalidTimestamp',
-           'InvalidQuery', 'DataConflict', 'StorageError', '__version__']
+           'InvalidQuery', 'DataConflict', 'StorageError', 'KairosWarning', '__version__']

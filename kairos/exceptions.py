@@ -19,7 +19,13 @@ code written against plain Python errors keeps working::
 
 A write that raises :class:`StorageError` has an unknown outcome: it may or
 may not have been applied. kairos never retries it on its own.
+
+A configuration that kairos 0.5.0 accepted but ignored, or that means little,
+still constructs and warns with :class:`KairosWarning` (a ``UserWarning``).
 """
+
+import sys
+import warnings
 
 
 class KairosException(Exception):
@@ -66,3 +72,15 @@ class StorageError(KairosException, ConnectionError):
 
     For a write, the outcome is unknown: kairos does not retry it.
     """
+
+
+class KairosWarning(UserWarning):
+    """A configuration kairos accepts, as 0.5.0 did, but ignores or finds meaningless."""
+
+
+def warn(message: str) -> None:
+    """Warn with KairosWarning, attributed to the first caller outside kairos."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_globals.get('__name__', '').startswith('kairos.'):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, KairosWarning, stacklevel=level)

@@ -11,6 +11,11 @@ A timestamp (seconds since the epoch, UTC) maps to a bucket, an integer:
 
 Gregorian buckets use the UTC calendar and are ordered like the time they
 cover, so a range of buckets can be compared as integers.
+
+Both calculators share an integer API used inside kairos (``bucket``,
+``shift``, ``span``, ``from_bucket``) and keep kairos 0.5.0's public one
+(``to_bucket``, ``buckets``, ``normalize``, ``step_size``), where Gregorian
+buckets are strftime strings such as '20380201', as 0.5.0 returned them.
 """
 
 import calendar
@@ -22,7 +27,7 @@ from typing import List, Optional, Union
 
 from dateutil.relativedelta import relativedelta
 
-from .exceptions import ConfigurationError, InvalidTimestamp
+from .exceptions import ConfigurationError, InvalidTimestamp, warn
 
 SIMPLE_TIMES = {
     'h': 60 * 60,
@@ -34,8 +39,8 @@ SIMPLE_TIMES = {
 
 GREGORIAN_TIMES = ('daily', 'weekly', 'monthly', 'yearly')
 
-_SIMPLE_TIME = re.compile(r'^(\d+)([hdwmy])$')
-_NUMBER_TIME = re.compile(r'^\d+$')
+SIMPLE_TIME = re.compile(r'^(\d+)([hdwmy])$')
+NUMBER_TIME = re.compile(r'^\d+$')
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -58,10 +63,10 @@ def resolve_time(value, what='step') -> Union[int, str]:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         seconds = value
-    elif isinstance(value, str) and _NUMBER_TIME.match(value):
+    elif isinstance(value, str) and NUMBER_TIME.match(value):
         seconds = int(value)
-    elif isinstance(value, str) and _SIMPLE_TIME.match(value):
-        count, unit = _SIMPLE_TIME.match(value).groups()
+    elif isinstance(value, str) and SIMPLE_TIME.match(value):
+        count, unit = SIMPLE_TIME.match(value).groups()
         seconds = int(count) * SIMPLE_TIMES[unit]
     elif isinstance(value, str) and value in GREGORIAN_TIMES:
         return value
@@ -114,7 +119,11 @@ class RelativeTime:
         return bucket + steps
 
     def buckets(self, start, end) -> List[int]:
-        return list(range(self.to_bucket(start), self.to_bucket(end) + 1))
+        return self.span(self.to_bucket(start), self.to_bucket(end))
+
+    def span(self, first: int, last: int) -> List[int]:
+        """Every bucket from ``first`` to ``last``, both included."""
+        return list(range(first, last + 1))
 
     def normalize(self, timestamp, steps: int = 0) -> int:
         return self.from_bucket(self.to_bucket(timestamp, steps))
@@ -130,7 +139,7 @@ class GregorianTime:
     """Calendar buckets (daily, weekly, monthly, yearly) in UTC.
 
     >>> GregorianTime('monthly').to_bucket(0), GregorianTime('monthly').from_bucket(197002)
-    (197001, 2678400)
+    ('197001', 2678400)
     """
 
     FORMATS = {
@@ -204,7 +213,11 @@ class GregorianTime:
                 self._bucket_of(start - timedelta(days=1)))
         return self._bucket_of(start)
 
-    def to_bucket(self, timestamp, steps: int = 0) -> int:
+    def to_bucket(self, timestamp, steps: int = 0) -> str:
+        """The bucket's strftime name, e.g. '20380201' for daily (a str, as in 0.5.0)."""
+        return str(self._to_bucket(timestamp, steps))
+
+    def _to_bucket(self, timestamp, steps: int = 0) -> int:
         bucket = self._bucket_of(_to_datetime(timestamp).date())
         return self.shift(bucket, steps) if steps else bucket
 
@@ -219,8 +232,13 @@ class GregorianTime:
             return start
         return calendar.timegm(start.timetuple())
 
-    def buckets(self, start, end) -> List[int]:
-        first, last = self.to_bucket(start), self.to_bucket(end)
+    def buckets(self, start, end) -> List[str]:
+        """The names of the buckets from ``start``'s to ``end``'s (str, as in 0.5.0)."""
+        return [str(bucket) for bucket in
+                self.span(self._to_bucket(start), self._to_bucket(end))]
+
+    def span(self, first: int, last: int) -> List[int]:
+        """Every bucket from ``first`` to ``last``, both included."""
         rval = []
         day = self._start_of(first)
         bucket = first
@@ -231,12 +249,12 @@ class GregorianTime:
         return rval
 
     def normalize(self, timestamp, steps: int = 0) -> int:
-        return self.from_bucket(self.to_bucket(timestamp, steps))
+        return self.from_bucket(self._to_bucket(timestamp, steps))
 
     def step_size(self, t0, t1=None) -> int:
         """Seconds from the start of t0's bucket to the end of t1's (or t0's) bucket."""
-        first = self._start_of(self.to_bucket(t0))
-        last = self._start_of(self.to_bucket(t1 if t1 is not None else t0))
+        first = self._start_of(self._to_bucket(t0))
+        last = self._start_of(self._to_bucket(t1 if t1 is not None else t0))
         return int((datetime.combine(self._next_start(last), datetime.min.time())
                     - datetime.combine(first, datetime.min.time())).total_seconds())
 
@@ -273,14 +291,19 @@ class Interval:
         resolution = resolve_time(config.get('resolution', step),
                                   'resolution of interval %r' % name)
         steps = config.get('steps')
+        if steps == 0 and not isinstance(steps, bool):
+            steps = None  # as in kairos 0.5.0: no retention
         if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
-                                  or steps <= 0):
+                                  or steps < 0):
             raise ConfigurationError(
                 'steps of interval %r must be a positive integer, not %r' % (name, steps))
         if _coarser(resolution, step):
-            raise ConfigurationError(
-                'resolution %r of interval %r is coarser than its step %r'
-                % (config.get('resolution'), name, config['step']))
+            warn('resolution %r of interval %r is coarser than its step %r: each bucket '
+                 'holds one resolution bucket, stamped with its start (as kairos 0.5.0 '
+                 'did)' % (config.get('resolution'), name, config['step']))
+        unknown = sorted(set(config) - {'step', 'steps', 'resolution'}, key=str)
+        if unknown:
+            warn('interval %r: ignored key(s) %s' % (name, ', '.join(map(repr, unknown))))
         set_ = object.__setattr__
         set_(self, 'name', name)
         set_(self, 'step', step)

@@ -27,10 +27,10 @@ import bson.errors
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import ConnectionFailure, OperationFailure
 
-from .exceptions import DataConflict, InvalidValue, StorageError, UnsupportedClient
+from .exceptions import DataConflict, InvalidValue, StorageError, UnsupportedClient, warn
 from .intervals import GregorianTime
 from .series_types import MISSING, Duplicates
-from .timeseries import Timeseries
+from .timeseries import Timeseries, typed_classes
 
 DOT, DOLLAR = '\uffff', '\uff04'
 
@@ -93,9 +93,16 @@ class MongoBackend(Timeseries):
     collections took the write.
     """
 
+    @staticmethod
+    def accepts(client) -> bool:
+        """Whether ``client`` is a MongoClient or Database of pymongo or a mongomock."""
+        return mongo_database(client) is not None
+
     def __init__(self, client, prefix: Optional[str] = None, **kwargs):
-        # prefix is accepted and ignored, as in kairos 0.5.0: collections carry the interval
         super().__init__(client, **kwargs)
+        if prefix:
+            # as in kairos 0.5.0, where prefix was Redis only: collections carry the interval
+            warn('prefix %r is ignored on MongoDB' % (prefix,))
         self._db = mongo_database(client)
         if self._db is None:
             raise UnsupportedClient('MongoBackend needs a MongoClient or Database, not %r'
@@ -239,3 +246,12 @@ def _add(present, value):
 def _field(calc, bucket):
     """Buckets as kairos 0.5.0 stored them: str for Gregorian steps, else int."""
     return str(bucket) if isinstance(calc, GregorianTime) else bucket
+
+
+BACKEND = MongoBackend
+MongoBackend.TYPED = typed_classes(MongoBackend)
+MongoSeries = MongoBackend.TYPED['series']
+MongoHistogram = MongoBackend.TYPED['histogram']
+MongoCount = MongoBackend.TYPED['count']
+MongoGauge = MongoBackend.TYPED['gauge']
+MongoSet = MongoBackend.TYPED['set']

@@ -32,9 +32,10 @@ try:
 except ImportError:  # hiredis is optional
     _hiredis_pack = None
 
-from .exceptions import ConfigurationError, DataConflict, InvalidValue, StorageError
+from .exceptions import (ConfigurationError, DataConflict, InvalidValue, StorageError,
+                         UnsupportedClient)
 from .series_types import MISSING
-from .timeseries import Timeseries
+from .timeseries import Timeseries, typed_classes
 
 # type -> (write command, read command, kind of reply)
 OPS = {
@@ -189,7 +190,19 @@ class RedisBackend(Timeseries):
     there the only write path that redis-py may retry).
     """
 
+    @staticmethod
+    def accepts(client) -> bool:
+        """Whether ``client`` is a redis-py client, single or cluster."""
+        try:
+            from redis.cluster import RedisCluster
+        except ImportError:  # redis-py before 4.1
+            RedisCluster = ()
+        return isinstance(client, (redis.Redis, RedisCluster))
+
     def __init__(self, client, prefix: Optional[str] = None, **kwargs):
+        if not self.accepts(client):
+            raise UnsupportedClient('a Redis timeseries needs a redis-py client, not %r'
+                                    % (client,))
         super().__init__(client, **kwargs)
         prefix = prefix or ''
         if not isinstance(prefix, str):
@@ -464,3 +477,11 @@ _GET_CONNECTION_ARGS = () if inspect.signature(
     is not inspect.Parameter.empty else ('EVALSHA',)
 _WRITE_SHA = _sha(WRITE_SCRIPT)
 _READ_SHA = _sha(READ_SCRIPT)
+
+BACKEND = RedisBackend
+RedisBackend.TYPED = typed_classes(RedisBackend)
+RedisSeries = RedisBackend.TYPED['series']
+RedisHistogram = RedisBackend.TYPED['histogram']
+RedisCount = RedisBackend.TYPED['count']
+RedisGauge = RedisBackend.TYPED['gauge']
+RedisSet = RedisBackend.TYPED['set']

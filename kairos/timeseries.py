@@ -16,22 +16,50 @@ documents); one listed without data is MISSING there and reads as the type's
 empty value, as in kairos 0.5.0.
 """
 
+import importlib
+import operator  # noqa: F401  kairos 0.5.0 exposed these modules here; old code star-imports them
+import re  # noqa: F401
 import sys
 import time
 from collections import OrderedDict
+from datetime import datetime, timedelta  # noqa: F401
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from .exceptions import (ConfigurationError, InvalidName, InvalidQuery, InvalidValue,
-                         KairosException, StorageError, UnknownInterval,
-                         UnsupportedClient)
-from .intervals import GregorianTime, Interval, RelativeTime, check_timestamp
-from .series_types import (MISSING, TYPES, Count, Duplicates, Gauge, Histogram, Series,
-                           SeriesType, Set)
+from . import series_types
+from .exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidQuery,
+                         InvalidTimestamp, InvalidValue, KairosException, KairosWarning,
+                         StorageError, UnknownInterval, UnsupportedClient, warn)
+from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES, GregorianTime,
+                        Interval, RelativeTime, check_timestamp)
+from .series_types import MISSING, TYPES, Duplicates, SeriesType
+
+# What ``from kairos.timeseries import *`` gives: kairos 0.5.0's module had no
+# __all__, so code written for it may rely on any of these, modules included.
+__all__ = ['Timeseries', 'Series', 'Histogram', 'Count', 'Gauge', 'Set',
+           'RelativeTime', 'GregorianTime', 'BACKENDS', 'NUMBER_TIME', 'SIMPLE_TIME',
+           'SIMPLE_TIMES', 'GREGORIAN_TIMES', 'time', 'sys', 're', 'operator', 'datetime',
+           'timedelta', 'OrderedDict', 'KairosException', 'KairosWarning', 'UnknownInterval',
+           'ConfigurationError', 'UnsupportedClient', 'InvalidName', 'InvalidValue',
+           'InvalidTimestamp', 'InvalidQuery', 'DataConflict', 'StorageError']
+
+# driver module -> the kairos module whose BACKEND takes that driver's clients.
+# A client of a driver implies the driver is imported, so only imported drivers
+# are tried, and a backend module is imported only when its client arrives.
+BACKENDS = OrderedDict([
+    ('redis', 'kairos.redis_backend'),
+    ('pymongo', 'kairos.mongo_backend'),
+    ('mongomock', 'kairos.mongo_backend'),
+    ('mongomock_ng', 'kairos.mongo_backend'),
+])
 
 _SPECIAL = (Duplicates, type(MISSING))  # raw values that process_row does not take
 
-__all__ = ['Timeseries', 'RelativeTime', 'GregorianTime', 'Series', 'Histogram',
-           'Count', 'Gauge', 'Set', 'SeriesType', 'UnknownInterval', 'KairosException']
+
+class _DefaultType(str):
+    """The default type: 'series', or the own type of a 0.5.0 class such as Count."""
+
+
+_OWN_TYPE = _DefaultType('series')
 
 
 class Write:
@@ -57,25 +85,14 @@ BULK_CHUNK = 20000
 
 
 def _backend_class(client):
-    """Pick the backend by the client's class, importing each driver lazily."""
-    redis = sys.modules.get('redis')  # a redis client implies redis is imported
-    if redis is not None and isinstance(client, (redis.Redis, _redis_cluster(redis))):
-        from .redis_backend import RedisBackend
-        return RedisBackend
-    from .mongo_backend import mongo_database
-    if mongo_database(client) is not None:
-        from .mongo_backend import MongoBackend
-        return MongoBackend
+    """The backend class that takes ``client``, found through BACKENDS."""
+    for driver, module in BACKENDS.items():
+        if driver in sys.modules:
+            backend = importlib.import_module(module).BACKEND
+            if backend.accepts(client):
+                return backend
     raise UnsupportedClient('unsupported client %r: pass a redis.Redis, a pymongo '
                             'MongoClient or Database, or their mongomock versions' % (client,))
-
-
-def _redis_cluster(redis):
-    try:
-        from redis.cluster import RedisCluster
-        return RedisCluster
-    except ImportError:  # redis-py before 4.1
-        return ()
 
 
 def check_name(name) -> str:
@@ -100,21 +117,36 @@ class Timeseries:
     OrderedDict([(1385615520, 3)])
     """
 
-    def __new__(cls, client=None, *args, **kwargs):
-        if cls is Timeseries:
-            cls = _backend_class(client)
-        return super().__new__(cls)
+    # the type of the classes that kairos 0.5.0 named (Count, RedisCount, ...)
+    _series_type: Optional[str] = None
+    # on a backend: its class per type, built by typed_classes()
+    TYPED: Optional[Dict[str, type]] = None
 
-    def __init__(self, client, type: str = 'series', prefix: Optional[str] = None,
+    def __new__(cls, client=None, *args, **kwargs):
+        """Build the backend's class for the type: Timeseries(redis, type='count') is a RedisCount."""
+        typed = cls.TYPED or _backend_class(client).TYPED
+        name = cls._series_type or kwargs.get('type', args[0] if args else _OWN_TYPE)
+        # an unknown type is refused by __init__
+        return super().__new__(typed.get(name if isinstance(name, str) else '', typed['series']))
+
+    def __init__(self, client, type: str = _OWN_TYPE, prefix: Optional[str] = None,
                  read_func: Optional[Callable] = None, write_func: Optional[Callable] = None,
                  intervals: Optional[Dict[str, dict]] = None, clock: Callable[[], float] = time.time,
                  **kwargs):
         if kwargs:
-            raise ConfigurationError('unknown argument(s): %s' % ', '.join(sorted(kwargs)))
+            warn('ignored argument(s): %s' % ', '.join(sorted(kwargs)))
+        if type is _OWN_TYPE:
+            type = self._series_type or 'series'
         if not isinstance(type, str) or type not in TYPES:
             raise ConfigurationError('unknown type %r: use one of %s' % (type, ', '.join(TYPES)))
-        if not isinstance(intervals, dict) or not intervals:
-            raise ConfigurationError('intervals must be a non-empty dict, not %r' % (intervals,))
+        if self._series_type not in (None, type):
+            raise ConfigurationError('a %s cannot be built with type=%r'
+                                     % (self.__class__.__name__, type))
+        if intervals is None or intervals == {}:
+            warn('no intervals: inserts store nothing and every read raises UnknownInterval')
+            intervals = {}
+        if not isinstance(intervals, dict):
+            raise ConfigurationError('intervals must be a dict, not %r' % (intervals,))
         for func, what in ((read_func, 'read_func'), (write_func, 'write_func')):
             if func is not None and not callable(func):
                 raise ConfigurationError('%s must be callable, not %r' % (what, func))
@@ -262,7 +294,7 @@ class Timeseries:
         config = self._interval(interval)
         names = self._names(name)
         self._check_transform(transform)
-        i_bucket = config.i_calc.to_bucket(self._timestamp(timestamp))
+        i_bucket = config.i_calc.bucket(self._timestamp(timestamp))
         row = self._rows(config, names, [i_bucket], fetch)[0]
         i_time = config.i_calc.from_bucket(i_bucket)
         if config.coarse:
@@ -304,15 +336,15 @@ class Timeseries:
         elif isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
             raise InvalidQuery('steps must be a positive integer, not %r' % (steps,))
         if start is not None:
-            first = calc.to_bucket(self._timestamp(start))
-            last = calc.to_bucket(self._timestamp(end)) if end is not None \
+            first = calc.bucket(self._timestamp(start))
+            last = calc.bucket(self._timestamp(end)) if end is not None \
                 else calc.shift(first, steps - 1)
         else:
-            last = calc.to_bucket(self._timestamp(end))
+            last = calc.bucket(self._timestamp(end))
             first = calc.shift(last, -(steps - 1))
         if first > last:
             raise InvalidQuery('start %r is after end %r' % (start, end))
-        return calc.buckets(calc.from_bucket(first), calc.from_bucket(last))
+        return calc.span(first, last)
 
     def _rows(self, config: Interval, names: List[str], buckets: List[int], fetch):
         """One processed row per bucket, the names' data joined together.
@@ -422,3 +454,41 @@ class Timeseries:
 
     def _timestamp(self, timestamp) -> float:
         return self._clock() if timestamp is None else check_timestamp(timestamp)
+
+
+# The classes of kairos 0.5.0's API, one per type: isinstance(t, Count) holds for
+# a count on any backend. They add no behaviour (a type's behaviour lives in
+# series_types); built directly, they build their type on the client's backend.
+
+class Series(Timeseries):
+    """A timeseries whose buckets are lists of every value inserted."""
+    _series_type = 'series'
+
+
+class Histogram(Timeseries):
+    """A timeseries whose buckets count each distinct value."""
+    _series_type = 'histogram'
+
+
+class Count(Timeseries):
+    """A timeseries whose buckets are counters."""
+    _series_type = 'count'
+
+
+class Gauge(Timeseries):
+    """A timeseries whose buckets hold the last value written."""
+    _series_type = 'gauge'
+
+
+class Set(Timeseries):
+    """A timeseries whose buckets are sets of distinct values."""
+    _series_type = 'set'
+
+
+def typed_classes(backend: type) -> Dict[str, type]:
+    """``backend``'s class per type, named as kairos 0.5.0 named them (RedisCount, ...)."""
+    stem = backend.__name__[:-len('Backend')]
+    return {cls._series_type: type(stem + cls.__name__, (backend, cls),
+                                   {'__module__': backend.__module__,
+                                    '__doc__': '%s on %s.' % (cls.__doc__[2:-1], stem)})
+            for cls in (Series, Histogram, Count, Gauge, Set)}

@@ -37,7 +37,7 @@ class TestImports(unittest.TestCase):
             self.assertIn(name, namespace)
         self.assertIs(namespace['Timeseries'], Timeseries)
         self.assertEqual(namespace['RelativeTime'](60).normalize(at(100)), at(60))
-        self.assertEqual(namespace['GregorianTime']('daily').to_bucket(at(0)), 20270115)
+        self.assertEqual(namespace['GregorianTime']('daily').to_bucket(at(0)), '20270115')
 
     def test_unsupported_client(self):
         """A client that is neither Redis nor Mongo raises a KairosException (and TypeError)."""

@@ -11,7 +11,8 @@ import mongomock_ng
 import redis
 
 from kairos import Timeseries
-from kairos.exceptions import ConfigurationError, KairosException, UnsupportedClient
+from kairos.exceptions import (ConfigurationError, KairosException, KairosWarning,
+                               UnsupportedClient)
 from kairos.mongo_backend import MongoBackend
 from kairos.redis_backend import RedisBackend
 
@@ -62,15 +63,15 @@ class ConstructionBehaviour:
             error = self.refused(ConfigurationError, type=bad)
             self.assertIn(repr(bad), str(error))
 
-    def test_missing_or_empty_intervals(self):
-        """Missing, empty or non-dict intervals raise ConfigurationError."""
-        for bad in (None, {}, [], [('minute', {'step': 60})], 'minute'):
+    def test_non_dict_intervals(self):
+        """Intervals that are not a dict raise ConfigurationError."""
+        for bad in ([], [('minute', {'step': 60})], 'minute'):
             self.refused(ConfigurationError, intervals=bad)
 
     def test_bad_interval_config(self):
         """A bad interval config is refused before anything is written."""
         for bad in ({'minute': {}}, {'minute': 60}, {'': {'step': 60}},
-                    {'minute': {'step': 60}, 'hour': {'step': 3600, 'resolution': 'daily'}}):
+                    {'minute': {'step': 60}, 'hour': {'step': 3600, 'steps': -1}}):
             self.refused(ConfigurationError, intervals=bad)
 
     def test_non_callable_read_or_write_func(self):
@@ -81,11 +82,11 @@ class ConstructionBehaviour:
                 self.assertIn(key, str(error))
 
     def test_unknown_keyword(self):
-        """An unknown keyword raises ConfigurationError naming it."""
-        error = self.refused(ConfigurationError, type='count', step=60)
-        self.assertIn('step', str(error))
-        error = self.refused(ConfigurationError, readfunc=int)
-        self.assertIn('readfunc', str(error))
+        """An unknown keyword is ignored with a KairosWarning naming it, as 0.5.0 ignored it."""
+        with self.assertWarns(KairosWarning) as caught:
+            self.build(type='count', step=60, readfunc=int)
+        self.assertIn('readfunc, step', str(caught.warning))
+        self.assertEqual(caught.filename, __file__)
 
     def test_callables_accepted(self):
         """Callable read_func and write_func, builtin or lambda, are accepted."""

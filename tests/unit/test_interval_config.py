@@ -7,7 +7,7 @@ import mongomock_ng
 import redis
 
 from kairos import Timeseries
-from kairos.exceptions import ConfigurationError
+from kairos.exceptions import ConfigurationError, KairosWarning
 from kairos.intervals import GregorianTime, Interval, RelativeTime, resolve_time
 
 HOUR, DAY = 3600, 86400
@@ -87,8 +87,8 @@ class TestIntervalConfig(unittest.TestCase):
             self.assertIn(repr(bad), str(caught.exception))
 
     def test_bad_steps(self):
-        """steps must be a positive int: 0, -1, '5', True and 1.5 are refused."""
-        for bad in (0, -1, '5', True, 1.5):
+        """steps must be a positive int or 0 (no retention): -1, '5', True and 1.5 are refused."""
+        for bad in (-1, '5', True, 1.5):
             with self.assertRaises(ConfigurationError, msg=repr(bad)) as caught:
                 interval(step=60, steps=bad)
             self.assertIn(repr(bad), str(caught.exception))
@@ -100,13 +100,26 @@ class TestIntervalConfig(unittest.TestCase):
                 interval(step=3600, resolution=bad)
 
     def test_resolution_coarser_than_step(self):
-        """A resolution coarser than the step is refused, relative or Gregorian."""
+        """A resolution coarser than the step warns, naming it, and keeps 0.5.0's layout."""
         for step, resolution in ((60, 3600), (60, 61), ('1h', '1d'), ('daily', 'monthly'),
                                  ('weekly', 'yearly'), ('daily', '2d'), (HOUR, 'daily'),
                                  ('1d', 'weekly'), ('monthly', '1y')):
-            with self.assertRaises(ConfigurationError, msg=(step, resolution)) as caught:
-                interval(step=step, resolution=resolution)
-            self.assertIn(repr(resolution), str(caught.exception))
+            with self.assertWarns(KairosWarning, msg=(step, resolution)) as caught:
+                parsed = interval(step=step, resolution=resolution)
+            self.assertIn(repr(resolution), str(caught.warning))
+            self.assertFalse(parsed.coarse)
+
+    def test_steps_zero_means_no_retention(self):
+        """'steps': 0 keeps data for ever, as in kairos 0.5.0."""
+        parsed = interval(step=60, steps=0)
+        self.assertIsNone(parsed.steps)
+        self.assertIsNone(parsed.expire)
+
+    def test_unknown_keys_warn(self):
+        """A key an interval does not use (0.5.0 ignored it) warns, naming it."""
+        with self.assertWarns(KairosWarning) as caught:
+            interval(step=60, ttl=5)
+        self.assertIn("'ttl'", str(caught.warning))
 
     def test_finer_resolutions_accepted(self):
         """Resolutions finer than the step are accepted in every mix."""
@@ -185,7 +198,7 @@ class TestConstructorLeavesConfigAlone(unittest.TestCase):
 
     def test_failed_constructor_does_not_mutate_intervals(self):
         """A constructor that refuses the config leaves the caller's dict unchanged."""
-        intervals = {'minute': {'step': 60}, 'bad': {'step': 60, 'resolution': 3600}}
+        intervals = {'minute': {'step': 60}, 'bad': {'step': 60, 'steps': -1}}
         before = copy.deepcopy(intervals)
         with self.assertRaises(ConfigurationError):
             Timeseries(redis.Redis(), type='series', intervals=intervals)

@@ -108,13 +108,37 @@ class TestRelativeTime(unittest.TestCase):
                 calc.to_bucket(bad)
 
 
+class Calendar(GregorianTime):
+    """GregorianTime with int buckets, so the calendar tests read as arithmetic."""
+
+    def to_bucket(self, timestamp, steps=0):
+        return int(super().to_bucket(timestamp, steps))
+
+    def buckets(self, start, end):
+        return [int(bucket) for bucket in super().buckets(start, end)]
+
+
+class TestGregorianNames(unittest.TestCase):
+
+    def test_public_buckets_are_strings(self):
+        """to_bucket and buckets name Gregorian buckets as strings, as kairos 0.5.0 did."""
+        self.assertEqual(GregorianTime('daily').to_bucket(0), '19700101')
+        self.assertEqual(GregorianTime('daily').to_bucket(0, 1), '19700102')
+        self.assertEqual(GregorianTime('weekly').to_bucket(0), '197000')
+        self.assertEqual(GregorianTime('monthly').buckets(0, 40 * DAY), ['197001', '197002'])
+        self.assertEqual(GregorianTime('yearly').buckets(0, 0), ['1970'])
+        self.assertEqual(GregorianTime('daily').from_bucket('19700102'), DAY)
+        self.assertEqual(GregorianTime('daily').span(19700101, 19700102), [19700101, 19700102])
+        self.assertIs(type(RelativeTime(60).to_bucket(125)), int)
+
+
 class TestGregorianAgainstStrftime(unittest.TestCase):
 
     def test_every_day_matches_strftime(self):
         """to_bucket equals strftime of the UTC time, every day from 1960 to 2045."""
         rng = random.Random(99)
         start, end = ts(1960, 1, 1), ts(2045, 12, 31)
-        calcs = {step: GregorianTime(step) for step in FORMATS}
+        calcs = {step: Calendar(step) for step in FORMATS}
         for day_start in range(start, end + 1, DAY):
             for t in (day_start + rng.choice((0, rng.uniform(0, DAY), DAY - 0.001)),):
                 moment = utc(t)
@@ -125,7 +149,7 @@ class TestGregorianAgainstStrftime(unittest.TestCase):
     def test_every_bucket_round_trips(self):
         """to_bucket(from_bucket(b)) == b, and from_bucket(b) starts b, for every bucket."""
         for step in FORMATS:
-            calc = GregorianTime(step)
+            calc = Calendar(step)
             buckets = calc.buckets(ts(1950, 1, 1), ts(2060, 12, 31))
             self.assertEqual(len(buckets), len(set(buckets)))
             for bucket in buckets:
@@ -138,7 +162,7 @@ class TestGregorianAgainstStrftime(unittest.TestCase):
     def test_buckets_are_consecutive_and_gapless(self):
         """Each bucket ends where the next begins; shift(+1/-1) walks the same list."""
         for step in FORMATS:
-            calc = GregorianTime(step)
+            calc = Calendar(step)
             buckets = calc.buckets(ts(1965, 1, 1), ts(2040, 12, 31))
             self.assertEqual(buckets, sorted(buckets))
             for here, following in zip(buckets, buckets[1:]):
@@ -150,7 +174,7 @@ class TestGregorianAgainstStrftime(unittest.TestCase):
     def test_random_timestamps_match_strftime(self):
         """Random timestamps, fractional and before 1970, bucket as strftime says."""
         rng = random.Random(7)
-        calcs = {step: GregorianTime(step) for step in FORMATS}
+        calcs = {step: Calendar(step) for step in FORMATS}
         for _ in range(3000):
             t = rng.uniform(ts(1900, 1, 1), ts(2200, 1, 1))
             for step, calc in calcs.items():
@@ -162,7 +186,7 @@ class TestGregorianAgainstStrftime(unittest.TestCase):
         """shift(b, n) equals n single steps, forward and back, across years."""
         rng = random.Random(5)
         for step in FORMATS:
-            calc = GregorianTime(step)
+            calc = Calendar(step)
             buckets = calc.buckets(ts(1995, 1, 1), ts(2045, 1, 1))
             for _ in range(200):
                 i = rng.randrange(len(buckets))
@@ -176,29 +200,29 @@ class TestGregorianEdges(unittest.TestCase):
     def test_year_edge(self):
         """Dec 31 23:59:59.999 is in the old year's buckets, Jan 1 00:00 in the new."""
         last = ts(2038, 1, 1) - 0.001
-        self.assertEqual(GregorianTime('daily').to_bucket(last), 20371231)
-        self.assertEqual(GregorianTime('weekly').to_bucket(last), 203752)
-        self.assertEqual(GregorianTime('monthly').to_bucket(last), 203712)
-        self.assertEqual(GregorianTime('yearly').to_bucket(last), 2037)
+        self.assertEqual(Calendar('daily').to_bucket(last), 20371231)
+        self.assertEqual(Calendar('weekly').to_bucket(last), 203752)
+        self.assertEqual(Calendar('monthly').to_bucket(last), 203712)
+        self.assertEqual(Calendar('yearly').to_bucket(last), 2037)
         first = ts(2038, 1, 1)
-        self.assertEqual(GregorianTime('daily').to_bucket(first), 20380101)
-        self.assertEqual(GregorianTime('weekly').to_bucket(first), 203800)
-        self.assertEqual(GregorianTime('monthly').to_bucket(first), 203801)
-        self.assertEqual(GregorianTime('yearly').to_bucket(first), 2038)
+        self.assertEqual(Calendar('daily').to_bucket(first), 20380101)
+        self.assertEqual(Calendar('weekly').to_bucket(first), 203800)
+        self.assertEqual(Calendar('monthly').to_bucket(first), 203801)
+        self.assertEqual(Calendar('yearly').to_bucket(first), 2038)
 
     def test_before_1970_and_fractional(self):
         """-0.5 is Dec 31 1969 in every Gregorian step (floor, not truncation)."""
-        self.assertEqual(GregorianTime('daily').to_bucket(-0.5), 19691231)
-        self.assertEqual(GregorianTime('monthly').to_bucket(-0.5), 196912)
-        self.assertEqual(GregorianTime('yearly').to_bucket(-0.5), 1969)
-        self.assertEqual(GregorianTime('weekly').to_bucket(-0.5),
+        self.assertEqual(Calendar('daily').to_bucket(-0.5), 19691231)
+        self.assertEqual(Calendar('monthly').to_bucket(-0.5), 196912)
+        self.assertEqual(Calendar('yearly').to_bucket(-0.5), 1969)
+        self.assertEqual(Calendar('weekly').to_bucket(-0.5),
                          int(date(1969, 12, 31).strftime('%Y%U')))
-        self.assertEqual(GregorianTime('daily').normalize(-0.5), -DAY)
-        self.assertEqual(GregorianTime('daily').from_bucket(19000101), ts(1900, 1, 1))
+        self.assertEqual(Calendar('daily').normalize(-0.5), -DAY)
+        self.assertEqual(Calendar('daily').from_bucket(19000101), ts(1900, 1, 1))
 
     def test_month_end_plus_one_month(self):
         """Jan 31 plus one monthly step is February, not March."""
-        calc = GregorianTime('monthly')
+        calc = Calendar('monthly')
         jan31 = ts(2038, 1, 31, 12)
         self.assertEqual(calc.to_bucket(jan31, 1), 203802)
         self.assertEqual(calc.normalize(jan31, 1), ts(2038, 2, 1))
@@ -206,11 +230,11 @@ class TestGregorianEdges(unittest.TestCase):
         self.assertEqual(calc.shift(203812, 1), 203901)
         self.assertEqual(calc.shift(203901, -1), 203812)
         self.assertEqual(calc.to_bucket(ts(2038, 3, 31), -1), 203802)
-        self.assertEqual(GregorianTime('daily').to_bucket(jan31, 1), 20380201)
+        self.assertEqual(Calendar('daily').to_bucket(jan31, 1), 20380201)
 
     def test_leap_years(self):
         """Feb 29 exists in 2024 and 2000, not in 2100; month and year lengths follow."""
-        daily, monthly, yearly = (GregorianTime(s) for s in ('daily', 'monthly', 'yearly'))
+        daily, monthly, yearly = (Calendar(s) for s in ('daily', 'monthly', 'yearly'))
         self.assertEqual(daily.to_bucket(ts(2024, 2, 28), 1), 20240229)
         self.assertEqual(daily.to_bucket(ts(2024, 2, 29), 1), 20240301)
         self.assertEqual(daily.to_bucket(ts(2100, 2, 28), 1), 21000301)
@@ -228,7 +252,7 @@ class TestGregorianEdges(unittest.TestCase):
 
     def test_year_starting_on_sunday_has_no_week_00(self):
         """In 2023 and 2034 (Jan 1 a Sunday) weeks run 01..53 and 01 starts Jan 1."""
-        calc = GregorianTime('weekly')
+        calc = Calendar('weekly')
         for year in (2023, 2034):
             self.assertEqual(date(year, 1, 1).weekday(), 6)
             weeks = calc.buckets(ts(year, 1, 1), ts(year, 12, 31))
@@ -240,7 +264,7 @@ class TestGregorianEdges(unittest.TestCase):
 
     def test_year_not_starting_on_sunday_has_week_00(self):
         """In 2038 (Jan 1 a Friday) week 00 is Jan 1-2 and week 01 starts Sunday Jan 3."""
-        calc = GregorianTime('weekly')
+        calc = Calendar('weekly')
         self.assertEqual(calc.to_bucket(ts(2038, 1, 1)), 203800)
         self.assertEqual(calc.to_bucket(ts(2038, 1, 2, 23, 59)), 203800)
         self.assertEqual(calc.to_bucket(ts(2038, 1, 3)), 203801)
@@ -266,10 +290,10 @@ class TestGregorianEdges(unittest.TestCase):
         """buckets lists every bucket from start's to end's; empty when start > end."""
         calc = GregorianTime('monthly')
         self.assertEqual(calc.buckets(ts(2037, 11, 30), ts(2038, 2, 1)),
-                         [203711, 203712, 203801, 203802])
+                         ['203711', '203712', '203801', '203802'])
         self.assertEqual(calc.buckets(ts(2038, 2, 1), ts(2038, 1, 1)), [])
         self.assertEqual(GregorianTime('yearly').buckets(ts(1969, 6, 1), ts(1971, 1, 1)),
-                         [1969, 1970, 1971])
+                         ['1969', '1970', '1971'])
 
     def test_step_size_spans_both_buckets(self):
         """step_size(t0, t1) runs from t0's bucket start to the end of t1's bucket."""
