@@ -9,7 +9,7 @@ interval has a collection of its own name, holding one document per bucket::
     bucket      := int floor(t / step) | str 'YYYYMMDD' 'YYYYWW' 'YYYYMM' 'YYYY' (UTC)
     value       := series array ($push) | histogram {escaped value: count} ($inc)
                  | count number ($inc) | gauge any ($set) | set array ($addToSet)
-    expire_from := UTC datetime of the latest data timestamp written (only with steps)
+    expire_from := UTC datetime of the latest data timestamp written ($max; only with steps)
 
 Indexes: (interval, name) without resolution, (interval, resolution, name)
 with one; and a TTL index on expire_from (expireAfterSeconds = steps * step)
@@ -152,7 +152,8 @@ class MongoBackend(Timeseries):
             update = self._op(write.payload)
             if interval.expire:
                 expire_from = _EPOCH + timedelta(seconds=write.stamp)
-                update.setdefault('$set', {})['expire_from'] = expire_from
+                # the latest data timestamp: writing older data never shortens a bucket's life
+                update['$max'] = {'expire_from': expire_from}
             by_collection.setdefault(interval.name, []).append((query, update))
         done = []
         for name, requests in by_collection.items():

@@ -208,6 +208,17 @@ class TestMongoLayout(MongoCase):
             {'name': 'n', 'interval': 30000001, 'value': 1, 'expire_from': utcdatetime(at(100))},
             {'name': 'n', 'interval': 30000002, 'value': 1, 'expire_from': utcdatetime(at(120))}])
 
+    def test_expire_from_is_the_latest_timestamp(self):
+        """Data older than the bucket's latest leaves expire_from at the latest (0.5.0: the last)."""
+        t = self.timeseries(type='count', intervals={'minute': {'step': 60, 'steps': 5}})
+        t.insert('n', timestamp=at(110))
+        t.insert('n', timestamp=at(70))
+        t.bulk_insert({at(65): {'n': [1]}, at(61): {'n': [1]}})
+        self.assertEqual(self.docs('minute'), [
+            {'name': 'n', 'interval': 30000001, 'value': 4, 'expire_from': utcdatetime(at(110))}])
+        t.insert('n', timestamp=at(115))
+        self.assertEqual(self.docs('minute')[0]['expire_from'], utcdatetime(at(115)))
+
     def test_indexes(self):
         """Indexes: (interval, name) coarse, (interval, resolution, name) fine, TTL on expire_from."""
         self.timeseries(type='series', intervals=intervals())
