@@ -11,6 +11,8 @@ with open(os.path.join(here, 'requirements.pip')) as f:
 with open(os.path.join(here, 'README.rst')) as f:
     long_description = f.read()
 
+SQLALCHEMY = 'SQLAlchemy>=2'
+
 setup(
     name='kairos',
     version=version,
@@ -19,8 +21,15 @@ setup(
     long_description_content_type='text/x-rst',
     license='BSD',
     packages=['kairos'],
+    package_data={'kairos': ['py.typed']},
+    zip_safe=False,  # type checkers do not read zipped packages (PEP 561)
     python_requires='>=3.9',
     install_requires=requirements,
+    extras_require={
+        'sql': [SQLALCHEMY],
+        'postgresql': [SQLALCHEMY, 'psycopg[binary]>=3.1'],
+        'mysql': [SQLALCHEMY, 'PyMySQL'],
+    },
     keywords=['python', 'redis', 'mongo', 'time', 'timeseries', 'rrd', 'gevent', 'statistics'],
     classifiers=[
         'Development Status :: 5 - Production/Stable',
@@ -30,5 +39,6 @@ setup(
         'Programming Language :: Python :: 3',
         'Programming Language :: Python :: 3 :: Only',
         'Topic :: Software Development :: Libraries :: Python Modules',
+        'Typing :: Typed',
     ],
 )
