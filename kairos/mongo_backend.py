@@ -250,9 +250,4 @@ def _field(calc, bucket):
 
 
 BACKEND = MongoBackend
-MongoBackend.TYPED = typed_classes(MongoBackend)
-MongoSeries = MongoBackend.TYPED['series']
-MongoHistogram = MongoBackend.TYPED['histogram']
-MongoCount = MongoBackend.TYPED['count']
-MongoGauge = MongoBackend.TYPED['gauge']
-MongoSet = MongoBackend.TYPED['set']
+MongoSeries, MongoHistogram, MongoCount, MongoGauge, MongoSet = typed_classes(MongoBackend)

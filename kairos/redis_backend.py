@@ -479,9 +479,4 @@ _WRITE_SHA = _sha(WRITE_SCRIPT)
 _READ_SHA = _sha(READ_SCRIPT)
 
 BACKEND = RedisBackend
-RedisBackend.TYPED = typed_classes(RedisBackend)
-RedisSeries = RedisBackend.TYPED['series']
-RedisHistogram = RedisBackend.TYPED['histogram']
-RedisCount = RedisBackend.TYPED['count']
-RedisGauge = RedisBackend.TYPED['gauge']
-RedisSet = RedisBackend.TYPED['set']
+RedisSeries, RedisHistogram, RedisCount, RedisGauge, RedisSet = typed_classes(RedisBackend)

@@ -25,7 +25,6 @@ from collections import OrderedDict
 from datetime import datetime, timedelta  # noqa: F401
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from . import series_types
 from .exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidQuery,
                          InvalidTimestamp, InvalidValue, KairosException, KairosWarning,
                          StorageError, UnknownInterval, UnsupportedClient, warn)
@@ -485,10 +484,15 @@ class Set(Timeseries):
     _series_type = 'set'
 
 
-def typed_classes(backend: type) -> Dict[str, type]:
-    """``backend``'s class per type, named as kairos 0.5.0 named them (RedisCount, ...)."""
+def typed_classes(backend: type) -> tuple:
+    """Build ``backend.TYPED``: its class per type, named as 0.5.0 named them (RedisCount).
+
+    Returns the classes of series, histogram, count, gauge and set, in that order.
+    """
     stem = backend.__name__[:-len('Backend')]
-    return {cls._series_type: type(stem + cls.__name__, (backend, cls),
-                                   {'__module__': backend.__module__,
-                                    '__doc__': '%s on %s.' % (cls.__doc__[2:-1], stem)})
-            for cls in (Series, Histogram, Count, Gauge, Set)}
+    backend.TYPED = {cls._series_type: type(stem + cls.__name__, (backend, cls),
+                                            {'__module__': backend.__module__,
+                                             '__doc__': 'A %s timeseries on %s.'
+                                                        % (cls._series_type, stem)})
+                     for cls in (Series, Histogram, Count, Gauge, Set)}
+    return tuple(backend.TYPED.values())
