@@ -12,28 +12,25 @@ count STRING (INCRBY, INCRBYFLOAT for floats), gauge STRING (SET), set SET
 (SADD). When the interval has ``steps``, every key written gets
 ``EXPIRE steps * step`` (Gregorian steps as 1, 7, 30 or 365 days).
 
-Writes of one call go in one round trip, atomically, through a fixed Lua
-script (MULTI/EXEC or a plain pipeline where scripts cannot be used). They
-are sent on a connection of their own and never retried: an increment whose
-outcome is unknown must not be applied twice. Reads go through redis-py,
-which may retry them.
+Writes of one call go in one round trip, atomically: in MULTI/EXEC once this
+object has seen each key hold the right kind of data, and through a fixed Lua
+script that checks every key first otherwise (see ``RedisBackend``). They are
+never retried: an increment whose outcome is unknown must not be applied twice.
+Reads are plain commands in at most two pipelined round trips, so no read
+holds the server for longer than one command.
 """
 
 import hashlib
-import inspect
 import re
+import time
 from typing import Callable, Dict, List, Optional
 
 import redis
 from redis.exceptions import NoScriptError, ResponseError
 
-try:
-    from hiredis import pack_command as _hiredis_pack
-except ImportError:  # hiredis is optional
-    _hiredis_pack = None
-
 from .exceptions import (ConfigurationError, DataConflict, InvalidValue, StorageError,
                          UnsupportedClient)
+from .redis_wire import Wire
 from .series_types import MISSING
 from .timeseries import Timeseries, typed_classes
 
@@ -53,10 +50,17 @@ KINDS = {'RPUSH': 'list', 'HINCRBY': 'hash', 'SADD': 'set', 'INCRBY': 'number',
 # Values per RPUSH/SADD command, well below Lua's unpack() limit.
 MAX_ARGS = 1000
 
+# Keys a RedisBackend remembers as verified (two generations of half this each).
+VERIFIED_KEYS = 20000
+# In MULTI/EXEC, a verified key's EXPIRE is sent again once this share of its
+# lifetime has passed since this object last set it (the script always sends it).
+EXPIRE_REFRESH = 0.01
+
 # ARGV[1..#KEYS] is the kind each key must hold ('list', 'hash', 'set',
-# 'number', or '' for any); then records: command, index into KEYS, n, then n
-# arguments. The script refuses the whole write if a key holds another kind,
-# so that no command can fail half-way, then applies every record.
+# 'number', 'string', or '' for any); then records: command, index into KEYS,
+# n, then n arguments. The script refuses the whole write if a key holds
+# another kind, so that no command can fail half-way, then applies every
+# record. It returns the indices of the counters that took INCRBY as a float.
 WRITE_SCRIPT = """
 local allowed = {RPUSH=true, HINCRBY=true, INCRBY=true, INCRBYFLOAT=true, SADD=true,
                  SET=true, EXPIRE=true}
@@ -73,59 +77,24 @@ for k, key in ipairs(KEYS) do
     end
   end
 end
+local floats = {}
 local i = #KEYS + 1
 while i <= #ARGV do
-  local cmd, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
+  local cmd, index, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   if not allowed[cmd] then return redis.error_reply('ERR kairos: unknown command ' .. cmd) end
   if cmd == 'INCRBY' then
     -- a counter that already holds a float takes integer increments as floats
-    local done = redis.pcall('INCRBY', key, ARGV[i + 3])
+    local done = redis.pcall('INCRBY', KEYS[index], ARGV[i + 3])
     if type(done) == 'table' and done.err then
-      redis.call('INCRBYFLOAT', key, ARGV[i + 3])
+      redis.call('INCRBYFLOAT', KEYS[index], ARGV[i + 3])
+      floats[#floats + 1] = index
     end
   else
-    redis.call(cmd, key, unpack(ARGV, i + 3, i + 2 + n))
+    redis.call(cmd, KEYS[index], unpack(ARGV, i + 3, i + 2 + n))
   end
   i = i + 3 + n
 end
-return 1
-"""
-
-# KEYS are interval keys; ARGV[1] the read command, ARGV[2] '1' when coarse.
-# Returns, per key, its data; or, with a resolution, three flat arrays: the
-# resolution buckets in its index, the number of items each holds, and all
-# those items in a row. Flat arrays cost far less to build and to parse than
-# one array per bucket.
-READ_SCRIPT = """
-local cmd, coarse = ARGV[1], ARGV[2] == '1'
-local call = redis.call
-local function read(key)
-  if cmd == 'LRANGE' then return call('LRANGE', key, 0, -1) end
-  if cmd == 'HGETALL' or cmd == 'GET' or cmd == 'SMEMBERS' then return call(cmd, key) end
-  return redis.error_reply('ERR kairos: unknown read ' .. cmd)
-end
-local rval = {}
-for i, key in ipairs(KEYS) do
-  if coarse then
-    rval[i] = read(key)
-  else
-    local members = call('SMEMBERS', key)
-    local sizes, items, n = {}, {}, 0
-    for j, member in ipairs(members) do
-      local data = read(key .. ':' .. member)
-      if type(data) == 'table' then
-        sizes[j] = #data
-        for k = 1, #data do items[n + k] = data[k] end
-        n = n + #data
-      else
-        sizes[j], items[n + 1] = 1, data
-        n = n + 1
-      end
-    end
-    rval[i] = {members, sizes, items}
-  end
-end
-return rval
+return floats
 """
 
 _GLOB_SPECIAL = re.compile(r'([\\*?\[\]])')
@@ -149,30 +118,26 @@ def _str(value):
 def _decode_string(raw):
     if raw is None:
         return MISSING
-    return raw.decode('utf-8', 'surrogateescape') if isinstance(raw, bytes) else _str(raw)
+    return raw if type(raw) is str else _str(raw)
 
 
 def _decode_members(raw):
     if not raw:
         return MISSING
-    try:
-        return [value.decode() for value in raw]
-    except (AttributeError, UnicodeDecodeError):  # already str, or not utf-8
-        return [_str(value) for value in raw]
+    if type(raw) is list and type(raw[0]) is str:  # hiredis decoded it already
+        return raw
+    return [_str(value) for value in raw]
 
 
 def _decode_hash(raw):
     """value -> int count (int() reads bytes and str alike)."""
     if not raw:
         return MISSING
-    if isinstance(raw, dict):
-        return {_str(k): int(v) for k, v in raw.items()}
-    pairs = iter(raw)
-    try:
-        return {value.decode(): int(count) for value, count in zip(pairs, pairs)}
-    except (AttributeError, UnicodeDecodeError):  # already str, or not utf-8
+    if type(raw) is not dict:  # RESP2: a flat list of fields and counts
         pairs = iter(raw)
-        return {_str(value): int(count) for value, count in zip(pairs, pairs)}
+        raw = dict(zip(pairs, pairs))
+    return {value if type(value) is str else _str(value): int(count)
+            for value, count in raw.items()}
 
 
 # kind of reply -> decoder of one stored bucket into str-based data, or MISSING
@@ -183,11 +148,18 @@ DECODERS = {'string': _decode_string, 'list': _decode_members, 'set': _decode_me
 class RedisBackend(Timeseries):
     """Timeseries stored in Redis; see the module docstring for the layout.
 
-    ``write_mode`` is 'script' (default: one atomic EVALSHA per call),
-    'multi' (MULTI/EXEC: atomic against faults, but a command refused by the
-    server does not undo the others) or 'pipeline' (not atomic; used for
-    cluster clients, whose scripts cannot span keys in several slots, and
-    there the only write path that redis-py may retry).
+    ``write_mode`` is 'multi' (default), 'script' or 'pipeline':
+
+    - 'multi': the first write of a key by this object goes through the
+      checking script; once every key of a call is verified (remembered,
+      up to VERIFIED_KEYS), the call is one MULTI/EXEC, and a key's EXPIRE is
+      sent again only when EXPIRE_REFRESH of its lifetime has passed.
+    - 'script': every call through the checking script, with every EXPIRE.
+    - 'pipeline': a plain pipeline, not atomic, unchecked; used for cluster
+      clients, whose calls span hash slots.
+
+    Reads are plain commands sent by kairos itself (``fast_reads``, the
+    default), or through redis-py pipelines for cluster clients and ``fetch``.
     """
 
     @staticmethod
@@ -211,20 +183,27 @@ class RedisBackend(Timeseries):
             prefix += ':'
         self._prefix = prefix
         single = isinstance(client, redis.Redis)
-        options = getattr(client, 'connection_pool', None)
-        options = getattr(options, 'connection_kwargs', {})
-        # hiredis packs exactly as redis-py's encoder does for utf-8, in a tenth of the time
-        self._fast_pack = _hiredis_pack is not None and \
-            options.get('encoding', 'utf-8').lower().replace('-', '') == 'utf8' and \
-            options.get('encoding_errors', 'strict') == 'strict'
-        self.write_mode = 'script' if single else 'pipeline'
-        self.read_scripts = single
+        self._wire = Wire(client) if single else None
+        self.write_mode = 'multi' if single else 'pipeline'
+        self.fast_reads = single
         self._ops = OPS[self._type.name]
+        # key -> time.monotonic() when this object last set its TTL; two generations
+        self._verified: Dict[str, float] = {}
+        self._verified_before: Dict[str, float] = {}
         # the rest of a key of this statistic: interval, bucket and, with a resolution only,
         # the resolution bucket (so 'a' never owns 'a:60:...' of an interval named '60')
         self._owned = re.compile('|'.join(
             r'(?:%s:-?\d+%s\Z)' % (re.escape(name), '' if i.coarse else r'(?::-?\d+)?')
             for name, i in self._intervals.items()))
+
+    @property
+    def read_scripts(self) -> bool:
+        """The name ``fast_reads`` had while reads ran in a Lua script."""
+        return self.fast_reads
+
+    @read_scripts.setter
+    def read_scripts(self, value: bool) -> None:
+        self.fast_reads = value
 
     # -- storage primitives --------------------------------------------------
 
@@ -239,26 +218,26 @@ class RedisBackend(Timeseries):
                 raise InvalidValue('%r is not valid unicode' % (value,)) from None
 
     def _write(self, writes, pipeline=None) -> None:
-        commands = self._commands(writes, pipeline is None and self.write_mode == 'script')
+        mode = 'pipeline' if pipeline is not None else self.write_mode
+        commands = self._commands(writes, exact=mode != 'pipeline')
         if pipeline is not None:
             for command in commands:
                 pipeline.execute_command(*command)
-        elif self.write_mode == 'script':
-            self._send_script(commands)
-        elif self.write_mode == 'multi':
-            self._send([('MULTI',)] + commands + [('EXEC',)])
-        elif hasattr(self._client, 'connection_pool'):
-            self._send(commands)
-        else:
+        elif mode == 'pipeline':
             self._send_pipeline(commands)
+        elif mode == 'multi' and all(self._known(c[1]) is not None for c in commands):
+            self._send_multi(commands)
+        else:
+            self._send_script(commands)
 
     def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
         keys = [self._key(name, interval, bucket) for name in names for bucket in buckets]
-        decode = DECODERS[self._ops[2]]
-        if fetch is None and self.read_scripts:
-            rows = self._read_script(keys, interval.coarse, decode)
+        if fetch is None and self.fast_reads:
+            send = self._read_commands
         else:
-            rows = self._read_pipelined(keys, interval.coarse, fetch, decode)
+            send = lambda commands, index=False: self._fetch_all(commands, fetch or self._fetch,
+                                                                 index)
+        rows = self._read_rows(keys, interval.coarse, send)
         per_name = len(buckets)
         return {name: rows[index * per_name:(index + 1) * per_name]
                 for index, name in enumerate(names)}
@@ -270,6 +249,8 @@ class RedisBackend(Timeseries):
         for key in self._call(lambda: list(self._client.scan_iter(match=match, count=1000))):
             if self._owned.match(_str(key)[len(head):]):
                 doomed.append(key)
+        # keys deleted here are written, and checked, afresh
+        self._verified, self._verified_before = {}, {}
         for start in range(0, len(doomed), 500):
             removed += self._call(lambda: self._client.delete(*doomed[start:start + 500]))
         return removed
@@ -279,11 +260,13 @@ class RedisBackend(Timeseries):
     def _key(self, name: str, interval, i_bucket) -> str:
         return '%s%s:%s:%s' % (self._prefix, name, interval.name, i_bucket)
 
-    def _commands(self, writes, scripted: bool = True) -> List[tuple]:
-        """The commands of ``writes``; a count's increment of 0 writes no data key.
+    def _commands(self, writes, exact: bool = True) -> List[tuple]:
+        """The commands of some writes, every EXPIRE included.
 
-        (kairos 0.5.0 skipped it too, listing the bucket in the index only; reads
-        give the type's empty value for such an entry.)
+        ``exact``: integer increments go as INCRBY, for a script that falls back
+        to INCRBYFLOAT or a counter known to hold an integer; else as INCRBYFLOAT.
+        A count's increment of 0 writes no data key (kairos 0.5.0 skipped it too,
+        listing the bucket in the index only; reads give the type's empty value).
         """
         command = self._ops[0]
         commands = []
@@ -292,26 +275,71 @@ class RedisBackend(Timeseries):
             key = self._key(write.name, interval, write.i_bucket)
             if not interval.coarse:
                 commands.append(('SADD', key, write.r_bucket))
-                index, key = key, '%s:%s' % (key, write.r_bucket)
+                if interval.expire:
+                    commands.append(('EXPIRE', key, interval.expire))
+                key = '%s:%s' % (key, write.r_bucket)
             payload = write.payload
             if command == 'HINCRBY':
                 commands.extend(('HINCRBY', key, value, count) for value, count in payload)
             elif command in ('RPUSH', 'SADD'):
                 for start in range(0, len(payload), MAX_ARGS):
                     commands.append((command, key) + tuple(payload[start:start + MAX_ARGS]))
+            elif command == 'SET':
+                # GET makes SET refuse a key of another type; EX sets the TTL in the same step
+                commands.append(('SET', key, payload, 'GET', 'EX', interval.expire)
+                                if interval.expire else ('SET', key, payload, 'GET'))
+                continue
             elif command == 'INCRBY' and not payload:
-                pass
-            elif command == 'INCRBY' and (isinstance(payload, float) or not scripted):
-                # outside the script nothing falls back to INCRBYFLOAT when a counter
-                # already holds a float, so send it always: exact for integers too
+                continue
+            elif command == 'INCRBY' and (isinstance(payload, float) or not exact):
                 commands.append(('INCRBYFLOAT', key, payload))
             else:
                 commands.append((command, key, payload))
             if interval.expire:
-                if not interval.coarse:
-                    commands.append(('EXPIRE', index, interval.expire))
                 commands.append(('EXPIRE', key, interval.expire))
         return commands
+
+    def _known(self, key: str) -> Optional[float]:
+        """When this object last set the TTL of a key it verified; None if unverified."""
+        when = self._verified.get(key)
+        if when is None:
+            when = self._verified_before.get(key)
+            if when is not None:
+                self._remember(key, when)
+        return when
+
+    def _remember(self, key: str, when: float) -> None:
+        self._verified[key] = when
+        if len(self._verified) >= VERIFIED_KEYS // 2:
+            self._verified_before, self._verified = self._verified, {}
+
+    def _remember_all(self, commands, when: float, floats=()) -> None:
+        """After a write: its keys are verified, but counters holding floats are not."""
+        for command in commands:
+            if command[0] == 'INCRBYFLOAT' or command[1] in floats:
+                self._verified.pop(command[1], None)
+                self._verified_before.pop(command[1], None)
+            elif command[0] == 'EXPIRE' or command[1] not in self._verified:
+                self._remember(command[1], when)
+
+    def _send_multi(self, commands) -> None:
+        now = time.monotonic()
+        commands = [c for c in commands if c[0] != 'EXPIRE' or
+                    now - self._verified.get(c[1], 0.0) >= c[2] * EXPIRE_REFRESH]
+        exec_reply = self._wire.round_trip([('MULTI',)] + commands + [('EXEC',)], True)[-1]
+        if isinstance(exec_reply, ResponseError):
+            raise DataConflict('Redis refused the write; nothing was written: %s'
+                               % exec_reply) from exec_reply
+        refused = [(c, r) for c, r in zip(commands, exec_reply) if isinstance(r, ResponseError)]
+        if refused:
+            for command, _ in refused:  # checked again by the script next time
+                self._verified.pop(command[1], None)
+                self._verified_before.pop(command[1], None)
+            raise DataConflict(
+                'Redis refused %d of the %d commands of this write (the others were applied): '
+                '%s' % (len(refused), len(commands), '; '.join(
+                    '%s %s: %s' % (c[0], c[1], r) for c, r in refused[:3]))) from refused[0][1]
+        self._remember_all(commands, now)
 
     def _send_script(self, commands) -> None:
         key_index: Dict[str, int] = {}
@@ -329,101 +357,40 @@ class RedisBackend(Timeseries):
             argv.extend((command[0], index, len(command) - 2))
             argv.extend(command[2:])
         args = (len(key_index),) + tuple(key_index) + tuple(kinds) + tuple(argv)
-        try:
-            self._send([('EVALSHA', _WRITE_SHA) + args])
-        except NoScriptError:
+        now = time.monotonic()
+        reply = self._wire.round_trip([('EVALSHA', _WRITE_SHA) + args], True)[0]
+        if isinstance(reply, NoScriptError):
             # NOSCRIPT means nothing ran, so sending the script itself is safe
-            self._send([('EVAL', WRITE_SCRIPT) + args])
-
-    def _send(self, commands) -> list:
-        """Send commands on one pooled connection in one round trip; never retried."""
-        pool = self._client.connection_pool
-        try:
-            connection = pool.get_connection(*_GET_CONNECTION_ARGS)
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            # nothing was sent: the write certainly did not happen
-            raise StorageError('Redis is unreachable; nothing was written: %s' % exc) from exc
-        try:
-            if self._fast_pack:
-                packed = [_hiredis_pack(command) for command in commands]
-            else:
-                packed = connection.pack_commands(commands)
-            connection.send_packed_command(packed)
-            replies = [self._reply(connection) for _ in commands]
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            connection.disconnect()
-            raise StorageError('write to Redis failed; its outcome is unknown: %s' % exc) \
-                from exc
-        finally:
-            pool.release(connection)
-        for reply in replies:
-            for error in (reply if isinstance(reply, list) else [reply]):
-                if isinstance(error, ResponseError):
-                    raise DataConflict('Redis refused the write: %s' % error) from error
-        return replies
-
-    @staticmethod
-    def _reply(connection):
-        try:
-            return connection.read_response()
-        except NoScriptError:
-            raise
-        except ResponseError as exc:
-            return exc
+            reply = self._wire.round_trip([('EVAL', WRITE_SCRIPT) + args], True)[0]
+        if isinstance(reply, ResponseError):
+            raise DataConflict('Redis refused the write: %s' % reply) from reply
+        names = list(key_index)
+        self._remember_all(commands, now, {names[int(i) - 1] for i in reply})
 
     def _send_pipeline(self, commands) -> None:
-        pipe = self._client.pipeline(transaction=False)
-        for command in commands:
-            pipe.execute_command(*command)
-        self._call(pipe.execute)
+        if self._wire is None:  # a cluster client: redis-py groups the commands by node
+            pipe = self._client.pipeline(transaction=False)
+            for command in commands:
+                pipe.execute_command(*command)
+            self._call(pipe.execute)
+            return
+        for command, reply in zip(commands, self._wire.round_trip(commands, True)):
+            if isinstance(reply, ResponseError):
+                raise DataConflict('Redis refused %s %s: %s' % (command[0], command[1], reply)) \
+                    from reply
 
     # -- reading -------------------------------------------------------------
 
-    def _read_script(self, keys: List[str], coarse: bool, decode: Callable) -> list:
-        args = (len(keys),) + tuple(keys) + (self._ops[1], '1' if coarse else '0')
-        try:
-            replies = self._call(lambda: self._client.execute_command('EVALSHA', _READ_SHA, *args))
-        except NoScriptError:
-            replies = self._call(lambda: self._client.execute_command('EVAL', READ_SCRIPT, *args))
+    def _read_rows(self, keys: List[str], coarse: bool, send: Callable) -> list:
+        """One row per key: its data, or {r_bucket: data} for each r_bucket its index lists
+        (MISSING for one without data: expired, or a 0.5.0 zero increment)."""
+        read, decode = self._ops[1], DECODERS[self._ops[2]]
+        tail = (0, -1) if read == 'LRANGE' else ()
         if coarse:
-            return [decode(reply) for reply in replies]
-        kind = self._ops[2]
-        rows = []
-        for members, sizes, items in replies:
-            row, at = {}, 0
-            if kind in ('list', 'set'):  # decode every item at once, then cut
-                items = _decode_members(items) if items else []
-                for member, size in zip(members, sizes):
-                    # in the index without data (expired, or a 0.5.0 zero increment): MISSING
-                    row[int(member)] = items[at:at + size] if size else MISSING
-                    at += size
-            elif kind == 'hash':  # likewise: fields and counts of every bucket at once
-                fields = _decode_members(items[0::2]) if items else []
-                counts = [int(count) for count in items[1::2]]
-                for member, size in zip(members, sizes):
-                    half = at // 2
-                    row[int(member)] = dict(zip(fields[half:half + size // 2],
-                                                counts[half:half + size // 2])) \
-                        if size else MISSING
-                    at += size
-            else:
-                for member, size in zip(members, sizes):
-                    row[int(member)] = decode(items[at])
-                    at += size
-            rows.append(row)
-        return rows
-
-    def _read_pipelined(self, keys: List[str], coarse: bool, fetch: Optional[Callable],
-                        decode: Callable) -> list:
-        fetch = fetch or self._fetch
-        if coarse:
-            return [decode(reply) for reply in self._fetch_all(keys, fetch)]
-        pipe = self._client.pipeline(transaction=False)
-        for key in keys:
-            pipe.smembers(key)
-        members = [[int(m) for m in ms] for ms in self._call(pipe.execute)]
-        data = self._fetch_all(['%s:%s' % (key, m) for key, ms in zip(keys, members)
-                                for m in ms], fetch)
+            return [decode(reply) for reply in send([(read, key) + tail for key in keys])]
+        members = [[int(m) for m in ms] for ms in send([('SMEMBERS', key) for key in keys], True)]
+        data = send([(read, '%s:%s' % (key, m)) + tail
+                     for key, ms in zip(keys, members) for m in ms])
         rows, offset = [], 0
         for ms in members:
             row = zip(ms, map(decode, data[offset:offset + len(ms)]))
@@ -431,15 +398,28 @@ class RedisBackend(Timeseries):
             offset += len(ms)
         return rows
 
-    def _fetch_all(self, keys: List[str], fetch: Callable) -> list:
-        """Run ``fetch(pipe, key)`` per key; one command queued gives its reply."""
-        if not keys:
+    def _read_commands(self, commands: List[tuple], index: bool = False) -> list:
+        """Replies to read commands, sent by kairos itself in one round trip."""
+        if not commands:
+            return []
+        replies = self._wire.round_trip(commands, False)
+        for reply in replies:
+            if isinstance(reply, ResponseError):
+                raise DataConflict('Redis refused the command: %s' % reply) from reply
+        return replies
+
+    def _fetch_all(self, commands: List[tuple], fetch: Callable, index: bool) -> list:
+        """Run ``fetch(pipe, key)`` per command's key (or SMEMBERS of an ``index``).
+
+        One command queued gives its reply, several a list, none what fetch returned.
+        """
+        if not commands:
             return []
         pipe = self._client.pipeline(transaction=False)
         spans = []
-        for key in keys:
+        for command in commands:
             before = len(pipe)
-            returned = fetch(pipe, key)
+            returned = pipe.smembers(command[1]) if index else fetch(pipe, command[1])
             spans.append((before, len(pipe), returned))
         replies = self._call(pipe.execute)
         rval = []
@@ -460,23 +440,16 @@ class RedisBackend(Timeseries):
 
     @staticmethod
     def _call(func):
-        """Run a read or idempotent command, translating connection failures."""
+        """Run a read or idempotent command through redis-py, translating its errors."""
         try:
             return func()
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise StorageError('Redis is unreachable: %s' % exc) from exc
-        except NoScriptError:
-            raise
         except ResponseError as exc:
             raise DataConflict('Redis refused the command: %s' % exc) from exc
 
 
-# redis-py before 5.3 needs a command name to hand out a connection; later ones deprecate it
-_GET_CONNECTION_ARGS = () if inspect.signature(
-    redis.ConnectionPool.get_connection).parameters['command_name'].default \
-    is not inspect.Parameter.empty else ('EVALSHA',)
 _WRITE_SHA = _sha(WRITE_SCRIPT)
-_READ_SHA = _sha(READ_SCRIPT)
 
 BACKEND = RedisBackend
 RedisSeries, RedisHistogram, RedisCount, RedisGauge, RedisSet = typed_classes(RedisBackend)
