@@ -301,6 +301,7 @@ class Bench:
             flat = [(n, v[0], s) for s, by_name in data.items() for n, v in by_name.items()]
             flat = flat[:loop_points]
             t, warm = self.kairos(typ), self.kairos(typ)
+            self.client.flushdb()
             warm.bulk_insert(data)
             loop = lambda: [t.insert(n, v, timestamp=s) for n, v, s in flat]
             fresh, verified, merged, looped = self.measure(
