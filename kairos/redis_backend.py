@@ -233,10 +233,9 @@ class RedisBackend(Timeseries):
     def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
         keys = [self._key(name, interval, bucket) for name in names for bucket in buckets]
         if fetch is None and self.fast_reads:
-            send = self._read_commands
+            send = self._read_keys
         else:
-            send = lambda commands, index=False: self._fetch_all(commands, fetch or self._fetch,
-                                                                 index)
+            send = lambda keys, index=False: self._fetch_all(keys, fetch or self._fetch, index)
         rows = self._read_rows(keys, interval.coarse, send)
         per_name = len(buckets)
         return {name: rows[index * per_name:(index + 1) * per_name]
@@ -383,14 +382,15 @@ class RedisBackend(Timeseries):
 
     def _read_rows(self, keys: List[str], coarse: bool, send: Callable) -> list:
         """One row per key: its data, or {r_bucket: data} for each r_bucket its index lists
-        (MISSING for one without data: expired, or a 0.5.0 zero increment)."""
-        read, decode = self._ops[1], DECODERS[self._ops[2]]
-        tail = (0, -1) if read == 'LRANGE' else ()
+        (MISSING for one without data: expired, or a 0.5.0 zero increment).
+
+        ``send(keys, index=False)`` reads the keys' data, or their index's members.
+        """
+        decode = DECODERS[self._ops[2]]
         if coarse:
-            return [decode(reply) for reply in send([(read, key) + tail for key in keys])]
-        members = [[int(m) for m in ms] for ms in send([('SMEMBERS', key) for key in keys], True)]
-        data = send([(read, '%s:%s' % (key, m)) + tail
-                     for key, ms in zip(keys, members) for m in ms])
+            return [decode(reply) for reply in send(keys)]
+        members = [[int(m) for m in ms] for ms in send(keys, True)]
+        data = send(['%s:%s' % (key, m) for key, ms in zip(keys, members) for m in ms])
         rows, offset = [], 0
         for ms in members:
             row = zip(ms, map(decode, data[offset:offset + len(ms)]))
@@ -398,28 +398,32 @@ class RedisBackend(Timeseries):
             offset += len(ms)
         return rows
 
-    def _read_commands(self, commands: List[tuple], index: bool = False) -> list:
-        """Replies to read commands, sent by kairos itself in one round trip."""
-        if not commands:
+    def _read_keys(self, keys: List[str], index: bool = False) -> list:
+        """The data (or index members) of keys, read by kairos itself in one round trip."""
+        if not keys:
             return []
-        replies = self._wire.round_trip(commands, False)
+        read = self._ops[1]
+        if index:
+            replies = self._wire.read_each('SMEMBERS', keys)
+        else:
+            replies = self._wire.read_each(read, keys, (0, -1) if read == 'LRANGE' else ())
         for reply in replies:
             if isinstance(reply, ResponseError):
                 raise DataConflict('Redis refused the command: %s' % reply) from reply
         return replies
 
-    def _fetch_all(self, commands: List[tuple], fetch: Callable, index: bool) -> list:
-        """Run ``fetch(pipe, key)`` per command's key (or SMEMBERS of an ``index``).
+    def _fetch_all(self, keys: List[str], fetch: Callable, index: bool) -> list:
+        """Run ``fetch(pipe, key)`` per key (or SMEMBERS of an ``index``).
 
         One command queued gives its reply, several a list, none what fetch returned.
         """
-        if not commands:
+        if not keys:
             return []
         pipe = self._client.pipeline(transaction=False)
         spans = []
-        for command in commands:
+        for key in keys:
             before = len(pipe)
-            returned = pipe.smembers(command[1]) if index else fetch(pipe, command[1])
+            returned = pipe.smembers(key) if index else fetch(pipe, key)
             spans.append((before, len(pipe), returned))
         replies = self._call(pipe.execute)
         rval = []

@@ -54,21 +54,34 @@ class Wire:
         Raises StorageError when Redis cannot be reached or the connection
         breaks; for a ``write`` the message says whether it may have landed.
         """
+        return self._exchange(len(commands), write, lambda connection: (
+            b''.join([hiredis.pack_command(c) for c in commands]) if self.fast
+            else b''.join(connection.pack_commands(commands))))
+
+    def read_each(self, command: str, keys: Sequence[str], tail: tuple = ()) -> list:
+        """``command key *tail`` for every key, in one round trip: a read's replies."""
+        if not self.fast:
+            return self.round_trip([(command, key) + tail for key in keys], False)
+        # the same command for every key: pack its fixed parts once
+        fixed = hiredis.pack_command((command, 'k') + tail)
+        head = fixed[:fixed.index(b'$1\r\nk\r\n')]
+        rest = fixed[len(head) + 7:]
+        encoded = [key.encode() for key in keys]
+        return self._exchange(len(keys), False, lambda connection: b''.join(
+            [b'%s$%d\r\n%s\r\n%s' % (head, len(key), key, rest) for key in encoded]))
+
+    def _exchange(self, count: int, write: bool, pack) -> list:
         try:
             connection = self.pool.get_connection(*_GET_CONNECTION_ARGS)
         except _FAILURES as exc:
             raise StorageError('Redis is unreachable%s: %s' % (
                 '; nothing was written' if write else '', exc)) from exc
         try:
-            # one sendall: redis-py sends each item of a list on its own
-            if self.fast:
-                packed = b''.join([hiredis.pack_command(c) for c in commands])
-            else:
-                packed = b''.join(connection.pack_commands(commands))
-            connection.send_packed_command([packed])
+            # one item: redis-py sends each item of a list with its own sendall
+            connection.send_packed_command([pack(connection)])
             if self.fast and not write:
-                return self._read_fast(connection, len(commands))
-            return [_reply(connection) for _ in commands]
+                return self._read_fast(connection, count)
+            return [_reply(connection) for _ in range(count)]
         except _FAILURES as exc:
             connection.disconnect()
             raise StorageError('%s: %s' % ('write to Redis failed; its outcome is unknown'
@@ -83,16 +96,17 @@ class Wire:
     def _read_fast(connection, count: int) -> List:
         reader = hiredis.Reader(replyError=ResponseError, notEnoughData=_MORE,
                                 encoding='utf-8', errors='surrogateescape')
-        sock, replies = connection._sock, []
-        while len(replies) < count:
-            reply = reader.gets()
-            if reply is _MORE:
-                data = sock.recv(_CHUNK)
+        gets, recv, replies = reader.gets, connection._sock.recv, []
+        append = replies.append
+        for _ in range(count):
+            reply = gets()
+            while reply is _MORE:
+                data = recv(_CHUNK)
                 if not data:
                     raise redis.ConnectionError('Redis closed the connection')
                 reader.feed(data)
-            else:
-                replies.append(reply)
+                reply = gets()
+            append(reply)
         return replies
 
 
