@@ -50,8 +50,9 @@ KINDS = {'RPUSH': 'list', 'HINCRBY': 'hash', 'SADD': 'set', 'INCRBY': 'number',
 # Values per RPUSH/SADD command, well below Lua's unpack() limit.
 MAX_ARGS = 1000
 
-# Keys a RedisBackend remembers as verified (two generations of half this each).
-VERIFIED_KEYS = 20000
+# Keys a RedisBackend remembers as verified (two generations of half this each;
+# about 100 bytes a key): a working set of writes larger than half of it is checked again.
+VERIFIED_KEYS = 50000
 # In MULTI/EXEC, a verified key's EXPIRE is sent again once this share of its
 # lifetime has passed since this object last set it (the script always sends it).
 EXPIRE_REFRESH = 0.01
