@@ -7,6 +7,7 @@ interval has a collection of its own name, holding one document per bucket::
      value: <data>, [expire_from: <datetime>], _id: <ObjectId>}
 
     bucket      := int floor(t / step) | str 'YYYYMMDD' 'YYYYWW' 'YYYYMM' 'YYYY' (UTC)
+                   (reads also take Gregorian buckets as ints, as kairos 0.10.1 wrote them)
     value       := series array ($push) | histogram {escaped value: count} ($inc)
                  | count number ($inc) | gauge any ($set) | set array ($addToSet)
     expire_from := UTC datetime of the latest data timestamp written ($max; only with steps)
@@ -20,11 +21,11 @@ as U+FFFF (as kairos 0.8+ did) and a leading '$' as U+FF04; reads undo both.
 import sys
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import bson
 import bson.errors
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import ConnectionFailure, OperationFailure
 
 from .exceptions import DataConflict, InvalidValue, StorageError, UnsupportedClient, warn
@@ -174,7 +175,11 @@ class MongoBackend(Timeseries):
         collection = self._db[interval.name]
         first = _field(interval.i_calc, buckets[0])
         last = _field(interval.i_calc, buckets[-1])
-        when = first if first == last else {'$gte': first, '$lte': last}
+        if isinstance(interval.i_calc, GregorianTime):
+            # kairos 0.10.1 stored Gregorian buckets as ints: read both forms
+            when = {'$in': [str(b) for b in buckets] + list(buckets)}
+        else:
+            when = first if first == last else {'$gte': first, '$lte': last}
         sort = [('interval', ASCENDING)]
         if not interval.coarse:
             sort.append(('resolution', ASCENDING))
@@ -209,6 +214,38 @@ class MongoBackend(Timeseries):
     def _delete(self, name: str) -> int:
         return sum(self._call(self._db[interval].delete_many, {'name': name}).deleted_count
                    for interval in self._intervals)
+
+    def _list_names(self):
+        return {name for interval in self._intervals
+                for name in self._call(self._db[interval].distinct, 'name')
+                if isinstance(name, str)}
+
+    def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
+        rval = {}
+        for interval in self._intervals.values():
+            collection = self._db[interval.name]
+            # strings and numbers sort apart; Gregorian buckets may be either
+            forms = [{'$type': 'number'}, {'$type': 'string'}] \
+                if isinstance(interval.i_calc, GregorianTime) else [{'$exists': True}]
+            ends = []
+            for form in forms:
+                for order in (ASCENDING, DESCENDING):
+                    found = self._call(collection.find_one, {'name': name, 'interval': form},
+                                       sort=[('interval', order)], projection=['interval'])
+                    if found is not None:
+                        ends.append(int(found['interval']))
+            if ends:
+                rval[interval.name] = (min(ends), max(ends))
+        return rval
+
+    def _delete_all(self) -> int:
+        # an interval's collection holds only its buckets (of every Timeseries
+        # that shares the database and the interval name)
+        return sum(self._call(self._db[interval].delete_many, {}).deleted_count
+                   for interval in self._intervals)
+
+    def _expire(self, name: Optional[str], now: float) -> int:
+        return 0  # the TTL index on expire_from expires data
 
     # -- helpers -------------------------------------------------------------
 

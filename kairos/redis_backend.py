@@ -23,7 +23,7 @@ holds the server for longer than one command.
 import hashlib
 import re
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import redis
 from redis.exceptions import NoScriptError, ResponseError
@@ -99,6 +99,7 @@ return floats
 """
 
 _GLOB_SPECIAL = re.compile(r'([\\*?\[\]])')
+_BUCKET = re.compile(r'-?[0-9]+\Z')
 
 
 def _sha(script: str) -> str:
@@ -254,6 +255,64 @@ class RedisBackend(Timeseries):
         for start in range(0, len(doomed), 500):
             removed += self._call(lambda: self._client.delete(*doomed[start:start + 500]))
         return removed
+
+    def _list_names(self):
+        return {stat[0] for stat in map(self._statistic, self._scan(self._prefix)) if stat}
+
+    def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
+        head = self._prefix + name + ':'
+        rval = {}
+        for key in self._scan(head):
+            interval, _, bucket = key[len(head):].rpartition(':')
+            if interval in self._intervals and _BUCKET.match(bucket):
+                bucket = int(bucket)
+                first, last = rval.get(interval, (bucket, bucket))
+                rval[interval] = (min(first, bucket), max(last, bucket))
+        return rval
+
+    def _delete_all(self) -> int:
+        doomed, removed = [], 0
+        for key in self._scan(self._prefix):
+            stat = self._statistic(key)
+            if stat is None:  # a resolution key: name:interval:i_bucket:r_bucket
+                index, _, bucket = key.rpartition(':')
+                stat = _BUCKET.match(bucket) and self._statistic(index)
+                if not stat or self._intervals[stat[1]].coarse:
+                    continue
+            doomed.append(key)
+            if len(doomed) == 500:
+                removed += self._call(lambda: self._client.delete(*doomed))
+                doomed = []
+        if doomed:
+            removed += self._call(lambda: self._client.delete(*doomed))
+        return removed
+
+    def _expire(self, name: Optional[str], now: float) -> int:
+        return 0  # every key carries its EXPIRE
+
+    def _scan(self, head: str) -> Iterator[str]:
+        """Every key starting with ``head``, by SCAN with an escaped pattern (never KEYS)."""
+        match = _GLOB_SPECIAL.sub(r'\\\1', head) + '*'
+        try:
+            for key in self._client.scan_iter(match=match, count=1000):
+                key = _str(key)
+                if key.startswith(head):
+                    yield key
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StorageError('Redis is unreachable: %s' % exc) from exc
+
+    def _statistic(self, key: str) -> Optional[Tuple[str, str, int]]:
+        """(name, interval, i_bucket) of a key this configuration writes with no
+        resolution bucket in it (``prefix name:interval:i_bucket``), else None."""
+        head, _, bucket = key.rpartition(':')
+        if not _BUCKET.match(bucket):
+            return None
+        start = len(self._prefix)
+        for interval in self._intervals:
+            end = len(head) - len(interval) - 1
+            if end > start and head.endswith(interval) and head[end] == ':':
+                return head[start:end], interval, int(bucket)
+        return None
 
     # -- writing -------------------------------------------------------------
 

@@ -127,7 +127,7 @@ class Count(SeriesType):
 
     name = 'count'
     default_value = 1
-    transforms = transforms.SCALAR
+    transforms = transforms.COUNT
 
     def prepare(self, value):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):

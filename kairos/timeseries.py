@@ -1,19 +1,30 @@
 """The public API, written once on top of a backend's few storage primitives.
 
 ``Timeseries(client, ...)`` returns a :class:`~kairos.redis_backend.RedisBackend`
-or a :class:`~kairos.mongo_backend.MongoBackend`, chosen by the client's class.
-A backend implements four primitives::
+or a :class:`~kairos.mongo_backend.MongoBackend`, chosen by the client's class;
+``Timeseries(url, client_config={...}, ...)`` first builds the client from the
+URL (:mod:`kairos.urls`). A backend implements these primitives::
 
     _check_value(value)                          refuse what it cannot store
     _write(writes, pipeline=None)                writes: [Write], applied in order
     _read(interval, names, i_buckets, fetch)     -> {name: [raw row per bucket]}
     _delete(name)                                -> number of records removed
+    _list_names()                                -> iterable of every name stored under
+                                                    this configuration (prefix, intervals)
+    _extent(name)                                -> {interval name: (first i_bucket,
+                                                    last i_bucket)} where name has data
+    _delete_all()                                -> number of records removed: every
+                                                    statistic of this configuration
+    _expire(name, now)                           -> number of records removed: those past
+                                                    retention (name None: every name);
+                                                    0 where the store expires data itself
 
 A raw row is MISSING, a decoded stored value (or Duplicates of several), or,
 for an interval with a resolution, a dict of resolution bucket -> such a value
 holding the resolution buckets the store lists (Redis's index, Mongo's
 documents); one listed without data is MISSING there and reads as the type's
-empty value, as in kairos 0.5.0.
+empty value, as in kairos 0.5.0. The meta data methods built on the last four
+live in :mod:`kairos.meta`; the read hooks in :mod:`kairos.reads`.
 """
 
 import importlib
@@ -30,7 +41,10 @@ from .exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidQ
                          StorageError, UnknownInterval, UnsupportedClient, warn)
 from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES, GregorianTime,
                         Interval, RelativeTime, check_timestamp)
+from .meta import MetaData
+from .reads import ReadHooks, either
 from .series_types import MISSING, TYPES, Duplicates, SeriesType
+from .urls import ClientFromURL
 
 # What ``from kairos.timeseries import *`` gives: kairos 0.5.0's module had no
 # __all__, so code written for it may rely on any of these, modules included.
@@ -106,7 +120,7 @@ def check_name(name) -> str:
     return name
 
 
-class Timeseries:
+class Timeseries(MetaData, metaclass=ClientFromURL):
     """Bucketed time series of one type in Redis or MongoDB.
 
     >>> t = Timeseries(redis.Redis(), type='count', intervals={
@@ -114,6 +128,7 @@ class Timeseries:
     >>> t.insert('hits', 3)
     >>> t.get('hits', 'minute')
     OrderedDict([(1385615520, 3)])
+    >>> Timeseries('redis://localhost:6379/0', type='count', intervals={...})
     """
 
     # the type of the classes that kairos 0.5.0 named (Count, RedisCount, ...)
@@ -287,46 +302,65 @@ class Timeseries:
     # -- reading -------------------------------------------------------------
 
     def get(self, name, interval: str, timestamp: Optional[float] = None,
-            condensed: bool = False, transform=None,
-            fetch: Optional[Callable] = None) -> 'OrderedDict':
-        """The data in the bucket of ``interval`` that holds ``timestamp`` (default now)."""
+            condensed: bool = False, transform=None, fetch: Optional[Callable] = None, *,
+            process_row: Optional[Callable] = None, condense=None,
+            join_rows: Optional[Callable] = None) -> 'OrderedDict':
+        """The data in the bucket of ``interval`` that holds ``timestamp`` (default now).
+
+        ``condense`` (0.5.0: ``condensed``), ``process_row`` and ``join_rows``
+        customize the read: see :mod:`kairos.reads`.
+        """
         config = self._interval(interval)
         names = self._names(name)
-        self._check_transform(transform)
+        hooks = ReadHooks(self._type, transform, either(condense, condensed), False,
+                          process_row, join_rows)
         i_bucket = config.i_calc.bucket(self._timestamp(timestamp))
-        row = self._rows(config, names, [i_bucket], fetch)[0]
+        return self._get(config, names, i_bucket, fetch, hooks)
+
+    def _get(self, config: Interval, names: List[str], i_bucket: int, fetch,
+             hooks: ReadHooks) -> 'OrderedDict':
+        row = self._rows(config, names, [i_bucket], fetch, hooks)[0]
         i_time = config.i_calc.from_bucket(i_bucket)
         if config.coarse:
-            rval = OrderedDict([(i_time, row)])
-        elif condensed:
-            rval = OrderedDict([(i_time, self._condense(row.values()))])
-        else:
-            rval = row
-        return self._finish(rval, transform, nested=False)
+            return hooks.finish(OrderedDict([(i_time, row)]), config.i_calc.step_size)
+        if hooks.condense:
+            return hooks.finish(OrderedDict([(i_time, hooks.condensed(row))]),
+                                config.i_calc.step_size)
+        return hooks.finish(row, config.r_calc.step_size)
 
     def series(self, name, interval: str, steps: Optional[int] = None, condensed: bool = False,
                start: Optional[float] = None, end: Optional[float] = None, transform=None,
-               collapse: bool = False, fetch: Optional[Callable] = None) -> 'OrderedDict':
+               collapse=False, fetch: Optional[Callable] = None, *,
+               process_row: Optional[Callable] = None, condense=None,
+               join_rows: Optional[Callable] = None) -> 'OrderedDict':
         """The data in a run of consecutive buckets of ``interval``.
 
         With ``start`` and ``end`` the run covers both; with one of them,
         ``steps`` buckets from ``start`` or up to ``end``; with neither,
         ``steps`` buckets up to now. ``steps`` defaults to the interval's.
+        ``condense``, ``collapse``, ``process_row``, ``join_rows``: see :mod:`kairos.reads`.
         """
         config = self._interval(interval)
         names = self._names(name)
-        self._check_transform(transform)
+        hooks = ReadHooks(self._type, transform, either(condense, condensed), collapse,
+                          process_row, join_rows)
         buckets = self._window(config, steps, start, end)
-        rows = self._rows(config, names, buckets, fetch)
-        i_times = [config.i_calc.from_bucket(b) for b in buckets]
-        nested = not config.coarse and not condensed and not collapse
-        if config.coarse or nested:
-            rval = OrderedDict(zip(i_times, rows))
-        else:
-            rval = OrderedDict((t, self._condense(row.values())) for t, row in zip(i_times, rows))
-        if collapse:
-            rval = OrderedDict([(i_times[0], self._condense(rval.values()))])
-        return self._finish(rval, transform, nested)
+        rows = self._rows(config, names, buckets, fetch, hooks)
+        calc = config.i_calc
+        i_times = [calc.from_bucket(b) for b in buckets]
+        if not config.coarse and (hooks.condense or hooks.collapse):
+            rows = [hooks.condensed(row) for row in rows]
+        rval = OrderedDict(zip(i_times, rows))
+        if hooks.collapse:
+            # a collapsed row lasts the whole range
+            length = calc.from_bucket(calc.shift(buckets[-1], 1)) - i_times[0]
+            return hooks.finish(OrderedDict([(i_times[0], hooks.collapsed(rval))]),
+                                lambda _: length)
+        if config.coarse or hooks.condense:
+            return hooks.finish(rval, calc.step_size)
+        for row in rval.values():
+            hooks.finish(row, config.r_calc.step_size)
+        return rval
 
     def _window(self, config: Interval, steps, start, end) -> List[int]:
         calc = config.i_calc
@@ -345,22 +379,17 @@ class Timeseries:
             raise InvalidQuery('start %r is after end %r' % (start, end))
         return calc.span(first, last)
 
-    def _rows(self, config: Interval, names: List[str], buckets: List[int], fetch):
+    def _rows(self, config: Interval, names: List[str], buckets: List[int], fetch,
+              hooks: ReadHooks):
         """One processed row per bucket, the names' data joined together.
 
         A row is MISSING or data for a coarse interval, else an ordered dict
         of resolution timestamp -> data holding the resolution buckets with data.
         """
         raw = self._read(config, names, buckets, fetch)
-        process = self._type.process_row
+        one = hooks.process
+        process = hooks.process_row or self._type.process_row
         r_time = config.r_calc.from_bucket
-
-        def one(data):
-            if data is MISSING:
-                return MISSING
-            if type(data) is Duplicates:
-                return self._type.join([process(d) for d in data])
-            return process(data)
 
         if len(names) == 1:
             rows = raw[names[0]]
@@ -375,59 +404,13 @@ class Timeseries:
         rval = []
         for per_name in zip(*(raw[name] for name in names)):
             if config.coarse:
-                rval.append(self._join([one(row) for row in per_name]))
+                rval.append(hooks.join([one(row) for row in per_name]))
             else:
                 rval.append(OrderedDict(
-                    (r_time(r), self._join([one(row[r]) for row in per_name if r in row]))
+                    (r_time(r), hooks.join([one(row[r]) if r in row else MISSING
+                                            for row in per_name]))
                     for r in sorted(set().union(*per_name))))
         return rval
-
-    def _join(self, rows):
-        return self._combine(rows, self._type.join)
-
-    def _condense(self, rows):
-        return self._combine(rows, self._type.condense)
-
-    @staticmethod
-    def _combine(rows, combine):
-        """combine() the rows that hold data; MISSING when none does."""
-        rows = [row for row in rows if row is not MISSING]
-        return combine(rows) if rows else MISSING
-
-    def _finish(self, rval, transform, nested: bool):
-        """Give empty rows the type's empty value, then apply the transform, in place."""
-        for row in (rval.values() if nested else [rval]):
-            if transform is None:
-                missing = [key for key, data in row.items() if data is MISSING]
-                for key in missing:
-                    row[key] = self._type.no_value()
-            else:
-                for key, data in row.items():
-                    row[key] = self._transform(self._type.finalize(data), transform)
-        return rval
-
-    def _transform(self, data, transform):
-        if transform is None:
-            return data
-        if isinstance(transform, (list, tuple, set)):
-            return OrderedDict((t, self._transform(data, t)) for t in transform)
-        if isinstance(transform, dict):
-            return OrderedDict((key, self._transform(data, t)) for key, t in transform.items())
-        if callable(transform):
-            return transform(data)
-        return self._type.transforms[transform](data)
-
-    def _check_transform(self, transform, top=True):
-        if transform is None or callable(transform):
-            return
-        if top and isinstance(transform, (list, tuple, set, dict)):
-            for t in (transform.values() if isinstance(transform, dict) else transform):
-                self._check_transform(t, top=False)
-            return
-        if not isinstance(transform, str) or transform not in self._type.transforms:
-            raise InvalidQuery('unknown transform %r for a %s: use a callable or one of %s'
-                               % (transform, self._type.name,
-                                  ', '.join(self._type.transforms) or '(none)'))
 
     # -- deleting ------------------------------------------------------------
 

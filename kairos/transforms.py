@@ -3,9 +3,20 @@
 A transform turns one row of data (after ``read_func`` and after any
 condensing) into a summary. Rows are lists (series), sets (set), dicts of
 value -> count (histogram) or single values (count, gauge).
+
+A transform that needs the length of its row's bucket in seconds (``rate``,
+or any callable with exactly two required positional parameters, as kairos
+0.10.1 called them) is called ``f(data, duration)``; any other callable
+(one parameter, builtins such as ``sum``, optional extras) is called
+``f(data)``, as kairos 0.5.0 did. ``compile_transform`` makes that choice
+once per read.
 """
 
-from typing import Callable, Dict
+import inspect
+from collections import OrderedDict
+from typing import Callable, Dict, Optional
+
+from .exceptions import InvalidQuery
 
 
 def _seq_mean(data):
@@ -21,12 +32,18 @@ def _seq_max(data):
     return max(data) if data else 0
 
 
+def _seq_rate(data, duration):
+    """Values per second of the bucket."""
+    return len(data) / duration
+
+
 SEQUENCE: Dict[str, Callable] = {
     'mean': _seq_mean,
     'count': len,
     'min': _seq_min,
     'max': _seq_max,
     'sum': sum,
+    'rate': _seq_rate,
 }
 
 
@@ -43,12 +60,17 @@ def _hist_mean(data):
     return float(_hist_sum(data)) / count if count else 0
 
 
+def _hist_rate(data, duration):
+    return _hist_count(data) / duration
+
+
 HISTOGRAM: Dict[str, Callable] = {
     'mean': _hist_mean,
     'count': _hist_count,
     'min': lambda data: min(data) if data else 0,
     'max': lambda data: max(data) if data else 0,
     'sum': _hist_sum,
+    'rate': _hist_rate,
 }
 
 
@@ -60,4 +82,54 @@ def _single(data):
     return data
 
 
+# a gauge holds a level, not events: it has no rate
 SCALAR: Dict[str, Callable] = dict.fromkeys(('mean', 'count', 'min', 'max', 'sum'), _single)
+
+
+def _count_rate(data, duration):
+    return data / duration
+
+
+COUNT: Dict[str, Callable] = dict(SCALAR, rate=_count_rate)
+
+
+def takes_duration(func: Callable) -> bool:
+    """True when ``func`` has exactly two required positional parameters."""
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature: sum, max, dict, ...
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = [p for p in parameters
+                if p.kind in positional and p.default is inspect.Parameter.empty]
+    return len(required) == 2
+
+
+def compile_transform(spec, table: Dict[str, Callable],
+                      type_name: str) -> Optional[Callable]:
+    """``spec`` as one function ``f(data, duration)``, or None for no transform.
+
+    ``spec`` is a name in ``table``, a callable, a list/tuple/set of those
+    (each row becomes ``{spec: result}``) or a dict ``{label: spec}``.
+    """
+    if spec is None:
+        return None
+    if isinstance(spec, (list, tuple, set, dict)):
+        labelled = spec.items() if isinstance(spec, dict) else ((t, t) for t in spec)
+        parts = [(label, _one(t, table, type_name)) for label, t in labelled]
+        return lambda data, duration: OrderedDict(
+            (label, f(data, duration)) for label, f in parts)
+    return _one(spec, table, type_name)
+
+
+def _one(spec, table, type_name) -> Callable:
+    if callable(spec):
+        func = spec
+    elif isinstance(spec, str) and spec in table:
+        func = table[spec]
+    else:
+        raise InvalidQuery('unknown transform %r for a %s: use a callable or one of %s'
+                           % (spec, type_name, ', '.join(table) or '(none)'))
+    if takes_duration(func):
+        return func
+    return lambda data, duration: func(data)

@@ -83,7 +83,7 @@ class Monitor:
 class NoKeysBehaviour:
 
     def exercise(self, client, kind, write_mode=None, read_scripts=None):
-        """Call every public method with hostile names and values."""
+        """Call every public method (meta data ones too) with hostile names and values."""
         t = Timeseries(client, type=kind, prefix='p*' + kind, intervals=INTERVALS)
         if write_mode:
             t.write_mode = write_mode
@@ -110,8 +110,16 @@ class NoKeysBehaviour:
             if kind == 'series':
                 t.get(HOSTILE, interval, T0, fetch=fetch_all)
                 t.series(names, interval, end=T0 + 3700, fetch=fetch_all)
+        t.list()
+        for name in names + ['never-written']:
+            t.properties(name)
+            for interval in INTERVALS:
+                list(t.iterate(name, interval, transform=transform))
+        t.expire()
         for name in names + ['never-written']:
             t.delete(name)
+        t.insert(HOSTILE, value, T0)
+        t.delete_all()
 
     def test_no_keys_and_only_fixed_scripts(self):
         """No KEYS reaches Redis, even from scripts; EVAL/EVALSHA carry only the fixed scripts."""

@@ -44,7 +44,7 @@ class TestImports(unittest.TestCase):
         with self.assertRaises(kairos.exceptions.KairosException):
             Timeseries(object(), type='series', intervals=intervals())
         with self.assertRaises(TypeError):
-            Timeseries('redis://', type='series', intervals=intervals())
+            Timeseries('nosuch://', type='series', intervals=intervals())
 
 
 class SurfaceBehaviour:

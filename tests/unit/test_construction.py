@@ -154,7 +154,8 @@ class TestUnsupportedClient(unittest.TestCase):
     def test_unsupported_clients(self):
         """Clients that are neither redis nor mongo raise UnsupportedClient (also TypeError)."""
         collection = mongomock_ng.MongoClient()['db']['coll']
-        for client in (object(), {}, None, 'redis://localhost:6379/0', redis.ConnectionPool(),
+        for client in (object(), {}, None, 'localhost:6379', 'nosuch://localhost/0',
+                       redis.ConnectionPool(),
                        collection):
             with self.assertRaises(UnsupportedClient, msg=repr(client)) as caught:
                 Timeseries(client, type='series', intervals=INTERVALS)

@@ -1,0 +1,93 @@
+"""Meta data, as kairos 0.10.1 added it: list, properties, iterate, delete_all, expire.
+
+Written once, on four storage primitives every backend fills (see
+:mod:`kairos.timeseries`): ``_list_names()``, ``_extent(name)``, ``_delete_all()``
+and ``_expire(name, now)``. ``Timeseries`` inherits this mixin.
+"""
+
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from .exceptions import InvalidName
+from .intervals import RelativeTime
+from .reads import ReadHooks, either
+
+
+class MetaData:
+    """The meta data methods of :class:`~kairos.timeseries.Timeseries`."""
+
+    def list(self) -> List[str]:
+        """The names of every statistic stored in this configuration's intervals, sorted.
+
+        On Redis this SCANs the keys under the prefix (never KEYS): its cost
+        grows with every key of the database that matches the prefix.
+        """
+        return sorted(self._list_names())
+
+    def properties(self, name: str) -> Dict[str, Dict[str, int]]:
+        """``{interval: {'first': t, 'last': t}}``: the UTC starts of the first and last
+        interval buckets holding ``name``, for each interval that holds it."""
+        extents = self._extent(self._one_name(name))
+        rval = {}
+        for interval in self._intervals.values():  # in configured order
+            if interval.name in extents:
+                first, last = extents[interval.name]
+                rval[interval.name] = {'first': interval.i_calc.from_bucket(first),
+                                       'last': interval.i_calc.from_bucket(last)}
+        return rval
+
+    def iterate(self, name: str, interval: str, condensed: bool = False, transform=None,
+                fetch=None, *, process_row=None, condense=None,
+                join_rows=None) -> Iterator[Tuple[int, object]]:
+        """Every bucket of ``name`` from its first to its last, as ``(time, data)`` pairs.
+
+        Each bucket is read alone, with ``get``'s arguments, and yields what
+        ``get`` returns for it: one pair per bucket, empty ones included, or,
+        with a resolution and not condensed, one pair per resolution bucket
+        holding data. Nothing is yielded for a name without data.
+        """
+        name = self._one_name(name)
+        config = self._interval(interval)
+        hooks = ReadHooks(self._type, transform, either(condense, condensed), False,
+                          process_row, join_rows)
+        return self._iterate(name, config, fetch, hooks)
+
+    def _iterate(self, name, config, fetch, hooks):
+        extent = self._extent(name).get(config.name)
+        if extent is None:
+            return
+        for bucket in _buckets(config.i_calc, *extent):
+            yield from self._get(config, [name], bucket, fetch, hooks).items()
+
+    def delete_all(self) -> int:
+        """Delete every statistic of this configuration; return how many records went.
+
+        Keys of other prefixes (Redis), collections of other intervals (Mongo)
+        and anything this configuration would not write are left alone.
+        """
+        return self._delete_all()
+
+    def expire(self, name: Optional[str] = None) -> int:
+        """Remove data past its retention, of ``name`` or of every statistic.
+
+        A no-op returning 0 where the store expires data itself (Redis
+        EXPIRE, Mongo's TTL index); the number of records removed elsewhere.
+        """
+        if name is not None:
+            name = self._one_name(name)
+        return self._expire(name, self._clock())
+
+    def _one_name(self, name) -> str:
+        if not isinstance(name, str):
+            raise InvalidName('a statistic name must be a str, not %r' % (name,))
+        return self._names(name)[0]  # the checks of every name
+
+
+def _buckets(calc, first: int, last: int) -> Iterator[int]:
+    """The buckets from ``first`` to ``last``, one at a time (memory stays flat)."""
+    if isinstance(calc, RelativeTime):
+        yield from range(first, last + 1)
+        return
+    bucket = first
+    while bucket <= last:
+        yield bucket
+        bucket = calc.shift(bucket, 1)

@@ -1,0 +1,132 @@
+"""A client from a URL, with the driver's own parser (kairos 0.10.1's URL constructor).
+
+    redis://  rediss://  unix://           redis.Redis.from_url(url, **client_config)
+    redis+cluster://  rediss+cluster://    redis.cluster.RedisCluster.from_url(url without
+                                           '+cluster', **client_config)
+    mongodb://  mongodb+srv://             pymongo.MongoClient(url, **client_config)[database]
+    mongomock://[/database]                mongomock_ng (or mongomock) MongoClient(**client_config)
+    sqlite://  postgresql://  mysql:// ... sqlalchemy.create_engine(url, **client_config)
+    (any dialect[+driver] SQLAlchemy knows; only when sqlalchemy imports)
+
+The Mongo database is the ``database`` keyword, else the URL's path, else
+``kairos`` (a keyword beats the path, which is often the auth database).
+Nothing here connects; a driver may (RedisCluster asks a node for its slots,
+``mongodb+srv`` resolves DNS).
+"""
+
+import re
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from .exceptions import ConfigurationError, UnsupportedClient
+
+REDIS = ('redis', 'rediss', 'unix')
+CLUSTER = ('redis+cluster', 'rediss+cluster')
+MONGO = ('mongodb', 'mongodb+srv')
+SQL = ('sqlite', 'postgresql', 'postgres', 'mysql', 'mariadb', 'oracle', 'mssql')
+DEFAULT_DATABASE = 'kairos'
+
+_SECRET = re.compile(r'(://[^:/@]*):[^@/]*@')
+
+
+def safe(url: str) -> str:
+    """The URL without its password, fit for an error message."""
+    return _SECRET.sub(r'\1:***@', url)
+
+
+def client_from_url(url: str, client_config: Optional[dict] = None,
+                    database: Optional[str] = None) -> Any:
+    """The client (a Mongo Database for Mongo URLs) that ``url`` names."""
+    if client_config is not None and not isinstance(client_config, dict):
+        raise ConfigurationError('client_config must be a dict, not %r' % (client_config,))
+    config = dict(client_config or {})
+    scheme = _scheme(url)
+    mongo = scheme in MONGO or scheme == 'mongomock'
+    if database is not None and (not mongo or not isinstance(database, str) or not database):
+        raise ConfigurationError('database=%r: a non-empty str, and only with a MongoDB URL'
+                                 % (database,))
+    build = BUILDERS.get(scheme) or (_sql if scheme.split('+')[0] in SQL else None)
+    if build is not None:
+        try:
+            return build(url, config, database)
+        except UnsupportedClient:
+            raise
+        except (ValueError, TypeError) as exc:  # redis-py's parser, bad client_config
+            raise UnsupportedClient('cannot build a client from %s: %s'
+                                    % (safe(url), exc)) from exc
+    raise UnsupportedClient('unsupported URL scheme %r in %s: use redis://, rediss://, '
+                            'unix://, redis+cluster://, mongodb://, mongodb+srv://, '
+                            'mongomock:// or an SQLAlchemy URL' % (scheme, safe(url)))
+
+
+class ClientFromURL(type):
+    """Metaclass of Timeseries: a URL becomes its client before ``__new__`` and
+    ``__init__`` see it, so that neither changes for it."""
+
+    def __call__(cls, *args, **kwargs):
+        client = args[0] if args else kwargs.get('client')
+        if isinstance(client, str):
+            client = client_from_url(client, kwargs.pop('client_config', None),
+                                     kwargs.pop('database', None))
+            if args:
+                args = (client,) + args[1:]
+            else:
+                kwargs['client'] = client
+        elif kwargs.get('client_config') is not None:
+            raise ConfigurationError('client_config goes with a URL, not with a client')
+        else:
+            kwargs.pop('client_config', None)
+        return super().__call__(*args, **kwargs)
+
+
+def _scheme(url: str) -> str:
+    if '://' not in url:
+        raise UnsupportedClient('%r is not a URL: use e.g. redis://localhost:6379/0'
+                                % safe(url))
+    return url.split('://', 1)[0].lower()
+
+
+def _redis(url, config, database):
+    import redis
+    return redis.Redis.from_url(url, **config)
+
+
+def _cluster(url, config, database):
+    from redis.cluster import RedisCluster
+    return RedisCluster.from_url(url.replace('+cluster', '', 1), **config)
+
+
+def _mongo(url, config, database):
+    import pymongo
+    from pymongo.errors import ConfigurationError as MongoConfigurationError
+    try:
+        client = pymongo.MongoClient(url, **config)
+    except MongoConfigurationError as exc:  # InvalidURI too
+        raise UnsupportedClient('cannot build a client from %s: %s' % (safe(url), exc)) from exc
+    return client[database or client.get_default_database(DEFAULT_DATABASE).name]
+
+
+def _mock(url, config, database):
+    try:
+        import mongomock_ng as mongomock
+    except ImportError:
+        import mongomock
+    return mongomock.MongoClient(**config)[database or urlsplit(url).path.strip('/')
+                                           or DEFAULT_DATABASE]
+
+
+def _sql(url, config, database):
+    try:
+        import sqlalchemy
+        from sqlalchemy.exc import ArgumentError
+    except ImportError:
+        raise UnsupportedClient('%s needs sqlalchemy: pip install sqlalchemy' % safe(url)) \
+            from None
+    try:
+        return sqlalchemy.create_engine(url, **config)
+    except ArgumentError as exc:  # NoSuchModuleError too: an unknown dialect or driver
+        raise UnsupportedClient('cannot build a client from %s: %s' % (safe(url), exc)) from exc
+
+
+BUILDERS = dict([(scheme, _redis) for scheme in REDIS] + [(scheme, _cluster) for scheme in CLUSTER]
+                + [(scheme, _mongo) for scheme in MONGO] + [('mongomock', _mock)])

@@ -1,0 +1,127 @@
+"""Timeseries(url, client_config=..., ...): the client built with the driver's own parser."""
+
+import sys
+import types
+import unittest
+from unittest import mock
+
+import redis
+
+from kairos import ConfigurationError, StorageError, Timeseries, UnsupportedClient
+from kairos.mongo_backend import MongoBackend
+from kairos.redis_backend import RedisBackend
+from kairos.urls import client_from_url
+
+from tests.functional.common import at, intervals
+from tests.support import free_port, redis_url
+
+
+class TestRedisURL(unittest.TestCase):
+
+    def test_redis_url(self):
+        """A redis:// URL builds a RedisBackend on redis.Redis.from_url, client_config passed."""
+        t = Timeseries(redis_url(), type='count', prefix='url-test', intervals=intervals(),
+                       client_config={'socket_timeout': 7, 'decode_responses': True})
+        self.assertIsInstance(t, RedisBackend)
+        self.assertIsInstance(t._client, redis.Redis)
+        options = t._client.connection_pool.connection_kwargs
+        self.assertEqual((7, True), (options['socket_timeout'], options['decode_responses']))
+        t.insert('hits', 3, at(0))
+        self.assertEqual({at(0): 3}, dict(t.get('hits', 'minute', at(0))))
+        self.assertEqual(['hits'], t.list())
+        t.delete_all()
+        t._client.close()
+
+    def test_no_connection_while_building(self):
+        """Building from a URL connects to nothing: a dead address fails on first use."""
+        t = Timeseries('redis://127.0.0.1:%d/0' % free_port(), type='count',
+                       intervals=intervals(), client_config={'socket_connect_timeout': 0.5})
+        with self.assertRaises(StorageError):
+            t.get('hits', 'minute', at(0))
+
+    def test_cluster_scheme(self):
+        """redis+cluster:// goes to RedisCluster.from_url with a plain redis:// URL."""
+        from redis.cluster import RedisCluster
+        with mock.patch.object(RedisCluster, 'from_url', side_effect=RuntimeError('called')) \
+                as from_url:
+            with self.assertRaisesRegex(RuntimeError, 'called'):
+                Timeseries('redis+cluster://10.0.0.1:7000/0', type='count',
+                           intervals=intervals(), client_config={'socket_timeout': 2})
+            with self.assertRaises(RuntimeError):
+                client_from_url('rediss+cluster://10.0.0.1:7000')
+        self.assertEqual([mock.call('redis://10.0.0.1:7000/0', socket_timeout=2),
+                          mock.call('rediss://10.0.0.1:7000')], from_url.call_args_list)
+
+
+class TestMongoURL(unittest.TestCase):
+
+    def test_mongomock_url(self):
+        """mongomock:// builds a MongoBackend; database from the path, keyword, or 'kairos'."""
+        for url, database, expected in (('mongomock://', None, 'kairos'),
+                                         ('mongomock:///stats', None, 'stats'),
+                                         ('mongomock:///stats', 'other', 'other')):
+            t = Timeseries(url, type='series', intervals=intervals(), database=database)
+            self.assertIsInstance(t, MongoBackend)
+            self.assertEqual(expected, t._db.name)
+            t.insert('a', 1, at(0))
+            self.assertEqual(['a'], t.list())
+
+    def test_mongodb_url(self):
+        """mongodb:// goes to pymongo.MongoClient (which connects lazily), client_config passed."""
+        db = client_from_url('mongodb://127.0.0.1:%d/stats' % free_port(),
+                             {'serverSelectionTimeoutMS': 50, 'appname': 'kairos-test'})
+        self.assertEqual('stats', db.name)
+        self.assertEqual('kairos-test', db.client.options.pool_options.metadata['application']
+                         ['name'])
+        self.assertEqual('kairos', client_from_url('mongodb://127.0.0.1:1/').name)
+        self.assertEqual('mine', client_from_url('mongodb://127.0.0.1:1/admin',
+                                                 database='mine').name)
+
+
+class TestBadURL(unittest.TestCase):
+
+    def test_unknown_scheme(self):
+        """An unknown scheme raises UnsupportedClient naming it."""
+        for url in ('http://localhost/', 'cassandra://localhost:9160/ks', 'nosuch://x'):
+            with self.assertRaises(UnsupportedClient) as caught:
+                Timeseries(url, type='series', intervals=intervals())
+            self.assertIn(repr(url.split(':')[0]), str(caught.exception))
+
+    def test_malformed(self):
+        """A malformed URL raises UnsupportedClient naming it, without its password."""
+        for url in ('redis://localhost:port/0', 'redis://localhost/0?socket_timeout=x',
+                    'mongodb://h:1/db?w=ha ha', 'mongodb://h:notaport/db', 'localhost:6379',
+                    'redis://user:secret@localhost:nan/0'):
+            with self.assertRaises(UnsupportedClient, msg=url) as caught:
+                Timeseries(url, type='series', intervals=intervals())
+            self.assertNotIn('secret', str(caught.exception))
+            self.assertIn(url.replace('secret', '***'), str(caught.exception))
+
+    def test_client_config_checked(self):
+        """client_config must be a dict and goes with a URL only; database with a Mongo URL."""
+        with self.assertRaises(ConfigurationError):
+            Timeseries('redis://localhost/0', type='series', intervals=intervals(),
+                       client_config=[('db', 1)])
+        with self.assertRaises(ConfigurationError):
+            Timeseries(redis.Redis(), type='series', intervals=intervals(),
+                       client_config={'db': 1})
+        with self.assertRaises(ConfigurationError):
+            Timeseries('redis://localhost/0', type='series', intervals=intervals(),
+                       database='stats')
+
+    def test_sql_schemes_go_to_sqlalchemy(self):
+        """SQL URLs go to sqlalchemy.create_engine, or name the missing package."""
+        fake = types.ModuleType('sqlalchemy')
+        fake.create_engine = mock.Mock(return_value=object())
+        fake.exc = types.ModuleType('sqlalchemy.exc')
+        fake.exc.ArgumentError = type('ArgumentError', (Exception,), {})
+        with mock.patch.dict(sys.modules, {'sqlalchemy': fake, 'sqlalchemy.exc': fake.exc}):
+            for url in ('sqlite:///tmp/x.db', 'postgresql+psycopg2://u:p@h/db', 'mysql://h/db'):
+                # the factory picks a backend by the engine's class: none for this one yet
+                with self.assertRaises(UnsupportedClient):
+                    Timeseries(url, type='series', intervals=intervals(),
+                               client_config={'echo': True})
+                fake.create_engine.assert_called_with(url, echo=True)
+        with mock.patch.dict(sys.modules, {'sqlalchemy': None}):
+            with self.assertRaisesRegex(UnsupportedClient, 'sqlalchemy'):
+                Timeseries('sqlite://', type='series', intervals=intervals())
