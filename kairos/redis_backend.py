@@ -23,6 +23,7 @@ holds the server for longer than one command.
 import hashlib
 import re
 import time
+from itertools import islice
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import redis
@@ -56,6 +57,9 @@ VERIFIED_KEYS = 50000
 # In MULTI/EXEC, a verified key's EXPIRE is sent again once this share of its
 # lifetime has passed since this object last set it (the script always sends it).
 EXPIRE_REFRESH = 0.01
+
+# Keys asked of each SCAN call (list, properties, delete_all).
+SCAN_COUNT = 10000
 
 # ARGV[1..#KEYS] is the kind each key must hold ('list', 'hash', 'set',
 # 'number', 'string', or '' for any); then records: command, index into KEYS,
@@ -194,6 +198,14 @@ class RedisBackend(Timeseries):
         self._verified_before: Dict[str, float] = {}
         # the rest of a key of this statistic: interval, bucket and, with a resolution only,
         # the resolution bucket (so 'a' never owns 'a:60:...' of an interval named '60')
+        # keys of this configuration: prefix name:interval:i_bucket, and the resolution
+        # keys (:r_bucket) of intervals with one; a name may hold ':'
+        intervals = self._intervals.values()
+        self._statistic = re.compile(r'%s(.+):(?:%s):-?[0-9]+\Z' % (re.escape(prefix), '|'.join(
+            re.escape(i.name) for i in intervals)), re.DOTALL)
+        self._resolution_key = re.compile(r'%s(.+):(?:%s):-?[0-9]+:-?[0-9]+\Z' % (
+            re.escape(prefix), '|'.join(re.escape(i.name) for i in intervals if not i.coarse)
+            or '(?!)'), re.DOTALL)
         self._owned = re.compile('|'.join(
             r'(?:%s:-?\d+%s\Z)' % (re.escape(name), '' if i.coarse else r'(?::-?\d+)?')
             for name, i in self._intervals.items()))
@@ -257,62 +269,55 @@ class RedisBackend(Timeseries):
         return removed
 
     def _list_names(self):
-        return {stat[0] for stat in map(self._statistic, self._scan(self._prefix)) if stat}
+        names = set()
+        match = self._statistic.match
+        for keys in self._scan(self._prefix):
+            names.update(found.group(1) for found in map(match, keys) if found)
+        return names
 
     def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
         head = self._prefix + name + ':'
         rval = {}
-        for key in self._scan(head):
-            interval, _, bucket = key[len(head):].rpartition(':')
-            if interval in self._intervals and _BUCKET.match(bucket):
-                bucket = int(bucket)
-                first, last = rval.get(interval, (bucket, bucket))
-                rval[interval] = (min(first, bucket), max(last, bucket))
+        for keys in self._scan(head):
+            for key in keys:
+                interval, _, bucket = key[len(head):].rpartition(':')
+                if interval in self._intervals and _BUCKET.match(bucket):
+                    bucket = int(bucket)
+                    first, last = rval.get(interval, (bucket, bucket))
+                    rval[interval] = (min(first, bucket), max(last, bucket))
         return rval
 
     def _delete_all(self) -> int:
-        doomed, removed = [], 0
-        for key in self._scan(self._prefix):
-            stat = self._statistic(key)
-            if stat is None:  # a resolution key: name:interval:i_bucket:r_bucket
-                index, _, bucket = key.rpartition(':')
-                stat = _BUCKET.match(bucket) and self._statistic(index)
-                if not stat or self._intervals[stat[1]].coarse:
-                    continue
-            doomed.append(key)
-            if len(doomed) == 500:
-                removed += self._call(lambda: self._client.delete(*doomed))
-                doomed = []
-        if doomed:
-            removed += self._call(lambda: self._client.delete(*doomed))
+        removed = 0
+        top, resolution = self._statistic.match, self._resolution_key.match
+        for keys in self._scan(self._prefix):
+            doomed = [key for key in keys if top(key) or resolution(key)]
+            for start in range(0, len(doomed), 500):
+                removed += self._call(lambda: self._client.delete(*doomed[start:start + 500]))
         return removed
 
     def _expire(self, name: Optional[str], now: float) -> int:
         return 0  # every key carries its EXPIRE
 
-    def _scan(self, head: str) -> Iterator[str]:
-        """Every key starting with ``head``, by SCAN with an escaped pattern (never KEYS)."""
+    def _scan(self, head: str) -> Iterator[List[str]]:
+        """Batches of the keys starting with ``head``: SCAN, an escaped pattern, never KEYS."""
         match = _GLOB_SPECIAL.sub(r'\\\1', head) + '*'
         try:
-            for key in self._client.scan_iter(match=match, count=1000):
-                key = _str(key)
-                if key.startswith(head):
-                    yield key
+            if isinstance(self._client, redis.Redis):
+                batches = self._scan_batches(match)
+            else:  # a cluster client scans node by node
+                found = self._client.scan_iter(match=match, count=SCAN_COUNT)
+                batches = iter(lambda: list(islice(found, SCAN_COUNT)), [])
+            for keys in batches:
+                yield [_str(key) for key in keys]
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise StorageError('Redis is unreachable: %s' % exc) from exc
 
-    def _statistic(self, key: str) -> Optional[Tuple[str, str, int]]:
-        """(name, interval, i_bucket) of a key this configuration writes with no
-        resolution bucket in it (``prefix name:interval:i_bucket``), else None."""
-        head, _, bucket = key.rpartition(':')
-        if not _BUCKET.match(bucket):
-            return None
-        start = len(self._prefix)
-        for interval in self._intervals:
-            end = len(head) - len(interval) - 1
-            if end > start and head.endswith(interval) and head[end] == ':':
-                return head[start:end], interval, int(bucket)
-        return None
+    def _scan_batches(self, match: str):
+        cursor = None
+        while cursor != 0:
+            cursor, keys = self._client.scan(cursor or 0, match=match, count=SCAN_COUNT)
+            yield keys
 
     # -- writing -------------------------------------------------------------
 

@@ -123,13 +123,18 @@ def compile_transform(spec, table: Dict[str, Callable],
 
 
 def _one(spec, table, type_name) -> Callable:
-    if callable(spec):
-        func = spec
-    elif isinstance(spec, str) and spec in table:
+    if isinstance(spec, str) and spec in table:
         func = table[spec]
+        duration = func in _TAKE_DURATION
+    elif callable(spec):
+        func = spec
+        duration = takes_duration(func)
     else:
         raise InvalidQuery('unknown transform %r for a %s: use a callable or one of %s'
                            % (spec, type_name, ', '.join(table) or '(none)'))
-    if takes_duration(func):
-        return func
-    return lambda data, duration: func(data)
+    return func if duration else lambda data, duration: func(data)
+
+
+# the named transforms that take the duration, found once
+_TAKE_DURATION = frozenset(func for table in (SEQUENCE, HISTOGRAM, SCALAR, COUNT)
+                           for func in table.values() if takes_duration(func))
