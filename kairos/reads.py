@@ -13,7 +13,8 @@ join_rows(rows)       one row per name, in the order given (a name without data
                       there gives the type's empty value); called only where
                       some name has data. Default: the type's join.
 condense              True: the type's condense; a callable gets one bucket's
-                      ``{resolution time: row}`` (``{}`` when it holds no data).
+                      ``{resolution time: row}`` (``{}`` when it holds no data; a
+                      resolution bucket listed without data holds the empty value).
 collapse              True: the type's condense over the series; a callable gets
                       ``{bucket time: row}`` of the whole range, every bucket present.
 """
@@ -74,7 +75,7 @@ class ReadHooks:
     def condensed(self, row):
         """One bucket's ``{resolution time: row}`` as one row."""
         if callable(self.condense):
-            return self.condense(row)
+            return self.condense(self.fill(row))
         return _combine(row.values(), self.type.condense)
 
     def collapsed(self, rval):

@@ -69,6 +69,15 @@ class CustomReadsBehaviour(TypeFixture):
         got = self.t.get('test', 'hour', at(0), condense=condense, transform=lambda n: n * 2)
         self.assertEqual({at(0): 10}, plain(got))
 
+    def test_condense_callable_sees_empty_values_not_markers(self):
+        """A resolution bucket listed without data (a count's 0) reaches condense as 0."""
+        if self.model.type != 'count':
+            return
+        self.t.insert('zero', 0, at(0))
+        self.t.insert('zero', 2, at(60))
+        got = self.t.get('zero', 'hour', at(0), condense=lambda rows: sorted(rows.items()))
+        self.assertEqual({at(0): [(at(0), 0), (at(60), 2)]}, plain(got))
+
     def test_condense_callable_on_coarse_interval(self):
         """A coarse interval has no resolution rows: condense does not run there."""
         got = self.t.get('test', 'minute', at(0), condense=boom)

@@ -73,9 +73,12 @@ class TestMongoURL(unittest.TestCase):
         self.assertEqual('stats', db.name)
         self.assertEqual('kairos-test', db.client.options.pool_options.metadata['application']
                          ['name'])
-        self.assertEqual('kairos', client_from_url('mongodb://127.0.0.1:1/').name)
-        self.assertEqual('mine', client_from_url('mongodb://127.0.0.1:1/admin',
-                                                 database='mine').name)
+        db.client.close()
+        for url, database, expected in (('mongodb://127.0.0.1:1/', None, 'kairos'),
+                                        ('mongodb://127.0.0.1:1/admin', 'mine', 'mine')):
+            db = client_from_url(url, database=database)
+            self.assertEqual(expected, db.name)
+            db.client.close()
 
 
 class TestBadURL(unittest.TestCase):
