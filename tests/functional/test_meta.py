@@ -1,9 +1,12 @@
 """list, properties, iterate, delete_all and expire for every type on every backend."""
 
+from hypothesis import HealthCheck, given, settings, strategies as st
+
 from kairos import Timeseries, UnknownInterval
 from kairos.exceptions import InvalidName
 
 from tests.functional.common import TypeFixture, at, declare_cases, intervals, plain, utc
+from tests.functional.test_isolation import EXAMPLES, HOUR, INTERVALS, T0, name_lists
 from tests.support import MongoCase, RedisCase
 
 
@@ -166,3 +169,38 @@ class TestForeignKeysRedis(RedisCase):
         self.assertEqual({}, t.properties('x'))
         self.assertEqual(3, t.delete_all())  # the minute key, the hour index and its data
         self.assertEqual(sorted(foreign), sorted(k.decode() for k in self.client.scan_iter()))
+
+
+class NamesBehaviour:
+    """list(), properties() and delete_all() over names full of glob, separator and unicode."""
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(names=name_lists, prefix=st.sampled_from([None, 'kairos', 'k*[?]:x']))
+    def test_meta_data_of_hostile_names(self, names, prefix):
+        """Every name is listed once, has its own extent, and delete_all spares the bystander."""
+        self.clear()
+        kwargs = {} if self.backend == 'mongo' else {'prefix': prefix}
+        t = self.timeseries(type='count', intervals=INTERVALS, **kwargs)
+        bystander = self.timeseries(type='count', intervals={'day': {'step': 86400}},
+                                    **({} if self.backend == 'mongo' else {'prefix': 'by'}))
+        bystander.insert(names[0], 1, T0)
+        for index, name in enumerate(names):
+            t.insert(name, 1, T0 + index * HOUR)
+        self.assertEqual(sorted(names), t.list())
+        for index, name in enumerate(names):
+            at_hour = T0 + index * HOUR
+            self.assertEqual({'minute': {'first': at_hour, 'last': at_hour},
+                              'hour': {'first': at_hour, 'last': at_hour}}, t.properties(name))
+        # Redis: the minute key, the hour's index and data keys; Mongo: one document per interval
+        self.assertEqual((3 if self.backend == 'redis' else 2) * len(names), t.delete_all())
+        self.assertEqual([], t.list())
+        self.assertEqual([names[0]], bystander.list())
+
+
+class TestNamesRedis(NamesBehaviour, RedisCase):
+    pass
+
+
+class TestNamesMongo(NamesBehaviour, MongoCase):
+    pass
