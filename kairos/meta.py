@@ -13,7 +13,15 @@ from .reads import ReadHooks, either
 
 
 class MetaData:
-    """The meta data methods of :class:`~kairos.timeseries.Timeseries`."""
+    """The meta data methods of :class:`~kairos.timeseries.Timeseries`.
+
+    >>> t.list()
+    ['hits']
+    >>> t.properties('hits')
+    {'minute': {'first': 1385615520, 'last': 1385615640}}
+    >>> list(t.iterate('hits', 'minute', transform='rate'))
+    [(1385615520, 0.05), (1385615580, 0.0), (1385615640, 0.1)]
+    """
 
     def list(self) -> List[str]:
         """The names of every statistic stored in this configuration's intervals, sorted.
