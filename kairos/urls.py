@@ -72,10 +72,8 @@ class ClientFromURL(type):
                 args = (client,) + args[1:]
             else:
                 kwargs['client'] = client
-        elif kwargs.get('client_config') is not None:
-            raise ConfigurationError('client_config goes with a URL, not with a client')
-        else:
-            kwargs.pop('client_config', None)
+        # next to a client object, client_config and database are left to __init__,
+        # which ignores them with a warning, as it does any keyword 0.5.0 ignored
         return super().__call__(*args, **kwargs)
 
 

@@ -7,7 +7,8 @@ from unittest import mock
 
 import redis
 
-from kairos import ConfigurationError, StorageError, Timeseries, UnsupportedClient
+from kairos import (ConfigurationError, KairosWarning, StorageError, Timeseries,
+                    UnsupportedClient)
 from kairos.mongo_backend import MongoBackend
 from kairos.redis_backend import RedisBackend
 from kairos.urls import client_from_url
@@ -66,6 +67,14 @@ class TestMongoURL(unittest.TestCase):
             t.insert('a', 1, at(0))
             self.assertEqual(['a'], t.list())
 
+    def test_type_classes_take_urls(self):
+        """0.5.0's type classes (Count, ...) take a URL too."""
+        from kairos.timeseries import Count
+        t = Count('mongomock:///stats', intervals=intervals())
+        self.assertIsInstance(t, MongoBackend)
+        self.assertIsInstance(t, Count)
+        self.assertEqual('stats', t._db.name)
+
     def test_mongodb_url(self):
         """mongodb:// goes to pymongo.MongoClient (which connects lazily), client_config passed."""
         db = client_from_url('mongodb://127.0.0.1:%d/stats' % free_port(),
@@ -101,13 +110,14 @@ class TestBadURL(unittest.TestCase):
             self.assertIn(url.replace('secret', '***'), str(caught.exception))
 
     def test_client_config_checked(self):
-        """client_config must be a dict and goes with a URL only; database with a Mongo URL."""
+        """client_config must be a dict, used with a URL only; database with a Mongo URL only."""
         with self.assertRaises(ConfigurationError):
             Timeseries('redis://localhost/0', type='series', intervals=intervals(),
                        client_config=[('db', 1)])
-        with self.assertRaises(ConfigurationError):
-            Timeseries(redis.Redis(), type='series', intervals=intervals(),
-                       client_config={'db': 1})
+        with self.assertWarns(KairosWarning):  # as every keyword 0.5.0 ignored
+            t = Timeseries(redis.Redis(), type='series', intervals=intervals(),
+                           client_config={'db': 1})
+        self.assertEqual(0, t._client.connection_pool.connection_kwargs.get('db', 0))
         with self.assertRaises(ConfigurationError):
             Timeseries('redis://localhost/0', type='series', intervals=intervals(),
                        database='stats')
