@@ -202,7 +202,7 @@ class RedisBackend(Timeseries):
         # keys (:r_bucket) of intervals with one; a name may hold ':'
         intervals = self._intervals.values()
         self._statistic = re.compile(r'%s(.+):(?:%s):-?[0-9]+\Z' % (re.escape(prefix), '|'.join(
-            re.escape(i.name) for i in intervals)), re.DOTALL)
+            re.escape(i.name) for i in intervals) or '(?!)'), re.DOTALL)
         self._resolution_key = re.compile(r'%s(.+):(?:%s):-?[0-9]+:-?[0-9]+\Z' % (
             re.escape(prefix), '|'.join(re.escape(i.name) for i in intervals if not i.coarse)
             or '(?!)'), re.DOTALL)

@@ -1,8 +1,10 @@
 """list, properties, iterate, delete_all and expire for every type on every backend."""
 
+import warnings
+
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kairos import Timeseries, UnknownInterval
+from kairos import KairosWarning, Timeseries, UnknownInterval
 from kairos.exceptions import InvalidName
 
 from tests.functional.common import TypeFixture, at, declare_cases, intervals, plain, utc
@@ -32,8 +34,15 @@ class MetaBehaviour(TypeFixture):
         self.assertEqual(['foreign'], other.list())
 
     def test_list_empty(self):
-        """list() of a configuration without data is empty."""
+        """list() of a configuration without data, or without intervals, is empty."""
         self.assertEqual([], self.make(prefix='nothing', intervals={'w': {'step': 7}}).list())
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', KairosWarning)
+            bare = self.make(intervals={})
+        self.assertEqual([], bare.list())
+        self.assertEqual({}, bare.properties('test'))
+        self.assertEqual(0, bare.delete_all())
+        self.assertEqual(['other', 'test'], self.t.list())
 
     def test_properties(self):
         """properties() gives the starts of the first and last interval buckets, per interval."""
