@@ -19,7 +19,6 @@ collapse              True: the type's condense over the series; a callable gets
                       ``{bucket time: row}`` of the whole range, every bucket present.
 """
 
-from collections import OrderedDict
 from typing import Callable, Optional
 
 from .exceptions import InvalidQuery
