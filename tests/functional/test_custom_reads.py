@@ -1,7 +1,6 @@
 """Customized reads (process_row, condense, join_rows, collapse) and duration-aware
 transforms (rate, f(data, duration)) on get, series and iterate, every type and backend."""
 
-
 from kairos import InvalidQuery
 
 from tests.functional.common import TypeFixture, at, declare_cases, plain, utc
