@@ -290,6 +290,8 @@ class RedisBackend(Timeseries):
     def _delete_all(self) -> int:
         removed = 0
         top, resolution = self._statistic.match, self._resolution_key.match
+        # keys deleted here are written, and checked (their EXPIRE too), afresh
+        self._verified, self._verified_before = {}, {}
         for keys in self._scan(self._prefix):
             doomed = [key for key in keys if top(key) or resolution(key)]
             for start in range(0, len(doomed), 500):

@@ -5,7 +5,7 @@ import warnings
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kairos import KairosWarning, Timeseries, UnknownInterval
-from kairos.exceptions import InvalidName
+from kairos.exceptions import DataConflict, InvalidName
 
 from tests.functional.common import TypeFixture, at, declare_cases, intervals, plain, utc
 from tests.functional.test_isolation import EXAMPLES, HOUR, INTERVALS, T0, name_lists
@@ -213,3 +213,20 @@ class TestNamesRedis(NamesBehaviour, RedisCase):
 
 class TestNamesMongo(NamesBehaviour, MongoCase):
     pass
+
+
+class TestRewriteAfterDeleteAllRedis(RedisCase):
+    """What kairos remembers of the keys it wrote does not outlive delete_all."""
+
+    def test_keys_written_again_expire(self):
+        """A key written again after delete_all gets its EXPIRE and is checked afresh."""
+        t = Timeseries(self.client, type='count', prefix='again', intervals=intervals())
+        for _ in range(3):
+            t.insert('hits', 1, at(0))
+        self.assertGreater(t.delete_all(), 0)
+        t.insert('hits', 1, at(0))
+        self.assertEqual(300, self.client.ttl('again:hits:minute:%d' % (at(0) // 60)))
+        t.delete_all()
+        self.client.set('again:hits:minute:%d' % (at(0) // 60), 'not a number')
+        with self.assertRaises(DataConflict):
+            t.insert('hits', 1, at(0))
