@@ -63,6 +63,7 @@ BACKENDS = OrderedDict([
     ('pymongo', 'kairos.mongo_backend'),
     ('mongomock', 'kairos.mongo_backend'),
     ('mongomock_ng', 'kairos.mongo_backend'),
+    ('sqlalchemy', 'kairos.sql_backend'),
 ])
 
 _SPECIAL = (Duplicates, type(MISSING))  # raw values that process_row does not take
@@ -105,7 +106,8 @@ def _backend_class(client):
             if backend.accepts(client):
                 return backend
     raise UnsupportedClient('unsupported client %r: pass a redis.Redis, a pymongo '
-                            'MongoClient or Database, or their mongomock versions' % (client,))
+                            'MongoClient or Database, their mongomock versions, or an '
+                            'SQLAlchemy Engine' % (client,))
 
 
 def check_name(name) -> str:

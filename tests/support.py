@@ -1,4 +1,4 @@
-"""What every test needs: a Redis, a Mongo, and one test body per backend.
+"""What every test needs: a Redis, a Mongo, SQL databases, and one test body per backend.
 
 ``KAIROS_TEST_REDIS_URL`` names a Redis to use (its database is flushed);
 without it a private ``redis-server`` is started on a free port in a temp
@@ -6,11 +6,21 @@ dir, without persistence, and stopped when the process exits.
 ``KAIROS_TEST_MONGO_URL`` names a MongoDB; without it every Mongo test runs
 twice, on mongomock_ng and on the original mongomock (what 0.5.0-era test
 suites use): each ``MongoCase`` class named Test* gets an ``...OnMongomock`` twin.
+
+SQL runs on SQLite (a file in a temp dir), PostgreSQL and MariaDB/MySQL.
+``KAIROS_TEST_POSTGRES_URL`` / ``KAIROS_TEST_MYSQL_URL`` name servers to use
+(their kairos tables are emptied); without them a private server is started,
+the first time an SQL test needs it, on a free port in a temp dir (PostgreSQL
+with fsync off, run as user ``postgres`` via setpriv when we are root; MariaDB with its
+own datadir and socket), and stopped at exit. Where a server binary is not
+installed its tests are skipped and one line at exit says so; under
+``CI=true`` they fail instead.
 """
 
 import atexit
 import importlib
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -203,3 +213,269 @@ class MongoCase(unittest.TestCase):
                            for d in self.client[name].find()))
             rval[name] = docs
         return rval
+
+
+# -- SQL -----------------------------------------------------------------------
+
+def _as_postgres_user(command):
+    """Run ``command`` as user postgres when we are root (PostgreSQL refuses root).
+
+    setpriv execs the command itself, so signals reach the server, not a wrapper.
+    """
+    if os.geteuid() != 0:
+        return command
+    return ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups'] + command
+
+
+def _postgres_bin(name):
+    found = shutil.which(name)
+    if found:
+        return found
+    root = '/usr/lib/postgresql'
+    for version in sorted(os.listdir(root) if os.path.isdir(root) else [], reverse=True):
+        path = os.path.join(root, version, 'bin', name)
+        if os.path.exists(path):
+            return path
+    return None
+
+
+class SqlServer:
+    """A private database server in a temp dir on a free port; ``url`` for SQLAlchemy."""
+
+    binary = None
+
+    def __init__(self, prefix):
+        self.port = free_port()
+        self.directory = tempfile.mkdtemp(prefix=prefix)
+        self.process = None
+        self.url = None
+
+    @classmethod
+    def available(cls) -> bool:
+        return all(cls.find(name) for name in cls.binaries)
+
+    @staticmethod
+    def find(name):
+        return shutil.which(name) or _postgres_bin(name) or (
+            os.path.exists('/usr/sbin/' + name) and '/usr/sbin/' + name)
+
+    def wait(self, probe):
+        for _ in range(600):
+            if self.process.poll() is not None:
+                break
+            try:
+                probe()
+                return self
+            except Exception:
+                time.sleep(0.05)
+        log = os.path.join(self.directory, 'log')
+        tail = open(log, errors='replace').read()[-2000:] if os.path.exists(log) else ''
+        self.stop()
+        raise RuntimeError('%s did not start on port %d: %s' % (type(self).__name__,
+                                                                self.port, tail))
+
+    def stop(self):
+        if self.process is not None:
+            self.process.send_signal(signal.SIGINT)   # fast shutdown for both servers
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+            self.process = None
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class PostgresServer(SqlServer):
+    """initdb in a temp dir, then postgres with fsync off, trust auth, socket in that dir."""
+
+    binaries = ('initdb', 'postgres')
+
+    def __init__(self, prefix='kairos-postgres-'):
+        super().__init__(prefix)
+        self.url = 'postgresql+psycopg://postgres@127.0.0.1:%d/postgres' % self.port
+
+    def start(self) -> 'PostgresServer':
+        if os.geteuid() == 0:
+            user = pwd.getpwnam('postgres')
+            os.chown(self.directory, user.pw_uid, user.pw_gid)
+        data = os.path.join(self.directory, 'data')
+        subprocess.run(_as_postgres_user([self.find('initdb'), '-D', data, '-U', 'postgres',
+                                          '--auth=trust', '-E', 'UTF8', '--locale=C',
+                                          '--no-sync']),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with open(os.path.join(self.directory, 'log'), 'w') as log:
+            self.process = subprocess.Popen(_as_postgres_user(
+                [self.find('postgres'), '-D', data, '-p', str(self.port),
+                 '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=' +
+                 self.directory, '-c', 'fsync=off', '-c', 'synchronous_commit=off',
+                 '-c', 'full_page_writes=off', '-c', 'max_connections=100']),
+                stdout=log, stderr=subprocess.STDOUT)
+        import psycopg
+        return self.wait(lambda: psycopg.connect(
+            host='127.0.0.1', port=self.port, user='postgres', dbname='postgres',
+            connect_timeout=1).close())
+
+
+class MariadbServer(SqlServer):
+    """mariadb-install-db into a temp dir, then mariadbd on its own socket and free port."""
+
+    binaries = ('mariadb-install-db', 'mariadbd')
+
+    def __init__(self, prefix='kairos-mariadb-'):
+        super().__init__(prefix)
+        self.url = 'mysql+pymysql://root@127.0.0.1:%d/kairos_test?charset=utf8mb4' % self.port
+
+    def start(self) -> 'MariadbServer':
+        data = os.path.join(self.directory, 'data')
+        user = ['--user=root'] if os.geteuid() == 0 else []
+        subprocess.run([self.find('mariadb-install-db'), '--no-defaults', '--datadir=' + data,
+                        '--auth-root-authentication-method=normal', '--skip-test-db',
+                        '--skip-name-resolve'] + user,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [self.find('mariadbd'), '--no-defaults', '--datadir=' + data,
+             '--socket=' + os.path.join(self.directory, 'sock'), '--port=%d' % self.port,
+             '--bind-address=127.0.0.1', '--skip-grant-tables', '--skip-name-resolve',
+             '--innodb-flush-log-at-trx-commit=0', '--innodb-buffer-pool-size=64M',
+             '--innodb-doublewrite=0', '--skip-log-bin', '--max-connections=200',
+             '--pid-file=' + os.path.join(self.directory, 'pid'),
+             '--log-error=' + os.path.join(self.directory, 'log')] + user,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import pymysql
+
+        def probe():
+            connection = pymysql.connect(host='127.0.0.1', port=self.port, user='root',
+                                         connect_timeout=1)
+            with connection.cursor() as cursor:
+                cursor.execute('CREATE DATABASE IF NOT EXISTS kairos_test '
+                               'CHARACTER SET utf8mb4')
+            connection.close()
+        return self.wait(probe)
+
+
+# dialect -> (environment variable naming a server, private server class)
+SQL_SERVERS = {'postgresql': ('KAIROS_TEST_POSTGRES_URL', PostgresServer),
+               'mysql': ('KAIROS_TEST_MYSQL_URL', MariadbServer)}
+_sql = {'engines': {}, 'skipped': []}
+
+
+def sql_url(dialect: str) -> str:
+    """A URL of the dialect's test database, starting a private server when needed.
+
+    Raises unittest.SkipTest when the server is not installed (outside CI).
+    """
+    if dialect == 'sqlite':
+        if 'sqlite' not in _server:
+            directory = tempfile.mkdtemp(prefix='kairos-sqlite-')
+            atexit.register(shutil.rmtree, directory, True)
+            _server['sqlite'] = 'sqlite:///' + os.path.join(directory, 'kairos.db')
+        return _server['sqlite']
+    variable, server_class = SQL_SERVERS[dialect]
+    url = os.environ.get(variable)
+    if url:
+        return url.replace('postgresql://', 'postgresql+psycopg://', 1).replace(
+            'mysql://', 'mysql+pymysql://', 1)
+    if dialect not in _server:
+        if not server_class.available():
+            missing = 'no %s: install it (%s) or set %s' % (
+                dialect, 'apt-get install postgresql' if dialect == 'postgresql'
+                else 'apt-get install mariadb-server', variable)
+            if os.environ.get('CI') == 'true':
+                raise RuntimeError('CI=true and ' + missing)
+            if dialect not in _sql['skipped']:
+                _sql['skipped'].append(dialect)
+            raise unittest.SkipTest(missing)
+        server = server_class().start()
+        atexit.register(server.stop)
+        _server[dialect] = server.url
+    return _server[dialect]
+
+
+def sql_engine(dialect: str):
+    """One SQLAlchemy Engine per dialect and process, disposed at exit."""
+    engines = _sql['engines']
+    if dialect not in engines:
+        import sqlalchemy
+        url = sql_url(dialect)
+        kwargs = {'connect_args': {'timeout': 60}} if dialect == 'sqlite' else \
+            {'pool_size': 10, 'max_overflow': 20}
+        engines[dialect] = sqlalchemy.create_engine(url, **kwargs)
+        atexit.register(engines[dialect].dispose)
+    return engines[dialect]
+
+
+@atexit.register
+def _report_skipped():
+    if _sql['skipped']:
+        sys.stderr.write('skipped the SQL backends %s: their servers are not installed '
+                         '(apt-get install postgresql mariadb-server, or set '
+                         'KAIROS_TEST_POSTGRES_URL / KAIROS_TEST_MYSQL_URL)\n'
+                         % ' and '.join(_sql['skipped']))
+
+
+class SqlCase(unittest.TestCase):
+    """Runs the mixed-in test bodies on an SQL database whose kairos tables are emptied.
+
+    Values are stored in text columns (``value_type=str``), so that they read
+    back as str, as on Redis.
+    """
+
+    backend = 'sql'
+    dialect = None
+
+    def setUp(self):
+        super().setUp()
+        self.engine = sql_engine(self.dialect)
+        self.clear()
+
+    def tearDown(self):
+        self.clear()
+        super().tearDown()
+
+    def tables(self):
+        import sqlalchemy
+        return sqlalchemy.inspect(self.engine).get_table_names()
+
+    def clear(self):
+        """Remove every row (tables stay: creating them costs more than emptying)."""
+        quote = self.engine.dialect.identifier_preparer.quote
+        with self.engine.begin() as connection:
+            for table in self.tables():
+                connection.exec_driver_sql('DELETE FROM %s' % quote(table))
+
+    def drop_tables(self):
+        """Drop every table, for tests that build tables of their own."""
+        quote = self.engine.dialect.identifier_preparer.quote
+        with self.engine.begin() as connection:
+            for table in self.tables():
+                connection.exec_driver_sql('DROP TABLE %s' % quote(table))
+
+    def timeseries(self, **kwargs) -> Timeseries:
+        kwargs.setdefault('value_type', str)
+        return Timeseries(self.engine, **kwargs)
+
+    def snapshot(self):
+        quote = self.engine.dialect.identifier_preparer.quote
+        rval = {}
+        with self.engine.connect() as connection:
+            for table in sorted(self.tables()):
+                rows = connection.exec_driver_sql('SELECT * FROM %s' % quote(table)).all()
+                if rows:
+                    rval[table] = sorted(repr(tuple(row)) for row in rows)
+        return rval
+
+
+class SqliteCase(SqlCase):
+    dialect = 'sqlite'
+
+
+class PostgresCase(SqlCase):
+    dialect = 'postgresql'
+
+
+class MysqlCase(SqlCase):
+    dialect = 'mysql'
+
+
+SQL_CASES = (SqliteCase, PostgresCase, MysqlCase)

@@ -181,6 +181,11 @@ def recording_fetch(backend, type_name, seen):
         def fetch(handle, key):
             seen.append(key)
             return read(handle, key)
+    elif backend == 'sql':
+        def fetch(connection, statement):
+            rows = connection.execute(statement).all()
+            seen.extend(sorted({row[0] for row in rows}))   # the names whose rows it read
+            return rows
     else:
         def fetch(collection, spec, method, sort=None):
             seen.append((method, spec))
@@ -239,11 +244,16 @@ class TypeFixture:
         return rval
 
 
+def backend_label(case) -> str:
+    """'Redis', 'Mongo', 'Sqlite', 'Postgresql', 'Mysql': the suffix of a test class name."""
+    return (getattr(case, 'dialect', None) or case.backend).title()
+
+
 def declare_cases(namespace, behaviour, label):
     """Add Test<Type><label><Backend> classes: ``behaviour`` on every type and backend."""
-    from tests.support import MongoCase, RedisCase
+    from tests.support import SQL_CASES, MongoCase, RedisCase
     for kind, model in MODELS.items():
         mixin = type('%s%s' % (kind.title(), label), (behaviour,), {'model': model})
-        for case in (RedisCase, MongoCase):
-            name = 'Test%s%s%s' % (kind.title(), label, case.backend.title())
+        for case in (RedisCase, MongoCase) + SQL_CASES:
+            name = 'Test%s%s%s' % (kind.title(), label, backend_label(case))
             namespace[name] = type(name, (mixin, case), {'__module__': namespace['__name__']})

@@ -1,0 +1,499 @@
+"""SQL storage through SQLAlchemy 2 Core, compatible with kairos 0.10.1's tables.
+
+One table per type, shared by every interval (``table_name`` overrides the name)::
+
+    series     name, interval, insert_time, i_time, r_time, value    a row per value
+    histogram  name, interval, i_time, r_time, value, count          a row per distinct value
+    count      name, interval, i_time, r_time, count                 a row per bucket
+    gauge      name, interval, i_time, r_time, value                 a row per bucket
+    set        name, interval, i_time, r_time, value                 a row per member
+
+    name, interval := VARCHAR(string_length) NOT NULL
+    i_time         := BIGINT NOT NULL    floor(t / step) | YYYYMMDD | YYYYWW | YYYYMM | YYYY (UTC)
+    r_time         := BIGINT NULL        the resolution bucket; NULL without a resolution
+    insert_time    := DOUBLE NOT NULL    orders the values of a series bucket
+    value          := value_type NOT NULL (default DOUBLE PRECISION)
+    count          := DOUBLE PRECISION NOT NULL (count) | INTEGER NOT NULL (histogram)
+
+Unique keys, on which every write but a series' lands as a native upsert:
+``<table>_unique`` (name, interval, i_time, r_time[, value]) as in 0.10.1, and,
+since NULLs never collide, ``<table>_unique_null``: on PostgreSQL and SQLite a
+partial unique index on (name, interval, i_time[, value]) WHERE r_time IS NULL,
+on MariaDB/MySQL a unique index on (name, interval, i_time, r_key[, value]) over
+a virtual column r_key = COALESCE(r_time, -2**63). Tables 0.10.1 created get the
+missing index (and column) added. Series has ``<table>_read`` on
+(name, interval, i_time).
+
+Retention: SQL has no TTL. With ``steps``, a bucket reads as empty once
+``steps`` whole buckets have passed after it (by the Timeseries clock), and
+:meth:`SqlBackend.expire` deletes such rows.
+"""
+
+import math
+import numbers
+import threading
+import time
+from decimal import Decimal
+from datetime import date, datetime, time as daytime
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
+
+import sqlalchemy
+from sqlalchemy import (BigInteger, Column, Computed, Double, Index, Integer, MetaData, String,
+                        Table, UniqueConstraint, exc as sa_exc, sql, types as sqltypes)
+
+from .exceptions import ConfigurationError, DataConflict, InvalidName, InvalidValue, StorageError
+from .series_types import MISSING
+from .timeseries import Timeseries
+
+NULL_BUCKET = -2 ** 63   # r_key of a row without resolution, on MariaDB/MySQL
+
+
+def _append(present, row):
+    if present is MISSING:
+        return [row[3]]
+    present.append(row[3])
+    return present
+
+
+def _add_count(present, row):
+    count = row[3]
+    if isinstance(count, float) and count.is_integer():
+        count = int(count)
+    return count if present is MISSING else present + count
+
+
+def _add_histogram(present, row):
+    if present is MISSING:
+        return {row[3]: int(row[4])}
+    present[row[3]] = present.get(row[3], 0) + int(row[4])
+    return present
+
+
+def _replace(present, row):
+    return row[3]
+
+
+class Op(NamedTuple):
+    """How one type writes and reads its table."""
+    table: str
+    columns: tuple            # data columns read after name, i_time, r_time
+    by_value: bool            # the value is part of a bucket's unique key
+    on_conflict: Optional[Callable]  # (table, new row) -> SET clause; None: plain inserts
+    add: Callable             # (raw data so far or MISSING, row read) -> raw data
+
+
+# type -> Op: the one place the backend depends on the type
+OPS = {
+    'series': Op('series', ('value',), False, None, _append),
+    'histogram': Op('histogram', ('value', 'count'), True,
+                    lambda t, new: {'count': t.c['count'] + new['count']}, _add_histogram),
+    'count': Op('count', ('count',), False,
+                lambda t, new: {'count': t.c['count'] + new['count']}, _add_count),
+    'gauge': Op('gauge', ('value',), False, lambda t, new: {'value': new['value']}, _replace),
+    'set': Op('set', ('value',), True, lambda t, new: {}, _append),
+}
+
+VALUE_TYPES = {
+    float: Double, 'float': Double, 'double': Double,
+    int: Integer, 'int': Integer, 'integer': Integer, 'long': BigInteger, 'bigint': BigInteger,
+    str: String, 'str': String, 'string': String, 'unicode': String,
+    'text': sqltypes.Text, 'clob': sqltypes.Text,
+    bytes: sqltypes.LargeBinary, 'blob': sqltypes.LargeBinary, 'binary': sqltypes.LargeBinary,
+    Decimal: sqltypes.Numeric, 'decimal': sqltypes.Numeric, 'numeric': sqltypes.Numeric,
+    bool: sqltypes.Boolean, 'bool': sqltypes.Boolean, 'boolean': sqltypes.Boolean,
+    datetime: sqltypes.DateTime, 'datetime': sqltypes.DateTime,
+    date: sqltypes.Date, 'date': sqltypes.Date, daytime: sqltypes.Time, 'time': sqltypes.Time,
+}
+
+# driver errors after which a transaction was certainly rolled back, so it may run again
+_RETRY_CODES = {1213, 1205, '40P01', '40001'}
+RETRIES = 8
+_STAMP_LOCK, _LAST_STAMP = threading.Lock(), [0.0]
+
+
+def _value_type(value_type, string_length: int, text_length: int):
+    if isinstance(value_type, sqltypes.TypeEngine):
+        return value_type
+    if isinstance(value_type, type) and issubclass(value_type, sqltypes.TypeEngine):
+        return value_type()
+    try:
+        kind = VALUE_TYPES[value_type]
+    except (KeyError, TypeError):
+        raise ConfigurationError('unsupported value_type %r: use one of %s, or an SQLAlchemy '
+                                 'type' % (value_type, ', '.join(
+                                     sorted(k for k in VALUE_TYPES if isinstance(k, str)))))
+    if kind is String:
+        return String(string_length)
+    if kind in (sqltypes.Text, sqltypes.LargeBinary):
+        return kind(text_length)
+    if kind is sqltypes.Numeric:
+        return sqltypes.Numeric(38, 10)
+    return kind()
+
+
+def _number(low, high):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return 'an integer from %d to %d' % (low, high)
+    return check
+
+
+def _check_float(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+            not math.isfinite(value):
+        return 'a finite number'
+
+
+def _check_decimal(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or \
+            not Decimal(value).is_finite():
+        return 'a finite number or Decimal'
+
+
+def _text(length):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return 'a str (or int or float, stored as str)'
+        text = value if isinstance(value, str) else str(value)
+        if length and len(text) > length:
+            return 'at most %d characters' % length
+        if '\0' in text:
+            return 'text without NUL characters'
+        try:
+            text.encode('utf-8')
+        except UnicodeEncodeError:
+            return 'valid unicode'
+    return check
+
+
+def _instance(*kinds):
+    def check(value):
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            return 'a ' + ' or '.join(kind.__name__ for kind in kinds)
+    return check
+
+
+def _checker(column_type):
+    """(check, convert) for values of a column: check gives what it needs, or None."""
+    if isinstance(column_type, sqltypes.Boolean):
+        return _instance(bool), None
+    if isinstance(column_type, sqltypes.Integer):
+        bits = 63 if isinstance(column_type, sqltypes.BigInteger) else \
+            15 if isinstance(column_type, sqltypes.SmallInteger) else 31
+        return _number(-2 ** bits, 2 ** bits - 1), None
+    if isinstance(column_type, sqltypes.Float):
+        return _check_float, None
+    if isinstance(column_type, sqltypes.Numeric):
+        return _check_decimal, None
+    if isinstance(column_type, sqltypes.String):
+        return _text(column_type.length), lambda v: v if type(v) is str else str(v)
+    if isinstance(column_type, sqltypes._Binary):
+        return _instance(bytes, bytearray), None
+    if isinstance(column_type, sqltypes.DateTime):
+        return _instance(datetime), None
+    if isinstance(column_type, sqltypes.Date):
+        return _instance(date), None
+    if isinstance(column_type, sqltypes.Time):
+        return _instance(daytime), None
+    return (lambda value: None), None   # another type: the database decides
+
+
+class SqlBackend(Timeseries):
+    """Timeseries stored in SQL through an SQLAlchemy ``Engine``; see the module docstring.
+
+    >>> engine = sqlalchemy.create_engine('sqlite:///kairos.db')
+    >>> t = Timeseries(engine, type='count', intervals={'minute': {'step': 60, 'steps': 120}})
+
+    One ``insert`` is one transaction over every interval; ``pipeline=`` takes
+    an open ``Connection`` and runs the writes in its transaction, uncommitted.
+    ``fetch(connection, statement)`` replaces the read: it returns the rows
+    (name, i_time, r_time, data columns) the SELECT ``statement`` selects.
+    """
+
+    def __init__(self, client, prefix: Optional[str] = None, string_length: int = 255,
+                 text_length: int = 32 * 1024, table_name: Optional[str] = None,
+                 value_type: Any = float, **kwargs):
+        # prefix is accepted and ignored, as by the Mongo backend: tables hold the names
+        super().__init__(client, **kwargs)
+        for what, number in (('string_length', string_length), ('text_length', text_length)):
+            if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+                raise ConfigurationError('%s must be a positive integer, not %r'
+                                         % (what, number))
+        self._op = OPS[self._type.name]
+        table_name = self._op.table if table_name is None else table_name
+        if not isinstance(table_name, str) or not table_name:
+            raise ConfigurationError('table_name must be a non-empty str, not %r'
+                                     % (table_name,))
+        self._engine = client
+        self._dialect = client.dialect.name
+        self._mysql = self._dialect in ('mysql', 'mariadb')
+        self._table = self._define(table_name, string_length,
+                                   _value_type(value_type, string_length, text_length))
+        self._call(self._create)
+        column = self._columns['value' if 'value' in self._op.columns else 'count']
+        self._check, self._convert = _checker(column)
+        self._upserts = {coarse: self._upsert(coarse) for coarse in (True, False)}
+
+    # -- the schema ----------------------------------------------------------
+
+    def _define(self, table_name: str, string_length: int, value_type) -> Table:
+        op, name_type = self._op, String(string_length)
+        columns = [Column('name', name_type, nullable=False),
+                   Column('interval', name_type, nullable=False)]
+        if op.on_conflict is None:
+            columns.append(Column('insert_time', Double, nullable=False))
+        columns += [Column('i_time', BigInteger, nullable=False),
+                    Column('r_time', BigInteger, nullable=True)]
+        if 'value' in op.columns:
+            columns.append(Column('value', value_type, nullable=False))
+        if 'count' in op.columns:
+            columns.append(Column('count', Integer if op.by_value else Double, nullable=False))
+        options = {}
+        if self._mysql:  # binary, no-pad: 'a', 'A' and 'a ' are three names
+            options = {'mysql_charset': 'utf8mb4', 'mysql_collate': 'utf8mb4_nopad_bin'
+                       if getattr(self._engine.dialect, 'is_mariadb', False) else
+                       'utf8mb4_0900_bin'}
+        if self._mysql and op.on_conflict is not None:
+            columns.append(Column('r_key', BigInteger, Computed(
+                'coalesce(r_time, %d)' % NULL_BUCKET, persisted=False)))
+        t = Table(table_name, MetaData(), *columns, **options)
+        key = [t.c.name, t.c.interval, t.c.i_time] + ([t.c.value] if op.by_value else [])
+        if op.on_conflict is None:
+            Index(table_name + '_read', *key)
+        elif self._mysql:
+            Index(table_name + '_unique_null', *key[:3], t.c.r_key, *key[3:], unique=True)
+        else:
+            t.append_constraint(UniqueConstraint(*key[:3], t.c.r_time, *key[3:],
+                                                 name=table_name + '_unique'))
+            Index(table_name + '_unique_null', *key, unique=True,
+                  sqlite_where=t.c.r_time.is_(None), postgresql_where=t.c.r_time.is_(None))
+        return t
+
+    def _create(self):
+        """Create the table, or add to a 0.10.1 table what this version needs."""
+        table = self._table
+        with self._engine.begin() as connection:
+            table.create(connection, checkfirst=True)
+            inspector = sqlalchemy.inspect(connection)
+            self._columns = {c['name']: c['type'] for c in inspector.get_columns(table.name)}
+            have = {i['name'] for i in inspector.get_indexes(table.name)}
+            have |= {c['name'] for c in inspector.get_unique_constraints(table.name)}
+            missing = [i for i in table.indexes if i.name not in have]
+            if self._mysql and missing and 'r_key' not in self._columns:
+                quote = self._engine.dialect.identifier_preparer.quote
+                connection.exec_driver_sql('ALTER TABLE %s ADD COLUMN r_key BIGINT AS '
+                                           '(coalesce(r_time, %d)) VIRTUAL' % (
+                                               quote(table.name), NULL_BUCKET))
+            for index in missing:
+                try:
+                    index.create(connection)
+                except sa_exc.IntegrityError as exc:
+                    raise DataConflict('table %s holds several rows for one bucket (0.10.1 '
+                                       'wrote them concurrently): merge them, then retry: %s'
+                                       % (table.name, exc.orig)) from exc
+
+    def _upsert(self, coarse: bool):
+        table, op = self._table, self._op
+        if self._dialect == 'postgresql':
+            from sqlalchemy.dialects.postgresql import insert
+        elif self._dialect == 'sqlite':
+            from sqlalchemy.dialects.sqlite import insert
+        elif self._mysql:
+            from sqlalchemy.dialects.mysql import insert
+        else:
+            insert = sqlalchemy.insert
+        statement = insert(table)
+        if op.on_conflict is None:
+            return statement
+        if self._mysql:
+            return statement.on_duplicate_key_update(
+                op.on_conflict(table, statement.inserted) or {'value': table.c.value})
+        if insert is sqlalchemy.insert:
+            raise ConfigurationError('the %s dialect has no upsert kairos knows: use SQLite, '
+                                     'PostgreSQL, MariaDB or MySQL' % self._dialect)
+        key = [table.c.name, table.c.interval, table.c.i_time] + \
+            ([] if coarse else [table.c.r_time]) + ([table.c.value] if op.by_value else [])
+        where = table.c.r_time.is_(None) if coarse else None
+        update = op.on_conflict(table, statement.excluded)
+        if not update:
+            return statement.on_conflict_do_nothing(index_elements=key, index_where=where)
+        return statement.on_conflict_do_update(index_elements=key, index_where=where,
+                                               set_=update)
+
+    # -- storage primitives --------------------------------------------------
+
+    def _check_value(self, value) -> None:
+        wanted = self._check(value)
+        if wanted:
+            raise InvalidValue('%s cannot store %r: the column takes %s'
+                               % (self._table.name, value, wanted))
+
+    def _write(self, writes, pipeline=None) -> None:
+        rows = {True: [], False: []}
+        for write in writes:
+            self._check_name(write.name)
+            rows[write.interval.coarse].extend(self._params(write))
+        batches = [(self._upserts[coarse], batch) for coarse, batch in rows.items() if batch]
+        if not self._mysql and self._dialect != 'sqlite':
+            for _, batch in batches:  # one lock order for every writer: no deadlocks
+                batch.sort(key=_lock_order)
+        if pipeline is not None:
+            if not isinstance(pipeline, sqlalchemy.engine.Connection):
+                raise InvalidValue('pipeline= takes an SQLAlchemy Connection, not %r'
+                                   % (pipeline,))
+            return self._call(self._execute, pipeline, batches)
+        for attempt in range(RETRIES):
+            try:
+                with self._engine.begin() as connection:
+                    return self._execute(connection, batches)
+            except sa_exc.DBAPIError as exc:
+                if attempt + 1 == RETRIES or not _rolled_back(exc):
+                    raise self._error(exc) from exc
+                time.sleep(0.005 * 2 ** attempt)
+
+    def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
+        for name in names:
+            self._check_name(name)
+        t, op = self._table, self._op
+        first, last = buckets[0], buckets[-1]
+        cutoff = self._cutoff(interval)
+        if cutoff is not None:
+            first = max(first, cutoff)
+        rval = {name: [MISSING if interval.coarse else {} for _ in buckets] for name in names}
+        if first > last:
+            return rval
+        statement = sql.select(t.c.name, t.c.i_time, t.c.r_time, *(t.c[c] for c in op.columns))
+        statement = statement.where(
+            t.c.interval == interval.name,
+            t.c.name == names[0] if len(names) == 1 else t.c.name.in_(names),
+            t.c.i_time == first if first == last else t.c.i_time.between(first, last))
+        if op.on_conflict is None:
+            statement = statement.order_by(t.c.insert_time)
+        rows = self._call(self._fetch, statement, fetch)
+        add, coarse, found = op.add, interval.coarse, {}
+        for row in rows:
+            key = (row[0], row[1], None if coarse else row[2])
+            found[key] = add(found.get(key, MISSING), row)
+        position = {bucket: index for index, bucket in enumerate(buckets)}
+        for (name, i_time, r_time), data in found.items():
+            index = position.get(i_time)
+            if index is None or name not in rval:
+                continue
+            if coarse:
+                rval[name][index] = data
+            elif r_time is not None:
+                rval[name][index][r_time] = data
+        return rval
+
+    def _delete(self, name: str) -> int:
+        self._check_name(name)
+        t = self._table
+        statement = t.delete().where(t.c.name == name, t.c.interval.in_(list(self._intervals)))
+        return self._call(self._execute_one, statement)
+
+    def expire(self, name: Optional[str] = None) -> int:
+        """Delete the rows whose buckets are past their interval's retention; return how many."""
+        t, removed = self._table, 0
+        for interval in self._intervals.values():
+            cutoff = self._cutoff(interval)
+            if cutoff is None:
+                continue
+            statement = t.delete().where(t.c.interval == interval.name, t.c.i_time < cutoff)
+            if name is not None:
+                statement = statement.where(t.c.name == self._check_name(name))
+            removed += self._call(self._execute_one, statement)
+        return removed
+
+    # -- helpers -------------------------------------------------------------
+
+    def _params(self, write) -> List[dict]:
+        """The parameters of the rows one Write inserts or upserts."""
+        base = {'name': write.name, 'interval': write.interval.name, 'i_time': write.i_bucket,
+                'r_time': write.r_bucket}
+        kind, payload, convert = self._type.name, write.payload, self._convert
+        if kind == 'count':
+            return [dict(base, count=payload)]
+        if kind == 'gauge':
+            return [dict(base, value=convert(payload) if convert else payload)]
+        if convert:
+            payload = [(convert(v), n) for v, n in payload] if kind == 'histogram' else \
+                [convert(v) for v in payload]
+        if kind == 'histogram':
+            counts = {}
+            for value, count in payload:  # 1 and '1' are one value in a text column
+                counts[value] = counts.get(value, 0) + count
+            return [dict(base, value=value, count=count) for value, count in counts.items()]
+        if kind == 'set':
+            return [dict(base, value=value) for value in dict.fromkeys(payload)]
+        stamps = self._stamps(len(payload))
+        return [dict(base, value=value, insert_time=stamp)
+                for value, stamp in zip(payload, stamps)]
+
+    def _stamps(self, n: int) -> List[float]:
+        """n increasing insert times, after every earlier one of this process.
+
+        They order a series bucket's values, so they come from the wall clock,
+        never from the (injectable) bucket clock.
+        """
+        with _STAMP_LOCK:
+            first = max(time.time(), _LAST_STAMP[0] + 1e-6)
+            _LAST_STAMP[0] = first + (n - 1) * 1e-6
+        return [first + i * 1e-6 for i in range(n)]
+
+    @staticmethod
+    def _execute(connection, batches) -> None:
+        for statement, batch in batches:
+            connection.execute(statement, batch)
+
+    def _execute_one(self, statement) -> int:
+        with self._engine.begin() as connection:
+            return connection.execute(statement).rowcount
+
+    def _fetch(self, statement, fetch):
+        with self._engine.connect() as connection:
+            if fetch is None:
+                return connection.execute(statement).all()
+            return list(fetch(connection, statement))
+
+    def _cutoff(self, interval) -> Optional[int]:
+        """The oldest bucket still within the interval's retention, or None."""
+        if not interval.steps:
+            return None
+        calc = interval.i_calc
+        return calc.shift(calc.to_bucket(self._clock()), -interval.steps)
+
+    def _check_name(self, name: str) -> str:
+        if self._dialect == 'postgresql' and '\0' in name:
+            raise InvalidName('PostgreSQL cannot store the name %r: it holds a NUL character'
+                              % (name,))
+        return name
+
+    def _call(self, func, *args):
+        try:
+            return func(*args)
+        except sa_exc.DBAPIError as exc:
+            raise self._error(exc) from exc
+
+    @staticmethod
+    def _error(exc):
+        if exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError,
+                                                          sa_exc.InterfaceError)):
+            return StorageError('the database failed (a write\'s transaction is rolled back '
+                                'unless its COMMIT was sent): %s' % exc.orig)
+        return DataConflict('the database refused the statement: %s' % exc.orig)
+
+
+def _lock_order(row):
+    r_time = row['r_time']
+    return (row['interval'], row['name'], row['i_time'], NULL_BUCKET if r_time is None
+            else r_time, repr(row.get('value')))
+
+
+def _rolled_back(exc) -> bool:
+    """True for a deadlock or lock timeout: the database undid the whole transaction."""
+    orig = exc.orig
+    code = getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
+                                               else None)
+    if code in _RETRY_CODES:
+        return True
+    return isinstance(exc, sa_exc.OperationalError) and 'database is locked' in str(orig)
