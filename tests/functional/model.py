@@ -179,7 +179,9 @@ class Model:
         for interval, (_, resolution, _) in self.intervals.items():
             table = self.cells.pop((interval, name), {})
             for i_start, row in table.items():
-                if resolution is None:
+                if self.backend == 'sql':
+                    removed += sum(map(self._sql_rows, row.values() if resolution else [row]))
+                elif resolution is None:
                     removed += self._records(interval, name, i_start, None)
                 else:
                     # Redis: an index key plus a key per resolution; Mongo: a document each
@@ -192,6 +194,10 @@ class Model:
         if self.kind == 'count' and self.backend == 'redis':
             return int((interval, name, i_start, r_start) in self.keyed)
         return 1
+
+    def _sql_rows(self, data):
+        """SQL rows of one bucket: a row per value (series), distinct value or member."""
+        return len(data) if self.kind in ('series', 'histogram', 'set') else 1
 
     # reading
 

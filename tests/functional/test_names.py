@@ -9,8 +9,8 @@ from tests.functional.common import at, intervals, plain
 NAMES = ['a', 'a:minute:5', 'a:b', 'a*', 'a?', 'a[b]', '*', 'a b', 'ä€名', 'b', 'ab',
          'a:hour:500000', 'a\\']
 # records one statistic with data at at(10) and at(70) has: Redis 2 minute keys,
-# 1 hour index and 2 resolution keys; Mongo 2 minute and 2 hour documents
-RECORDS = {'redis': 5, 'mongo': 4}
+# 1 hour index and 2 resolution keys; Mongo 2 minute and 2 hour documents; SQL 4 rows
+RECORDS = {'redis': 5, 'mongo': 4, 'sql': 4}
 
 
 class DeleteBehaviour:
