@@ -125,7 +125,7 @@ def _value_type(value_type, string_length: int, text_length: int):
     if kind is String:
         return String(string_length)
     if kind in (sqltypes.Text, sqltypes.LargeBinary):
-        return kind(text_length)
+        return kind(text_length).with_variant(kind(), 'postgresql')
     if kind is sqltypes.Numeric:
         return sqltypes.Numeric(38, 10)
     return kind()
@@ -227,6 +227,8 @@ class SqlBackend(Timeseries):
         self._engine = client
         self._dialect = client.dialect.name
         self._mysql = self._dialect in ('mysql', 'mariadb')
+        if self._mysql:  # the dialect knows MariaDB from MySQL once it has connected
+            self._call(lambda: self._engine.connect().close())
         self._table = self._define(table_name, string_length,
                                    _value_type(value_type, string_length, text_length))
         self._call(self._create)
@@ -273,24 +275,45 @@ class SqlBackend(Timeseries):
         """Create the table, or add to a 0.10.1 table what this version needs."""
         table = self._table
         with self._engine.begin() as connection:
+            inspector = sqlalchemy.inspect(connection)
+            changed = not inspector.has_table(table.name)
             table.create(connection, checkfirst=True)
             inspector = sqlalchemy.inspect(connection)
             self._columns = {c['name']: c['type'] for c in inspector.get_columns(table.name)}
             have = {i['name'] for i in inspector.get_indexes(table.name)}
             have |= {c['name'] for c in inspector.get_unique_constraints(table.name)}
             missing = [i for i in table.indexes if i.name not in have]
-            if self._mysql and missing and 'r_key' not in self._columns:
-                quote = self._engine.dialect.identifier_preparer.quote
-                connection.exec_driver_sql('ALTER TABLE %s ADD COLUMN r_key BIGINT AS '
-                                           '(coalesce(r_time, %d)) VIRTUAL' % (
-                                               quote(table.name), NULL_BUCKET))
-            for index in missing:
-                try:
+        if missing:
+            changed = True
+            self._add_to_old_table(missing)
+        if changed and self._dialect == 'sqlite' and self._engine.url.database not in (
+                None, '', ':memory:'):
+            # pooled SQLite connections can prepare statements against the schema they
+            # loaded before this DDL (an upsert then finds no unique index): reconnect them
+            self._engine.dispose()
+
+    def _add_to_old_table(self, missing):
+        table = self._table
+        quote = self._engine.dialect.identifier_preparer.quote
+        for index in missing:
+            try:
+                with self._engine.begin() as connection:
+                    if self._mysql and 'r_key' not in self._columns:
+                        connection.exec_driver_sql(
+                            'ALTER TABLE %s ADD COLUMN r_key BIGINT AS (coalesce(r_time, %d)) '
+                            'VIRTUAL' % (quote(table.name), NULL_BUCKET))
+                        self._columns['r_key'] = BigInteger()
                     index.create(connection)
-                except sa_exc.IntegrityError as exc:
+            except sa_exc.DBAPIError as exc:
+                with self._engine.connect() as connection:
+                    inspector = sqlalchemy.inspect(connection)
+                    if index.name in {i['name'] for i in inspector.get_indexes(table.name)}:
+                        continue    # another process created it meanwhile
+                if isinstance(exc, sa_exc.IntegrityError):
                     raise DataConflict('table %s holds several rows for one bucket (0.10.1 '
                                        'wrote them concurrently): merge them, then retry: %s'
                                        % (table.name, exc.orig)) from exc
+                raise
 
     def _upsert(self, coarse: bool):
         table, op = self._table, self._op

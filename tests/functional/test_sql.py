@@ -1,0 +1,355 @@
+"""What only the SQL backend has: value types, retention, transactions, pipeline=, fetch."""
+
+import datetime
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from unittest import mock
+
+import sqlalchemy
+from sqlalchemy import exc as sa_exc
+
+from kairos import ConfigurationError, InvalidValue, StorageError, Timeseries
+from kairos.sql_backend import SqlBackend
+
+from tests.functional.common import at, backend_label, intervals, plain
+from tests.support import SQL_CASES, free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COARSE = {'minute': {'step': 60}}
+TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
+
+
+class SqlBehaviour:
+
+    def tearDown(self):
+        self.drop_tables()
+        super().tearDown()
+
+    def rows(self, table):
+        quote = self.engine.dialect.identifier_preparer.quote
+        with self.engine.connect() as connection:
+            return connection.exec_driver_sql('SELECT * FROM %s' % quote(table)).mappings().all()
+
+    # -- value types ---------------------------------------------------------
+
+    def test_value_types_round_trip(self):
+        """value_type float (default), int, decimal, datetime, blob, text and SQLAlchemy types."""
+        when = datetime.datetime(2027, 1, 15, 8, 30)
+        cases = [(float, 2.5), ('int', -7), ('decimal', Decimal('1.25')), ('datetime', when),
+                 ('blob', b'\x00\xffkairos'), ('text', 'x' * 1000 + '\u4e2d'),
+                 (sqlalchemy.Unicode(20), 'caf\u00e9'), (int, 2 ** 31 - 1)]
+        for index, (value_type, value) in enumerate(cases):
+            with self.subTest(value_type=value_type):
+                t = self.timeseries(type='series', value_type=value_type,
+                                    table_name='values_%d' % index, intervals=intervals())
+                t.insert('v', value, timestamp=at(10))
+                t.insert('v', value, timestamp=at(11))
+                self.assertEqual(plain(t.get('v', 'minute', timestamp=at(10))),
+                                 {at(0): [value, value]})
+
+    def test_default_value_type_is_float(self):
+        """Without value_type, values are floats and text is refused, naming the value."""
+        t = Timeseries(self.engine, type='histogram', intervals=intervals())
+        t.insert('h', 3, timestamp=at(10))
+        t.insert('h', 3.0, timestamp=at(10))
+        self.assertEqual(plain(t.get('h', 'minute', timestamp=at(10))), {at(0): {3.0: 2}})
+        with self.assertRaisesRegex(InvalidValue, "'three'"):
+            t.insert('h', 'three', timestamp=at(10))
+
+    def test_float_counts_refused_by_a_0_10_1_integer_column(self):
+        """A count table with 0.10.1's INTEGER column refuses float counts, before writing."""
+        legacy_table('count', sqlalchemy.MetaData()).create(self.engine)
+        t = Timeseries(self.engine, type='count', intervals=COARSE)
+        t.insert('c', 2, timestamp=at(10))
+        before = self.snapshot()
+        with self.assertRaisesRegex(InvalidValue, '1.5'):
+            t.insert('c', [1, 1.5], timestamp=at(10))
+        self.assertEqual(before, self.snapshot())
+
+    def test_unknown_dialect_and_bad_keywords(self):
+        """Bad keywords raise ConfigurationError naming them."""
+        for kwargs, needle in (({'value_type': 'varchar'}, 'varchar'),
+                               ({'string_length': -1}, '-1'), ({'table_name': 5}, '5')):
+            with self.assertRaisesRegex(ConfigurationError, needle):
+                self.timeseries(type='series', intervals=intervals(), **kwargs)
+
+    # -- the fixed schema: one row per bucket, also without resolution ------------
+
+    def test_coarse_buckets_stay_one_row(self):
+        """Upserts into an interval without resolution (r_time NULL) keep one row a bucket."""
+        for type_ in ('histogram', 'count', 'gauge', 'set'):
+            t = self.timeseries(type=type_, intervals=intervals())
+            for _ in range(3):
+                t.insert('x', 1, timestamp=at(10))
+                t.bulk_insert({at(11): {'x': [1, 1]}})
+            minute = [r for r in self.rows(type_) if r['interval'] == 'minute']
+            self.assertEqual(len(minute), 1, type_)
+            self.assertIsNone(minute[0]['r_time'])
+            hour = [r for r in self.rows(type_) if r['interval'] == 'hour']
+            self.assertEqual([r['r_time'] for r in hour], [30000000], type_)
+
+    def test_names_differ_by_case_and_trailing_space(self):
+        """'a', 'A' and 'a ' are three statistics on every dialect."""
+        t = self.timeseries(type='count', intervals=intervals())
+        for n, name in enumerate(['a', 'A', 'a ', '\u00e4']):
+            t.insert(name, n + 1, timestamp=at(10))
+        self.assertEqual([t.get(name, 'minute', timestamp=at(10))[at(0)]
+                          for name in ['a', 'A', 'a ', '\u00e4']], [1, 2, 3, 4])
+
+    # -- retention -----------------------------------------------------------
+
+    def test_retention_hides_then_expire_deletes(self):
+        """A bucket reads as empty once `steps` buckets have passed; expire() deletes it."""
+        now = [at(10)]
+        t = self.timeseries(type='count', clock=lambda: now[0], intervals={
+            'minute': {'step': 60, 'steps': 2}, 'day': {'step': 'daily', 'steps': 1},
+            'forever': {'step': 60}})
+        t.insert('a', 1, timestamp=at(10))
+        t.insert('b', 1, timestamp=at(10))
+        t.insert('a', 1, timestamp=at(70))
+        now[0] = at(120 + 59)     # two minutes after at(0)'s bucket: still there
+        self.assertEqual(plain(t.series('a', 'minute', end=now[0], steps=3)),
+                         {at(0): 1, at(60): 1, at(120): 0})
+        self.assertEqual(t.expire(), 0)
+        now[0] = at(180)          # three minutes after: gone from reads
+        self.assertEqual(plain(t.series('a', 'minute', end=now[0], steps=4)),
+                         {at(0): 0, at(60): 1, at(120): 0, at(180): 0})
+        self.assertEqual(plain(t.get('a', 'forever', timestamp=at(0))), {at(0): 1})
+        self.assertEqual(t.expire('a'), 1)
+        self.assertEqual(t.expire(), 1)   # b's minute row
+        self.assertEqual(t.expire(), 0)
+        now[0] += 2 * 86400
+        self.assertEqual(t.expire(), 3)   # the day rows of a and b
+        self.assertEqual(plain(t.get('a', 'forever', timestamp=at(0))), {at(0): 1})
+
+    # -- transactions --------------------------------------------------------
+
+    def test_pipeline_is_the_callers_transaction(self):
+        """insert(pipeline=connection) writes in the caller's transaction: rolled back or committed together."""
+        t = self.timeseries(type='count', intervals=intervals())
+        before = self.snapshot()
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            t.insert('p', 1, timestamp=at(10), pipeline=connection)
+            t.bulk_insert({at(70): {'p': [2, 3]}}, pipeline=connection)
+            transaction.rollback()
+        self.assertEqual(before, self.snapshot())
+        with self.engine.connect() as connection:
+            with connection.begin():
+                t.insert('p', 1, timestamp=at(10), pipeline=connection)
+                t.bulk_insert({at(70): {'p': [2, 3]}}, pipeline=connection)
+        self.assertEqual(plain(t.get('p', 'hour', timestamp=at(10), condensed=True)),
+                         {at(0): 6})
+
+    def test_failure_mid_insert_rolls_back_every_interval(self):
+        """A database error after the first statement of an insert leaves nothing written."""
+        for type_ in TYPES:
+            t = self.timeseries(type=type_, intervals=intervals())
+            t.insert('x', 1, timestamp=at(10))
+            before = self.snapshot()
+            real = SqlBackend._execute
+
+            def execute_then_fail(connection, batches):
+                real(connection, batches[:1])
+                raise sa_exc.OperationalError('INSERT', {}, Exception('server went away'))
+            with mock.patch.object(SqlBackend, '_execute', staticmethod(execute_then_fail)):
+                with self.assertRaises(StorageError) as caught:
+                    t.insert('x', 2, timestamp=at(10))
+            self.assertIsInstance(caught.exception.__cause__, sa_exc.OperationalError)
+            self.assertEqual(before, self.snapshot(), type_)
+
+    # -- fetch ---------------------------------------------------------------
+
+    def test_fetch_gets_connection_and_statement(self):
+        """fetch(connection, statement) replaces the read; its rows are what is read."""
+        t = self.timeseries(type='series', read_func=int, intervals=intervals())
+        t.insert('f', [1, 2], timestamp=at(10))
+        t.insert('f', 3, timestamp=at(70))
+        calls = []
+
+        def only_odd(connection, statement):
+            calls.append(statement)
+            return [row for row in connection.execute(statement) if int(row[3]) % 2]
+        self.assertEqual(plain(t.series('f', 'hour', end=at(70), steps=1, fetch=only_odd)),
+                         {at(0): {at(0): [1], at(60): [3]}})
+        self.assertEqual(len(calls), 1)
+        self.assertIsInstance(calls[0], sqlalchemy.sql.Select)
+
+
+class SqliteOnly:
+
+    def test_two_processes_on_one_file_lose_nothing(self):
+        """Two processes inserting counts into the same buckets of one SQLite file lose nothing."""
+        url = str(self.engine.url)
+        code = ('import sys; sys.path.insert(0, %r)\n'
+                'import sqlalchemy\nfrom kairos import Timeseries\n'
+                't = Timeseries(sqlalchemy.create_engine(%r, connect_args={"timeout": 60}),'
+                ' type="count", intervals={"minute": {"step": 60}, "hour": {"step": 3600, '
+                '"resolution": 60}})\n'
+                'for i in range(150):\n'
+                '    t.insert("shared", 1, timestamp=1800000000 + i %% 120)\n'
+                '    t.bulk_insert({1800000000 + i %% 7: {"shared": [1, 1]}})\n' % (ROOT, url))
+        workers = [subprocess.Popen([sys.executable, '-c', code], stderr=subprocess.PIPE)
+                   for _ in range(2)]
+        for worker in workers:
+            self.assertEqual(worker.wait(120), 0, worker.stderr.read()[-2000:])
+        t = Timeseries(self.engine, type='count', intervals={
+            'minute': {'step': 60}, 'hour': {'step': 3600, 'resolution': 60}})
+        self.assertEqual(t.get('shared', 'hour', timestamp=at(0), condensed=True)[at(0)], 900)
+        self.assertEqual(sum(t.series('shared', 'minute', start=at(0), steps=2).values()), 900)
+
+    def test_in_memory_database(self):
+        """An in-memory SQLite engine works like a file."""
+        t = Timeseries(sqlalchemy.create_engine('sqlite://'), type='set', value_type=int,
+                       intervals=intervals())
+        t.insert('m', [1, 2, 2], timestamp=at(10))
+        self.assertEqual(plain(t.get('m', 'hour', timestamp=at(10))), {at(0): {1, 2}})
+
+
+class ServerOnly:
+
+    def test_unreachable_server_is_a_storage_error(self):
+        """A server that does not answer raises StorageError, the driver's error as cause."""
+        url = self.engine.url.set(host='127.0.0.1', port=free_port())
+        engine = sqlalchemy.create_engine(url)
+        with self.assertRaises(StorageError) as caught:
+            Timeseries(engine, type='count', intervals=intervals())
+        self.assertIsInstance(caught.exception.__cause__, sa_exc.DBAPIError)
+
+
+# -- kairos 0.10.1's tables ---------------------------------------------------
+
+def legacy_table(type_, metadata, value_type=sqlalchemy.Float):
+    """A table exactly as kairos 0.10.1 declared it, from its column lists."""
+    from sqlalchemy import Column, Float, Integer, String, UniqueConstraint
+    columns = [Column('name', String(255), nullable=False),
+               Column('interval', String(255), nullable=False)]
+    if type_ == 'series':
+        columns.append(Column('insert_time', Float, nullable=False))
+    columns += [Column('i_time', Integer, nullable=False),
+                Column('r_time', Integer, nullable=True)]
+    if type_ != 'count':
+        columns.append(Column('value', value_type, nullable=False))
+    if type_ in ('histogram', 'count'):
+        columns.append(Column('count', Integer, nullable=False))
+    if type_ == 'histogram':
+        columns.append(UniqueConstraint('name', 'interval', 'i_time', 'r_time', 'value',
+                                        name='unique_value'))
+    elif type_ in ('count', 'gauge'):
+        columns.append(UniqueConstraint('name', 'interval', 'i_time', 'r_time',
+                                        name='unique_count'))
+    return sqlalchemy.Table(type_, metadata, *columns)
+
+
+class LegacyBehaviour:
+    """Rows in 0.10.1's tables read back; rows we write fit 0.10.1's tables."""
+
+    def tearDown(self):
+        self.drop_tables()
+        super().tearDown()
+
+    def lay(self, type_, rows):
+        table = legacy_table(type_, sqlalchemy.MetaData())
+        table.create(self.engine)
+        with self.engine.begin() as connection:
+            connection.execute(table.insert(), rows)
+        return table
+
+    def make(self, type_, **kwargs):
+        return Timeseries(self.engine, type=type_, intervals=intervals(), **kwargs)
+
+    def select(self, table):
+        with self.engine.connect() as connection:
+            return [dict(row) for row in connection.execute(
+                sqlalchemy.select(table).order_by(*table.c)).mappings()]
+
+    def test_series(self):
+        """0.10.1 series rows read back in insert_time order, coarse and fine; ours append."""
+        table = self.lay('series', [
+            dict(name='s', interval='minute', insert_time=2.0, i_time=30000001, r_time=None,
+                 value=6.0),
+            dict(name='s', interval='minute', insert_time=1.0, i_time=30000001, r_time=None,
+                 value=5.0),
+            dict(name='s', interval='hour', insert_time=1.0, i_time=500000, r_time=30000001,
+                 value=5.0),
+            dict(name='s', interval='hour', insert_time=2.0, i_time=500000, r_time=30000003,
+                 value=6.0)])
+        t = self.make('series', read_func=int)
+        self.assertEqual(plain(t.get('s', 'minute', timestamp=at(100))), {at(60): [5, 6]})
+        self.assertEqual(plain(t.get('s', 'hour', timestamp=at(0))),
+                         {at(60): [5], at(180): [6]})
+        t.insert('s', 7, timestamp=at(100))
+        self.assertEqual(plain(t.get('s', 'minute', timestamp=at(100))), {at(60): [5, 6, 7]})
+        new = [r for r in self.select(table) if r['value'] == 7.0]
+        self.assertEqual([(r['interval'], r['i_time'], r['r_time']) for r in new],
+                         [('hour', 500000, 30000001), ('minute', 30000001, None)])
+
+    def test_histogram_count_gauge(self):
+        """0.10.1 histogram, count and gauge rows read back, and our upserts land on them."""
+        for type_, row, value, expected in (
+                ('histogram', dict(value=5.0, count=2), 5, {5.0: 3}),
+                ('count', dict(count=3), 2, 5),
+                ('gauge', dict(value=7.0), 9, 9.0)):
+            with self.subTest(type=type_):
+                self.drop_tables()
+                table = self.lay(type_, [dict(row, name='x', interval='minute',
+                                              i_time=30000001, r_time=None)])
+                t = self.make(type_)
+                before = len(self.select(table))
+                t.insert('x', value, timestamp=at(100))
+                self.assertEqual(plain(t.get('x', 'minute', timestamp=at(100))),
+                                 {at(60): expected})
+                # the minute row was updated in place; the hour interval added one row
+                rows = self.select(table)
+                self.assertEqual(len(rows), before + 1)
+                self.assertEqual(sorted((r['interval'], r['r_time'] or 0) for r in rows),
+                                 [('hour', 30000001), ('minute', 0)])
+
+    def test_gregorian_buckets(self):
+        """0.10.1 Gregorian buckets (YYYYMMDD, YYYYMM) read back."""
+        self.lay('count', [dict(name='g', interval='daily', i_time=20380201, r_time=None,
+                                count=4),
+                           dict(name='g', interval='monthly', i_time=203802, r_time=None,
+                                count=9)])
+        t = Timeseries(self.engine, type='count', intervals={'daily': {'step': 'daily'},
+                                                              'monthly': {'step': 'monthly'}})
+        feb1 = 2148595200
+        self.assertEqual(plain(t.get('g', 'daily', timestamp=feb1 + 5)), {feb1: 4})
+        self.assertEqual(plain(t.get('g', 'monthly', timestamp=feb1)), {feb1: 9})
+
+    def test_duplicated_rows_of_a_race_are_summed_then_refused(self):
+        """Two 0.10.1 rows of one coarse bucket (its racing UPDATE/INSERT) read as one, and
+        building a Timeseries on that table says to merge them."""
+        table = self.lay('count', [dict(name='d', interval='minute', i_time=30000001,
+                                        r_time=None, count=n) for n in (2, 3)])
+        from kairos import DataConflict
+        with self.assertRaisesRegex(DataConflict, 'merge'):
+            self.make('count')
+        with self.engine.begin() as connection:
+            connection.execute(table.delete().where(table.c['count'] == 3))
+        self.assertEqual(plain(self.make('count').get('d', 'minute', timestamp=at(60))),
+                         {at(60): 2})
+
+    def test_our_tables_fit_0_10_1(self):
+        """The tables we create have 0.10.1's columns, nullability and kinds of type."""
+        for type_ in ('series', 'histogram', 'count', 'gauge'):
+            self.make(type_)
+            ours = {c['name']: c for c in sqlalchemy.inspect(self.engine).get_columns(type_)}
+            for column in legacy_table(type_, sqlalchemy.MetaData()).c:
+                self.assertIn(column.name, ours)
+                self.assertEqual(ours[column.name]['nullable'], column.nullable, column.name)
+                python = ours[column.name]['type'].python_type
+                self.assertTrue(issubclass(python, (int, float, Decimal)) if column.name != 'name'
+                                and column.name != 'interval' else python is str, column.name)
+
+
+for _case in SQL_CASES:
+    for _behaviour, _label in ((SqlBehaviour, 'Sql'), (LegacyBehaviour, 'Legacy0101')):
+        _extra = (SqliteOnly,) if _case.dialect == 'sqlite' else (ServerOnly,)
+        _name = 'Test%s%s' % (_label, backend_label(_case))
+        globals()[_name] = type(_name, (_behaviour,) + (_extra if _behaviour is SqlBehaviour
+                                                         else ()) + (_case,),
+                                {'__module__': __name__})
+del _case, _behaviour, _label, _extra, _name
