@@ -48,23 +48,33 @@ from .timeseries import Timeseries
 NULL_BUCKET = -2 ** 63   # r_key of a row without resolution, on MariaDB/MySQL
 
 
+def _first_value(row):
+    return row[3]
+
+
+def _first_list(row):
+    return [row[3]]
+
+
 def _append(present, row):
-    if present is MISSING:
-        return [row[3]]
     present.append(row[3])
     return present
 
 
-def _add_count(present, row):
+def _first_count(row):
     count = row[3]
-    if isinstance(count, float) and count.is_integer():
-        count = int(count)
-    return count if present is MISSING else present + count
+    return int(count) if count.__class__ is float and count.is_integer() else count
+
+
+def _add_count(present, row):
+    return present + _first_count(row)
+
+
+def _first_histogram(row):
+    return {row[3]: int(row[4])}
 
 
 def _add_histogram(present, row):
-    if present is MISSING:
-        return {row[3]: int(row[4])}
     present[row[3]] = present.get(row[3], 0) + int(row[4])
     return present
 
@@ -79,18 +89,22 @@ class Op(NamedTuple):
     columns: tuple            # data columns read after name, i_time, r_time
     by_value: bool            # the value is part of a bucket's unique key
     on_conflict: Optional[Callable]  # (table, new row) -> SET clause; None: plain inserts
-    add: Callable             # (raw data so far or MISSING, row read) -> raw data
+    start: Callable           # row read -> a bucket's raw data
+    add: Callable             # (raw data so far, another row of the bucket) -> raw data
 
 
 # type -> Op: the one place the backend depends on the type
 OPS = {
-    'series': Op('series', ('value',), False, None, _append),
+    'series': Op('series', ('value',), False, None, _first_list, _append),
     'histogram': Op('histogram', ('value', 'count'), True,
-                    lambda t, new: {'count': t.c['count'] + new['count']}, _add_histogram),
+                    lambda t, new: {'count': t.c['count'] + new['count']}, _first_histogram,
+                    _add_histogram),
     'count': Op('count', ('count',), False,
-                lambda t, new: {'count': t.c['count'] + new['count']}, _add_count),
-    'gauge': Op('gauge', ('value',), False, lambda t, new: {'value': new['value']}, _replace),
-    'set': Op('set', ('value',), True, lambda t, new: {}, _append),
+                lambda t, new: {'count': t.c['count'] + new['count']}, _first_count,
+                _add_count),
+    'gauge': Op('gauge', ('value',), False, lambda t, new: {'value': new['value']},
+                _first_value, _replace),
+    'set': Op('set', ('value',), True, lambda t, new: {}, _first_list, _append),
 }
 
 VALUE_TYPES = {
@@ -136,6 +150,10 @@ def _number(low, high):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             return 'an integer from %d to %d' % (low, high)
     return check
+
+
+def _no_check(value):
+    return None
 
 
 def _check_float(value):
@@ -195,7 +213,7 @@ def _checker(column_type):
         return _instance(date), None
     if isinstance(column_type, sqltypes.Time):
         return _instance(daytime), None
-    return (lambda value: None), None   # another type: the database decides
+    return _no_check, None   # another type: the database decides
 
 
 class SqlBackend(Timeseries):
@@ -234,7 +252,11 @@ class SqlBackend(Timeseries):
         self._call(self._create)
         column = self._columns['value' if 'value' in self._op.columns else 'count']
         self._check, self._convert = _checker(column)
-        self._upserts = {coarse: self._upsert(coarse) for coarse in (True, False)}
+        if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
+            self._check = _no_check  # a float count column takes every number a count takes
+        self._upserts = {coarse: self._compiled(self._upsert(coarse), coarse)
+                         for coarse in (True, False)}
+        self._selects = {}
 
     # -- the schema ----------------------------------------------------------
 
@@ -343,6 +365,16 @@ class SqlBackend(Timeseries):
         return statement.on_conflict_do_update(index_elements=key, index_where=where,
                                                set_=update)
 
+    def _compiled(self, statement, coarse: bool):
+        """(statement, its SQL if the driver takes our parameters as they are, their order)."""
+        keys = [c.name for c in self._table.c if c.name in ('name', 'interval', 'i_time',
+                                                           'r_time', 'insert_time')
+                or c.name in self._op.columns]
+        if not all(_plain(self._table.c[key].type) for key in keys):
+            return statement, None, None
+        compiled = statement.compile(dialect=self._engine.dialect, column_keys=keys)
+        return statement, str(compiled), compiled.positiontup if compiled.positional else None
+
     # -- storage primitives --------------------------------------------------
 
     def _check_value(self, value) -> None:
@@ -360,6 +392,10 @@ class SqlBackend(Timeseries):
         if not self._mysql and self._dialect != 'sqlite':
             for _, batch in batches:  # one lock order for every writer: no deadlocks
                 batch.sort(key=_lock_order)
+        for index, ((statement, text, order), batch) in enumerate(batches):
+            if text is not None and order is not None:
+                batches[index] = ((statement, text, order),
+                                  [tuple(row[key] for key in order) for row in batch])
         if pipeline is not None:
             if not isinstance(pipeline, sqlalchemy.engine.Connection):
                 raise InvalidValue('pipeline= takes an SQLAlchemy Connection, not %r'
@@ -377,35 +413,30 @@ class SqlBackend(Timeseries):
     def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
         for name in names:
             self._check_name(name)
-        t, op = self._table, self._op
         first, last = buckets[0], buckets[-1]
         cutoff = self._cutoff(interval)
         if cutoff is not None:
             first = max(first, cutoff)
-        rval = {name: [MISSING if interval.coarse else {} for _ in buckets] for name in names}
+        coarse = interval.coarse
+        rval = {name: [MISSING if coarse else {} for _ in buckets] for name in names}
         if first > last:
             return rval
-        statement = sql.select(t.c.name, t.c.i_time, t.c.r_time, *(t.c[c] for c in op.columns))
-        statement = statement.where(
-            t.c.interval == interval.name,
-            t.c.name == names[0] if len(names) == 1 else t.c.name.in_(names),
-            t.c.i_time == first if first == last else t.c.i_time.between(first, last))
-        if op.on_conflict is None:
-            statement = statement.order_by(t.c.insert_time)
-        rows = self._call(self._fetch, statement, fetch)
-        add, coarse, found = op.add, interval.coarse, {}
-        for row in rows:
-            key = (row[0], row[1], None if coarse else row[2])
-            found[key] = add(found.get(key, MISSING), row)
+        params = {'interval': interval.name, 'first': first, 'last': last}
+        params.update(('n%d' % i, name) for i, name in enumerate(names))
+        rows = self._call(self._fetch, len(names), first == last, params, fetch)
         position = {bucket: index for index, bucket in enumerate(buckets)}
-        for (name, i_time, r_time), data in found.items():
-            index = position.get(i_time)
-            if index is None or name not in rval:
+        add, start = self._op.add, self._op.start
+        for row in rows:  # the hot loop of a read: (name, i_time, r_time, data...)
+            index = position.get(row[1])
+            if index is None:
                 continue
+            cells = rval[row[0]]
             if coarse:
-                rval[name][index] = data
-            elif r_time is not None:
-                rval[name][index][r_time] = data
+                present = cells[index]
+                cells[index] = start(row) if present is MISSING else add(present, row)
+            elif row[2] is not None:
+                cells, key = cells[index], row[2]
+                cells[key] = add(cells[key], row) if key in cells else start(row)
         return rval
 
     def _delete(self, name: str) -> int:
@@ -465,18 +496,57 @@ class SqlBackend(Timeseries):
 
     @staticmethod
     def _execute(connection, batches) -> None:
-        for statement, batch in batches:
-            connection.execute(statement, batch)
+        for (statement, text, _), batch in batches:
+            if text is None:
+                connection.execute(statement, batch)
+            else:  # parameters the driver takes as they are: skip SQLAlchemy's processing
+                connection.exec_driver_sql(text, batch)
 
     def _execute_one(self, statement) -> int:
         with self._engine.begin() as connection:
             return connection.execute(statement).rowcount
 
-    def _fetch(self, statement, fetch):
+    def _fetch(self, names: int, one_bucket: bool, params: dict, fetch):
+        statement, text, positions = self._select(names, one_bucket)
         with self._engine.connect() as connection:
-            if fetch is None:
-                return connection.execute(statement).all()
-            return list(fetch(connection, statement))
+            if fetch is not None:
+                return list(fetch(connection, statement.params(params)))
+            if text is None:
+                return connection.execute(statement, params).all()
+            # no column needs SQLAlchemy's result processing: plain DB-API rows, at half the cost
+            dbapi, arguments = connection.connection, params if positions is None else \
+                tuple(params[p] for p in positions)
+            cursor = dbapi.cursor()
+            try:
+                cursor.execute(text, arguments)
+                return cursor.fetchall()
+            except connection.dialect.loaded_dbapi.Error as exc:
+                if connection.dialect.is_disconnect(exc, dbapi, cursor):
+                    connection.invalidate(exc)
+                raise sa_exc.DBAPIError.instance(text, arguments, exc,
+                                                 connection.dialect.loaded_dbapi.Error) from exc
+            finally:
+                cursor.close()
+
+    def _select(self, names: int, one_bucket: bool):
+        """(SELECT, its SQL when rows need no processing, parameter order), by shape."""
+        key = (names, one_bucket)
+        if key not in self._selects:
+            t, op, bind = self._table, self._op, sql.bindparam
+            columns = [t.c.name, t.c.i_time, t.c.r_time] + [t.c[c] for c in op.columns]
+            where = [t.c.interval == bind('interval'),
+                     t.c.name == bind('n0') if names == 1 else
+                     t.c.name.in_([bind('n%d' % i) for i in range(names)]),
+                     t.c.i_time == bind('first') if one_bucket else
+                     t.c.i_time.between(bind('first'), bind('last'))]
+            statement = sql.select(*columns).where(*where)
+            if op.on_conflict is None:
+                statement = statement.order_by(t.c.insert_time)
+            compiled = statement.compile(dialect=self._engine.dialect)
+            plain = all(_plain(c.type) for c in columns)
+            self._selects[key] = (statement, str(compiled) if plain else None,
+                                  compiled.positiontup if compiled.positional else None)
+        return self._selects[key]
 
     def _cutoff(self, interval) -> Optional[int]:
         """The oldest bucket still within the interval's retention, or None."""
@@ -504,6 +574,14 @@ class SqlBackend(Timeseries):
             return StorageError('the database failed (a write\'s transaction is rolled back '
                                 'unless its COMMIT was sent): %s' % exc.orig)
         return DataConflict('the database refused the statement: %s' % exc.orig)
+
+
+def _plain(column_type) -> bool:
+    """True if every driver returns the column's values as SQLAlchemy would."""
+    if isinstance(column_type, sqltypes.Float):
+        return not column_type.asdecimal
+    return isinstance(column_type, (sqltypes.String, sqltypes.Integer, sqltypes._Binary)) \
+        and not isinstance(column_type, sqltypes.Enum)
 
 
 def _lock_order(row):

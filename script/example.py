@@ -1,14 +1,20 @@
 """kairos demo: every type of time series, a minute and an hour interval.
 
-    script/example                        Redis at redis://localhost:6379/0, or a private one
+    script/example                        Redis at redis://localhost:6379/0, or a private one,
+                                          or, without redis-server, an SQLite file in a temp dir
     script/example --url mongodb://host   MongoDB (database kairos_example)
     script/example --url mongomock://     in-memory MongoDB, no server needed
+    script/example --url sqlite:///kairos.db        SQL: SQLite, or postgresql://user@host/db,
+                                                    mysql://user@host/db (tables kairos_example_*)
 
 Inserts a few dozen seeded-random points per type around now, then prints
-what get() and series() return, one line per bucket (times are UTC).
-Safe to rerun (e.g. `watch -n 4 script/example`): it only touches its own
-names, under the Redis prefix 'kairos-example:' or the Mongo database
-'kairos_example', and deletes them before inserting.
+what get() and series() return, one line per bucket (times are UTC). The
+first line says where the data went. Safe to rerun (e.g. `watch -n 4
+script/example`): it only touches its own names, under the Redis prefix
+'kairos-example:', the Mongo database 'kairos_example' or the SQL tables
+'kairos_example_<type>'. On Redis and Mongo it deletes them before
+inserting; on SQL it keeps them, so that `watch -n 4 script/example --url
+sqlite:///kairos.db` shows data accumulating across runs.
 """
 
 import argparse
@@ -17,6 +23,7 @@ import os
 import random
 import shutil
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 
@@ -25,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from kairos import Timeseries  # noqa: E402
 
 PREFIX = 'kairos-example:'
+SQL_SCHEMES = ('sqlite:', 'postgresql:', 'postgresql+', 'mysql:', 'mysql+', 'mariadb')
 DATABASE = 'kairos_example'
 INTERVALS = {
     'minute': {'step': 60, 'steps': 5},
@@ -63,8 +71,34 @@ def start_private_redis():
     return server.url
 
 
+def connect_sql(url):
+    """An SQLAlchemy engine for an sqlite://, postgresql:// or mysql:// URL."""
+    try:
+        import sqlalchemy
+    except ImportError:
+        sys.exit('--url %s needs SQLAlchemy: pip install kairos[sql]' % url)
+    url = url.replace('postgresql://', 'postgresql+psycopg://', 1).replace(
+        'mysql://', 'mysql+pymysql://', 1)
+    engine = sqlalchemy.create_engine(url)
+    try:
+        engine.connect().close()
+    except Exception as exc:  # any driver's error: one line, no traceback
+        sys.exit('no database answers at %s (%s)' % (url, type(exc).__name__))
+    return engine
+
+
+def sqlite_fallback(why):
+    """An SQLite file in a temp dir, removed at exit."""
+    directory = tempfile.mkdtemp(prefix='kairos-example-')
+    atexit.register(shutil.rmtree, directory, True)
+    url = 'sqlite:///' + os.path.join(directory, 'kairos.db')
+    return connect_sql(url), 'an SQLite file in a temp dir (%s): %s' % (why, url)
+
+
 def connect(url):
     """(client, description) for --url; exits with one line when that is impossible."""
+    if url.startswith(SQL_SCHEMES):
+        return connect_sql(url), url
     if url.startswith('mongomock://'):
         import mongomock_ng
         return mongomock_ng.MongoClient()[DATABASE], 'mongomock (in memory), database ' + DATABASE
@@ -77,20 +111,19 @@ def connect(url):
             sys.exit('no MongoDB answers at %s (%s)' % (url, type(exc).__name__))
         return client[DATABASE], '%s, database %s' % (url, DATABASE)
     if not url.startswith(('redis://', 'rediss://', 'unix://')):
-        sys.exit('unsupported --url %r: use redis://, mongodb:// or mongomock://' % url)
+        sys.exit('unsupported --url %r: use redis://, mongodb://, mongomock://, sqlite://, '
+                 'postgresql:// or mysql://' % url)
     import redis
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
         client.ping()
     except redis.ConnectionError:
         if not shutil.which('redis-server'):
-            sys.exit('no Redis answers at %s and redis-server is not on PATH: '
-                     'apt-get install redis-server, or pass --url (e.g. --url mongomock://)'
-                     % url)
+            return sqlite_fallback('no Redis at %s and no redis-server installed' % url)
         url = start_private_redis()
-        print('no Redis at the given URL: started a private redis-server at %s '
-              '(stopped at exit)' % url)
         client = redis.Redis.from_url(url)
+        return client, 'a private redis-server at %s (no Redis at the given URL; stopped ' \
+            'at exit), prefix %s' % (url, PREFIX)
     return client, '%s, prefix %s' % (url, PREFIX)
 
 
@@ -104,13 +137,16 @@ def points(rng, now):
 
 
 def fill(client, now):
-    """One Timeseries per type, its old data deleted and fresh data inserted."""
+    """One Timeseries per type, fresh data inserted (after the old is deleted, but on SQL)."""
     rng = random.Random(20240229)
     built = []
+    sql = type(client).__module__.startswith('sqlalchemy')
     for type_, name, what, read_func, value in DEMOS:
+        options = {'value_type': str, 'table_name': 'kairos_example_' + type_} if sql else {}
         t = Timeseries(client, type=type_, prefix=PREFIX, read_func=read_func,
-                       intervals=INTERVALS)
-        t.delete(name)
+                       intervals=INTERVALS, **options)
+        if not sql:
+            t.delete(name)
         inserts = {}
         stamps = points(rng, now)
         for stamp in stamps[:-1]:
@@ -178,7 +214,8 @@ def show(type_, name, what, t, now):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--url', default='redis://localhost:6379/0',
-                        help='redis://..., mongodb://... or mongomock:// '
+                        help='redis://..., mongodb://..., mongomock://, sqlite:///file, '
+                             'postgresql://... or mysql://... '
                              '(default: %(default)s)')
     args = parser.parse_args(argv)
     client, where = connect(args.url)

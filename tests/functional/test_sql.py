@@ -2,8 +2,11 @@
 
 import datetime
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import unittest
 from decimal import Decimal
 from unittest import mock
 
@@ -14,6 +17,7 @@ from kairos import ConfigurationError, InvalidValue, StorageError, Timeseries
 from kairos.sql_backend import SqlBackend
 
 from tests.functional.common import at, backend_label, intervals, plain
+from tests.functional.test_example import ExampleChecks, run_example
 from tests.support import SQL_CASES, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -217,6 +221,25 @@ class ServerOnly:
         with self.assertRaises(StorageError) as caught:
             Timeseries(engine, type='count', intervals=intervals())
         self.assertIsInstance(caught.exception.__cause__, sa_exc.DBAPIError)
+
+
+class TestExampleSql(ExampleChecks, unittest.TestCase):
+
+    def test_sqlite_file_accumulates_across_runs(self):
+        """script/example --url sqlite:///file shows every type and keeps earlier runs' data."""
+        directory = tempfile.mkdtemp(prefix='kairos-example-test-')
+        self.addCleanup(shutil.rmtree, directory, True)
+        url = 'sqlite:///' + os.path.join(directory, 'kairos.db')
+        first = run_example('--url', url)
+        self.check_output(first)
+        self.assertTrue(first.stdout.startswith('kairos example on ' + url))
+        self.check_output(run_example('--url', url))
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect() as connection:
+            total = connection.exec_driver_sql(
+                "SELECT SUM(count) FROM kairos_example_count WHERE interval = 'minute'").scalar()
+        engine.dispose()
+        self.assertGreater(total, 38)   # two runs of 38 points, each 1 to 5 hits
 
 
 # -- kairos 0.10.1's tables ---------------------------------------------------
