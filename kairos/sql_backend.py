@@ -41,9 +41,10 @@ import sqlalchemy
 from sqlalchemy import (BigInteger, Column, Computed, Double, Index, Integer, MetaData, String,
                         Table, UniqueConstraint, exc as sa_exc, sql, types as sqltypes)
 
-from .exceptions import ConfigurationError, DataConflict, InvalidName, InvalidValue, StorageError
+from .exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidValue, StorageError,
+                         warn)
 from .series_types import MISSING
-from .timeseries import Timeseries
+from .timeseries import Timeseries, typed_classes
 
 NULL_BUCKET = -2 ** 63   # r_key of a row without resolution, on MariaDB/MySQL
 
@@ -228,11 +229,17 @@ class SqlBackend(Timeseries):
     (name, i_time, r_time, data columns) the SELECT ``statement`` selects.
     """
 
+    @staticmethod
+    def accepts(client) -> bool:
+        """Whether ``client`` is an SQLAlchemy Engine."""
+        return isinstance(client, sqlalchemy.engine.Engine)
+
     def __init__(self, client, prefix: Optional[str] = None, string_length: int = 255,
                  text_length: int = 32 * 1024, table_name: Optional[str] = None,
                  value_type: Any = float, **kwargs):
-        # prefix is accepted and ignored, as by the Mongo backend: tables hold the names
         super().__init__(client, **kwargs)
+        if prefix:
+            warn('prefix %r is ignored on SQL: use table_name' % (prefix,))
         for what, number in (('string_length', string_length), ('text_length', text_length)):
             if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
                 raise ConfigurationError('%s must be a positive integer, not %r'
@@ -553,7 +560,7 @@ class SqlBackend(Timeseries):
         if not interval.steps:
             return None
         calc = interval.i_calc
-        return calc.shift(calc.to_bucket(self._clock()), -interval.steps)
+        return calc.shift(calc.bucket(self._clock()), -interval.steps)
 
     def _check_name(self, name: str) -> str:
         if self._dialect == 'postgresql' and '\0' in name:
@@ -598,3 +605,12 @@ def _rolled_back(exc) -> bool:
     if code in _RETRY_CODES:
         return True
     return isinstance(exc, sa_exc.OperationalError) and 'database is locked' in str(orig)
+
+
+BACKEND = SqlBackend
+SqlBackend.TYPED = typed_classes(SqlBackend)
+SqlSeries = SqlBackend.TYPED['series']
+SqlHistogram = SqlBackend.TYPED['histogram']
+SqlCount = SqlBackend.TYPED['count']
+SqlGauge = SqlBackend.TYPED['gauge']
+SqlSet = SqlBackend.TYPED['set']
