@@ -27,6 +27,10 @@ TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
 
 class SqlBehaviour:
 
+    def setUp(self):
+        super().setUp()
+        self.drop_tables()   # some tests build tables of their own
+
     def tearDown(self):
         self.drop_tables()
         super().tearDown()
@@ -268,6 +272,10 @@ def legacy_table(type_, metadata, value_type=sqlalchemy.Float):
 
 class LegacyBehaviour:
     """Rows in 0.10.1's tables read back; rows we write fit 0.10.1's tables."""
+
+    def setUp(self):
+        super().setUp()
+        self.drop_tables()
 
     def tearDown(self):
         self.drop_tables()
