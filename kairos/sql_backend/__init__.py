@@ -27,26 +27,23 @@ missing index (and column) added. Series has ``<table>_read`` on
 Retention: SQL has no TTL. With ``steps``, a bucket reads as empty once
 ``steps`` whole buckets have passed after it (by the Timeseries clock), and
 :meth:`SqlBackend.expire` deletes such rows.
+
+This module does the I/O; ``schema.py`` draws the tables and knows what each
+column can hold.
 """
 
-import math
-import numbers
 import threading
 import time
-from decimal import Decimal
-from datetime import date, datetime, time as daytime
-from typing import Any, Callable, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, List, NamedTuple, Optional
 
 import sqlalchemy
-from sqlalchemy import (BigInteger, Column, Computed, Double, Index, Integer, MetaData, String,
-                        Table, UniqueConstraint, exc as sa_exc, sql, types as sqltypes)
+from sqlalchemy import BigInteger, exc as sa_exc, sql, types as sqltypes
 
-from .exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidValue, StorageError,
-                         warn)
-from .series_types import MISSING
-from .timeseries import Timeseries, typed_classes
-
-NULL_BUCKET = -2 ** 63   # r_key of a row without resolution, on MariaDB/MySQL
+from ..exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidValue,
+                          StorageError, warn)
+from ..series_types import MISSING
+from ..timeseries import Timeseries, typed_classes
+from .schema import NULL_BUCKET, checker, column_type, define_table, no_check, plain
 
 
 def _first_value(row):
@@ -108,117 +105,14 @@ OPS = {
     'set': Op('set', ('value',), True, lambda t, new: {}, _first_list, _append),
 }
 
-VALUE_TYPES = {
-    float: Double, 'float': Double, 'double': Double,
-    int: Integer, 'int': Integer, 'integer': Integer, 'long': BigInteger, 'bigint': BigInteger,
-    str: String, 'str': String, 'string': String, 'unicode': String,
-    'text': sqltypes.Text, 'clob': sqltypes.Text,
-    bytes: sqltypes.LargeBinary, 'blob': sqltypes.LargeBinary, 'binary': sqltypes.LargeBinary,
-    Decimal: sqltypes.Numeric, 'decimal': sqltypes.Numeric, 'numeric': sqltypes.Numeric,
-    bool: sqltypes.Boolean, 'bool': sqltypes.Boolean, 'boolean': sqltypes.Boolean,
-    datetime: sqltypes.DateTime, 'datetime': sqltypes.DateTime,
-    date: sqltypes.Date, 'date': sqltypes.Date, daytime: sqltypes.Time, 'time': sqltypes.Time,
-}
-
 # driver errors after which a transaction was certainly rolled back, so it may run again
 _RETRY_CODES = {1213, 1205, '40P01', '40001'}
 RETRIES = 8
 _STAMP_LOCK, _LAST_STAMP = threading.Lock(), [0.0]
 
 
-def _value_type(value_type, string_length: int, text_length: int):
-    if isinstance(value_type, sqltypes.TypeEngine):
-        return value_type
-    if isinstance(value_type, type) and issubclass(value_type, sqltypes.TypeEngine):
-        return value_type()
-    try:
-        kind = VALUE_TYPES[value_type]
-    except (KeyError, TypeError):
-        raise ConfigurationError('unsupported value_type %r: use one of %s, or an SQLAlchemy '
-                                 'type' % (value_type, ', '.join(
-                                     sorted(k for k in VALUE_TYPES if isinstance(k, str)))))
-    if kind is String:
-        return String(string_length)
-    if kind in (sqltypes.Text, sqltypes.LargeBinary):
-        return kind(text_length).with_variant(kind(), 'postgresql')
-    if kind is sqltypes.Numeric:
-        return sqltypes.Numeric(38, 10)
-    return kind()
-
-
-def _number(low, high):
-    def check(value):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            return 'an integer from %d to %d' % (low, high)
-    return check
-
-
-def _no_check(value):
-    return None
-
-
-def _check_float(value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
-            not math.isfinite(value):
-        return 'a finite number'
-
-
-def _check_decimal(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or \
-            not Decimal(value).is_finite():
-        return 'a finite number or Decimal'
-
-
-def _text(length):
-    def check(value):
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            return 'a str (or int or float, stored as str)'
-        text = value if isinstance(value, str) else str(value)
-        if length and len(text) > length:
-            return 'at most %d characters' % length
-        if '\0' in text:
-            return 'text without NUL characters'
-        try:
-            text.encode('utf-8')
-        except UnicodeEncodeError:
-            return 'valid unicode'
-    return check
-
-
-def _instance(*kinds):
-    def check(value):
-        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-            return 'a ' + ' or '.join(kind.__name__ for kind in kinds)
-    return check
-
-
-def _checker(column_type):
-    """(check, convert) for values of a column: check gives what it needs, or None."""
-    if isinstance(column_type, sqltypes.Boolean):
-        return _instance(bool), None
-    if isinstance(column_type, sqltypes.Integer):
-        bits = 63 if isinstance(column_type, sqltypes.BigInteger) else \
-            15 if isinstance(column_type, sqltypes.SmallInteger) else 31
-        return _number(-2 ** bits, 2 ** bits - 1), None
-    if isinstance(column_type, sqltypes.Float):
-        return _check_float, None
-    if isinstance(column_type, sqltypes.Numeric):
-        return _check_decimal, None
-    if isinstance(column_type, sqltypes.String):
-        return _text(column_type.length), lambda v: v if type(v) is str else str(v)
-    if isinstance(column_type, sqltypes._Binary):
-        return _instance(bytes, bytearray), None
-    if isinstance(column_type, sqltypes.DateTime):
-        return _instance(datetime), None
-    if isinstance(column_type, sqltypes.Date):
-        return _instance(date), None
-    if isinstance(column_type, sqltypes.Time):
-        return _instance(daytime), None
-    return _no_check, None   # another type: the database decides
-
-
 class SqlBackend(Timeseries):
-    """Timeseries stored in SQL through an SQLAlchemy ``Engine``; see the module docstring.
+    """Timeseries stored in SQL through an SQLAlchemy ``Engine``; see the package docstring.
 
     >>> engine = sqlalchemy.create_engine('sqlite:///kairos.db')
     >>> t = Timeseries(engine, type='count', intervals={'minute': {'step': 60, 'steps': 120}})
@@ -254,51 +148,21 @@ class SqlBackend(Timeseries):
         self._mysql = self._dialect in ('mysql', 'mariadb')
         if self._mysql:  # the dialect knows MariaDB from MySQL once it has connected
             self._call(lambda: self._engine.connect().close())
-        self._table = self._define(table_name, string_length,
-                                   _value_type(value_type, string_length, text_length))
+        mariadb = getattr(client.dialect, 'is_mariadb', False)
+        self._table = define_table(table_name, self._op.columns, self._op.by_value,
+                                   self._op.on_conflict is None, string_length,
+                                   column_type(value_type, string_length, text_length),
+                                   'mariadb' if mariadb else 'mysql' if self._mysql else None)
         self._call(self._create)
         column = self._columns['value' if 'value' in self._op.columns else 'count']
-        self._check, self._convert = _checker(column)
+        self._check, self._convert = checker(column)
         if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
-            self._check = _no_check  # a float count column takes every number a count takes
+            self._check = no_check  # a float count column takes every number a count takes
         self._upserts = {coarse: self._compiled(self._upsert(coarse), coarse)
                          for coarse in (True, False)}
         self._selects = {}
 
     # -- the schema ----------------------------------------------------------
-
-    def _define(self, table_name: str, string_length: int, value_type) -> Table:
-        op, name_type = self._op, String(string_length)
-        columns = [Column('name', name_type, nullable=False),
-                   Column('interval', name_type, nullable=False)]
-        if op.on_conflict is None:
-            columns.append(Column('insert_time', Double, nullable=False))
-        columns += [Column('i_time', BigInteger, nullable=False),
-                    Column('r_time', BigInteger, nullable=True)]
-        if 'value' in op.columns:
-            columns.append(Column('value', value_type, nullable=False))
-        if 'count' in op.columns:
-            columns.append(Column('count', Integer if op.by_value else Double, nullable=False))
-        options = {}
-        if self._mysql:  # binary, no-pad: 'a', 'A' and 'a ' are three names
-            options = {'mysql_charset': 'utf8mb4', 'mysql_collate': 'utf8mb4_nopad_bin'
-                       if getattr(self._engine.dialect, 'is_mariadb', False) else
-                       'utf8mb4_0900_bin'}
-        if self._mysql and op.on_conflict is not None:
-            columns.append(Column('r_key', BigInteger, Computed(
-                'coalesce(r_time, %d)' % NULL_BUCKET, persisted=False)))
-        t = Table(table_name, MetaData(), *columns, **options)
-        key = [t.c.name, t.c.interval, t.c.i_time] + ([t.c.value] if op.by_value else [])
-        if op.on_conflict is None:
-            Index(table_name + '_read', *key)
-        elif self._mysql:
-            Index(table_name + '_unique_null', *key[:3], t.c.r_key, *key[3:], unique=True)
-        else:
-            t.append_constraint(UniqueConstraint(*key[:3], t.c.r_time, *key[3:],
-                                                 name=table_name + '_unique'))
-            Index(table_name + '_unique_null', *key, unique=True,
-                  sqlite_where=t.c.r_time.is_(None), postgresql_where=t.c.r_time.is_(None))
-        return t
 
     def _create(self):
         """Create the table, or add to a 0.10.1 table what this version needs."""
@@ -377,7 +241,7 @@ class SqlBackend(Timeseries):
         keys = [c.name for c in self._table.c if c.name in ('name', 'interval', 'i_time',
                                                            'r_time', 'insert_time')
                 or c.name in self._op.columns]
-        if not all(_plain(self._table.c[key].type) for key in keys):
+        if not all(plain(self._table.c[key].type) for key in keys):
             return statement, None, None
         compiled = statement.compile(dialect=self._engine.dialect, column_keys=keys)
         return statement, str(compiled), compiled.positiontup if compiled.positional else None
@@ -550,8 +414,8 @@ class SqlBackend(Timeseries):
             if op.on_conflict is None:
                 statement = statement.order_by(t.c.insert_time)
             compiled = statement.compile(dialect=self._engine.dialect)
-            plain = all(_plain(c.type) for c in columns)
-            self._selects[key] = (statement, str(compiled) if plain else None,
+            direct = all(plain(c.type) for c in columns)
+            self._selects[key] = (statement, str(compiled) if direct else None,
                                   compiled.positiontup if compiled.positional else None)
         return self._selects[key]
 
@@ -581,14 +445,6 @@ class SqlBackend(Timeseries):
             return StorageError('the database failed (a write\'s transaction is rolled back '
                                 'unless its COMMIT was sent): %s' % exc.orig)
         return DataConflict('the database refused the statement: %s' % exc.orig)
-
-
-def _plain(column_type) -> bool:
-    """True if every driver returns the column's values as SQLAlchemy would."""
-    if isinstance(column_type, sqltypes.Float):
-        return not column_type.asdecimal
-    return isinstance(column_type, (sqltypes.String, sqltypes.Integer, sqltypes._Binary)) \
-        and not isinstance(column_type, sqltypes.Enum)
 
 
 def _lock_order(row):
