@@ -42,43 +42,50 @@ from sqlalchemy import BigInteger, exc as sa_exc, sql, types as sqltypes
 from ..exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidValue,
                           StorageError, warn)
 from ..series_types import MISSING
-from ..timeseries import Timeseries, typed_classes
+from ..timeseries import Timeseries, check_name, typed_classes
 from .schema import NULL_BUCKET, checker, column_type, define_table, no_check, plain
 
 
-def _first_value(row):
-    return row[3]
+def _collect_values(rows, coarse: bool) -> dict:
+    """{(name, i_time, r_time): [value, ...]} (series and set rows)."""
+    found = {}
+    for name, i_time, r_time, value in rows:
+        key = (name, i_time, None if coarse else r_time)
+        if key in found:
+            found[key].append(value)
+        else:
+            found[key] = [value]
+    return found
 
 
-def _first_list(row):
-    return [row[3]]
+def _collect_histograms(rows, coarse: bool) -> dict:
+    """{(name, i_time, r_time): {value: count}}."""
+    found = {}
+    for name, i_time, r_time, value, count in rows:
+        key = (name, i_time, None if coarse else r_time)
+        counts = found.get(key)
+        if counts is None:
+            found[key] = {value: int(count)}
+        else:
+            counts[value] = counts.get(value, 0) + int(count)
+    return found
 
 
-def _append(present, row):
-    present.append(row[3])
-    return present
+def _collect_counts(rows, coarse: bool) -> dict:
+    """{(name, i_time, r_time): count}, integral counts as int; repeated rows add up."""
+    found = {}
+    for name, i_time, r_time, count in rows:
+        if count.__class__ is float and count.is_integer():
+            count = int(count)
+        key = (name, i_time, None if coarse else r_time)
+        found[key] = found[key] + count if key in found else count
+    return found
 
 
-def _first_count(row):
-    count = row[3]
-    return int(count) if count.__class__ is float and count.is_integer() else count
-
-
-def _add_count(present, row):
-    return present + _first_count(row)
-
-
-def _first_histogram(row):
-    return {row[3]: int(row[4])}
-
-
-def _add_histogram(present, row):
-    present[row[3]] = present.get(row[3], 0) + int(row[4])
-    return present
-
-
-def _replace(present, row):
-    return row[3]
+def _collect_last(rows, coarse: bool) -> dict:
+    """{(name, i_time, r_time): value}: a gauge; of repeated rows, the last."""
+    return {(name, i_time, None if coarse else r_time): value
+            for name, i_time, r_time, value in rows}
 
 
 class Op(NamedTuple):
@@ -87,22 +94,19 @@ class Op(NamedTuple):
     columns: tuple            # data columns read after name, i_time, r_time
     by_value: bool            # the value is part of a bucket's unique key
     on_conflict: Optional[Callable]  # (table, new row) -> SET clause; None: plain inserts
-    start: Callable           # row read -> a bucket's raw data
-    add: Callable             # (raw data so far, another row of the bucket) -> raw data
+    collect: Callable         # (rows read, coarse) -> {(name, i_time, r_time): raw data}
 
 
 # type -> Op: the one place the backend depends on the type
 OPS = {
-    'series': Op('series', ('value',), False, None, _first_list, _append),
+    'series': Op('series', ('value',), False, None, _collect_values),
     'histogram': Op('histogram', ('value', 'count'), True,
-                    lambda t, new: {'count': t.c['count'] + new['count']}, _first_histogram,
-                    _add_histogram),
+                    lambda t, new: {'count': t.c['count'] + new['count']}, _collect_histograms),
     'count': Op('count', ('count',), False,
-                lambda t, new: {'count': t.c['count'] + new['count']}, _first_count,
-                _add_count),
+                lambda t, new: {'count': t.c['count'] + new['count']}, _collect_counts),
     'gauge': Op('gauge', ('value',), False, lambda t, new: {'value': new['value']},
-                _first_value, _replace),
-    'set': Op('set', ('value',), True, lambda t, new: {}, _first_list, _append),
+                _collect_last),
+    'set': Op('set', ('value',), True, lambda t, new: {}, _collect_values),
 }
 
 # driver errors after which a transaction was certainly rolled back, so it may run again
@@ -158,7 +162,7 @@ class SqlBackend(Timeseries):
         self._check, self._convert = checker(column)
         if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
             self._check = no_check  # a float count column takes every number a count takes
-        self._upserts = {coarse: self._compiled(self._upsert(coarse), coarse)
+        self._upserts = {coarse: self._compiled(self._upsert(coarse))
                          for coarse in (True, False)}
         self._selects = {}
 
@@ -167,10 +171,15 @@ class SqlBackend(Timeseries):
     def _create(self):
         """Create the table, or add to a 0.10.1 table what this version needs."""
         table = self._table
-        with self._engine.begin() as connection:
-            inspector = sqlalchemy.inspect(connection)
-            changed = not inspector.has_table(table.name)
-            table.create(connection, checkfirst=True)
+        try:
+            with self._engine.begin() as connection:
+                changed = not sqlalchemy.inspect(connection).has_table(table.name)
+                table.create(connection, checkfirst=True)
+        except sa_exc.DBAPIError:
+            with self._engine.connect() as connection:  # another process created it meanwhile?
+                if not sqlalchemy.inspect(connection).has_table(table.name):
+                    raise
+        with self._engine.connect() as connection:
             inspector = sqlalchemy.inspect(connection)
             self._columns = {c['name']: c['type'] for c in inspector.get_columns(table.name)}
             have = {i['name'] for i in inspector.get_indexes(table.name)}
@@ -236,7 +245,7 @@ class SqlBackend(Timeseries):
         return statement.on_conflict_do_update(index_elements=key, index_where=where,
                                                set_=update)
 
-    def _compiled(self, statement, coarse: bool):
+    def _compiled(self, statement):
         """(statement, its SQL if the driver takes our parameters as they are, their order)."""
         keys = [c.name for c in self._table.c if c.name in ('name', 'interval', 'i_time',
                                                            'r_time', 'insert_time')
@@ -296,38 +305,35 @@ class SqlBackend(Timeseries):
         params.update(('n%d' % i, name) for i, name in enumerate(names))
         rows = self._call(self._fetch, len(names), first == last, params, fetch)
         position = {bucket: index for index, bucket in enumerate(buckets)}
-        add, start = self._op.add, self._op.start
-        for row in rows:  # the hot loop of a read: (name, i_time, r_time, data...)
-            index = position.get(row[1])
+        for (name, i_time, r_time), data in self._op.collect(rows, coarse).items():
+            index = position.get(i_time)
             if index is None:
                 continue
-            cells = rval[row[0]]
             if coarse:
-                present = cells[index]
-                cells[index] = start(row) if present is MISSING else add(present, row)
-            elif row[2] is not None:
-                cells, key = cells[index], row[2]
-                cells[key] = add(cells[key], row) if key in cells else start(row)
+                rval[name][index] = data
+            elif r_time is not None:
+                rval[name][index][r_time] = data
         return rval
 
     def _delete(self, name: str) -> int:
         self._check_name(name)
         t = self._table
         statement = t.delete().where(t.c.name == name, t.c.interval.in_(list(self._intervals)))
-        return self._call(self._execute_one, statement)
+        return self._call(self._transaction, statement)
 
     def expire(self, name: Optional[str] = None) -> int:
-        """Delete the rows whose buckets are past their interval's retention; return how many."""
-        t, removed = self._table, 0
+        """Delete the rows whose buckets are past their interval's retention, of ``name``
+        or of every name, in one transaction; return how many went."""
+        if name is not None:
+            self._check_name(check_name(name))
+        t, statements = self._table, []
         for interval in self._intervals.values():
             cutoff = self._cutoff(interval)
-            if cutoff is None:
-                continue
-            statement = t.delete().where(t.c.interval == interval.name, t.c.i_time < cutoff)
-            if name is not None:
-                statement = statement.where(t.c.name == self._check_name(name))
-            removed += self._call(self._execute_one, statement)
-        return removed
+            if cutoff is not None:
+                statement = t.delete().where(t.c.interval == interval.name, t.c.i_time < cutoff)
+                statements.append(statement if name is None else
+                                  statement.where(t.c.name == name))
+        return self._call(self._transaction, *statements)
 
     # -- helpers -------------------------------------------------------------
 
@@ -373,9 +379,10 @@ class SqlBackend(Timeseries):
             else:  # parameters the driver takes as they are: skip SQLAlchemy's processing
                 connection.exec_driver_sql(text, batch)
 
-    def _execute_one(self, statement) -> int:
+    def _transaction(self, *statements) -> int:
+        """Run statements in one transaction; the rows they changed."""
         with self._engine.begin() as connection:
-            return connection.execute(statement).rowcount
+            return sum(connection.execute(statement).rowcount for statement in statements)
 
     def _fetch(self, names: int, one_bucket: bool, params: dict, fetch):
         statement, text, positions = self._select(names, one_bucket)
