@@ -471,9 +471,4 @@ def _rolled_back(exc) -> bool:
 
 
 BACKEND = SqlBackend
-SqlBackend.TYPED = typed_classes(SqlBackend)
-SqlSeries = SqlBackend.TYPED['series']
-SqlHistogram = SqlBackend.TYPED['histogram']
-SqlCount = SqlBackend.TYPED['count']
-SqlGauge = SqlBackend.TYPED['gauge']
-SqlSet = SqlBackend.TYPED['set']
+SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet = typed_classes(SqlBackend)
