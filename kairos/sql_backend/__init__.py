@@ -42,7 +42,7 @@ from sqlalchemy import BigInteger, exc as sa_exc, sql, types as sqltypes
 from ..exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidValue,
                           StorageError, warn)
 from ..series_types import MISSING
-from ..timeseries import Timeseries, check_name, typed_classes
+from ..timeseries import Timeseries, typed_classes
 from .schema import NULL_BUCKET, checker, column_type, define_table, no_check, plain
 
 
@@ -321,14 +321,34 @@ class SqlBackend(Timeseries):
         statement = t.delete().where(t.c.name == name, t.c.interval.in_(list(self._intervals)))
         return self._call(self._transaction, statement)
 
-    def expire(self, name: Optional[str] = None) -> int:
+    def _list_names(self):
+        t = self._table
+        statement = sql.select(t.c.name).distinct().where(
+            t.c.interval.in_(list(self._intervals)))
+        return {row[0] for row in self._call(self._fetch_plain, statement)}
+
+    def _extent(self, name: str):
+        t = self._table
+        self._check_name(name)
+        statement = sql.select(t.c.interval, sql.func.min(t.c.i_time),
+                               sql.func.max(t.c.i_time)).where(
+            t.c.name == name, t.c.interval.in_(list(self._intervals))).group_by(t.c.interval)
+        return {interval: (int(first), int(last)) for interval, first, last
+                in self._call(self._fetch_plain, statement)}
+
+    def _delete_all(self) -> int:
+        t = self._table
+        return self._call(self._transaction,
+                          t.delete().where(t.c.interval.in_(list(self._intervals))))
+
+    def _expire(self, name: Optional[str], now: float) -> int:
         """Delete the rows whose buckets are past their interval's retention, of ``name``
         or of every name, in one transaction; return how many went."""
         if name is not None:
-            self._check_name(check_name(name))
+            self._check_name(name)
         t, statements = self._table, []
         for interval in self._intervals.values():
-            cutoff = self._cutoff(interval)
+            cutoff = self._cutoff(interval, now)
             if cutoff is not None:
                 statement = t.delete().where(t.c.interval == interval.name, t.c.i_time < cutoff)
                 statements.append(statement if name is None else
@@ -384,6 +404,10 @@ class SqlBackend(Timeseries):
         with self._engine.begin() as connection:
             return sum(connection.execute(statement).rowcount for statement in statements)
 
+    def _fetch_plain(self, statement):
+        with self._engine.connect() as connection:
+            return connection.execute(statement).all()
+
     def _fetch(self, names: int, one_bucket: bool, params: dict, fetch):
         statement, text, positions = self._select(names, one_bucket)
         with self._engine.connect() as connection:
@@ -426,12 +450,12 @@ class SqlBackend(Timeseries):
                                   compiled.positiontup if compiled.positional else None)
         return self._selects[key]
 
-    def _cutoff(self, interval) -> Optional[int]:
-        """The oldest bucket still within the interval's retention, or None."""
+    def _cutoff(self, interval, now: Optional[float] = None) -> Optional[int]:
+        """The oldest bucket still within the interval's retention at ``now``, or None."""
         if not interval.steps:
             return None
         calc = interval.i_calc
-        return calc.shift(calc.bucket(self._clock()), -interval.steps)
+        return calc.shift(calc.bucket(self._clock() if now is None else now), -interval.steps)
 
     def _check_name(self, name: str) -> str:
         if self._dialect == 'postgresql' and '\0' in name:

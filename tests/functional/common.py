@@ -33,6 +33,11 @@ def gauge_read(value):
     return int(value or 0)
 
 
+def canonical(row) -> str:
+    """repr of a row, histograms sorted: the order of a dict's keys is not promised."""
+    return repr(sorted(row.items()) if isinstance(row, dict) else row)
+
+
 def plain(value):
     """Turn OrderedDicts (nested too) into dicts, for readable comparisons."""
     if isinstance(value, dict):

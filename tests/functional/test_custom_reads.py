@@ -3,7 +3,7 @@ transforms (rate, f(data, duration)) on get, series and iterate, every type and 
 
 from kairos import InvalidQuery
 
-from tests.functional.common import TypeFixture, at, declare_cases, plain, utc
+from tests.functional.common import TypeFixture, at, canonical, declare_cases, plain, utc
 
 
 class Boom(Exception):
@@ -223,17 +223,18 @@ class CustomReadsBehaviour(TypeFixture):
         got = self.t.get('test', 'hour', at(0), condensed=True, transform=per_second)
         self.assertEqual({at(0): (self.row(0, 3600), 3600)}, plain(got))
         got = self.t.series('test', 'minute', start=at(0), steps=1,
-                            transform={'both': per_second, 'repr': repr})
+                            transform={'both': per_second, 'repr': canonical})
         self.assertEqual({at(0): {'both': (self.row(0, 60), 60),
-                                  'repr': repr(self.row(0, 60))}}, plain(got))
+                                  'repr': canonical(self.row(0, 60))}}, plain(got))
 
     def test_one_argument_callables_as_in_0_5_0(self):
         """One-argument callables, builtins and optional extras are called f(data)."""
         row = self.row(0, 60)
-        transforms = [lambda data: ('one', data), repr, lambda data, extra=None: (data, extra),
+        # type, not repr: a histogram's key order is not promised (SQL returns index order)
+        transforms = [lambda data: ('one', data), type, lambda data, extra=None: (data, extra),
                       lambda *args: args]
         got = self.t.get('test', 'minute', at(0), transform=transforms)
-        self.assertEqual([('one', row), repr(row), (row, None), (row,)],
+        self.assertEqual([('one', row), type(row), (row, None), (row,)],
                          list(got[at(0)].values()))
 
 

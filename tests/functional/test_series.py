@@ -2,13 +2,8 @@
 
 from collections import OrderedDict
 
-from tests.functional.common import (TypeFixture, at, declare_cases, plain,
+from tests.functional.common import (TypeFixture, at, canonical, declare_cases, plain,
                                      recording_fetch)
-
-
-def canonical(row) -> str:
-    """repr of a row, histograms sorted: the order of a dict's keys is not promised."""
-    return repr(sorted(row.items()) if isinstance(row, dict) else row)
 
 
 class SeriesBehaviour(TypeFixture):
