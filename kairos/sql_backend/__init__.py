@@ -26,7 +26,7 @@ missing index (and column) added. Series has ``<table>_read`` on
 
 Retention: SQL has no TTL. With ``steps``, a bucket reads as empty once
 ``steps`` whole buckets have passed after it (by the Timeseries clock), and
-:meth:`SqlBackend.expire` deletes such rows.
+``expire()`` deletes such rows (``_expire`` here).
 
 This module does the I/O; ``schema.py`` draws the tables and knows what each
 column can hold.
