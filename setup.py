@@ -16,7 +16,7 @@ SQLALCHEMY = 'SQLAlchemy>=2'
 setup(
     name='kairos',
     version=version,
-    description='Time series data storage using Redis and Mongo',
+    description='Time series data storage using Redis, Mongo and SQL databases',
     long_description=long_description,
     long_description_content_type='text/x-rst',
     license='BSD',
