@@ -7,6 +7,9 @@ Keys::
     index    := prefix name ":" interval ":" i_bucket                 SET of the r_buckets holding data
     i_bucket := r_bucket := integer    floor(t / step), or YYYYMMDD / YYYYWW / YYYYMM / YYYY (UTC)
 
+With ``hash_tag=True``, ``name`` is ``"{" name "}"`` in every key, so that one
+statistic's keys share a Redis Cluster hash slot (not readable by 0.5.0).
+
 Data per type: series LIST (RPUSH), histogram HASH value -> count (HINCRBY),
 count STRING (INCRBY, INCRBYFLOAT for floats), gauge STRING (SET), set SET
 (SADD). When the interval has ``steps``, every key written gets
@@ -18,6 +21,11 @@ script that checks every key first otherwise (see ``RedisBackend``). They are
 never retried: an increment whose outcome is unknown must not be applied twice.
 Reads are plain commands in at most two pipelined round trips, so no read
 holds the server for longer than one command.
+
+On a Redis Cluster the same commands are grouped by hash slot; each slot's are
+one atomic packet as above, sent to the slot's master, one round trip per
+node, all nodes at once (``redis_wire.Router``). A packet Redis did not run (MOVED,
+ASK, TRYAGAIN, CLUSTERDOWN, NOSCRIPT) is sent again; nothing else is.
 """
 
 import hashlib
@@ -27,11 +35,11 @@ from itertools import islice
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import redis
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import AskError, ClusterDownError, ResponseError, TryAgainError
 
 from .exceptions import (ConfigurationError, DataConflict, InvalidValue, StorageError,
                          UnsupportedClient)
-from .redis_wire import Wire
+from .redis_wire import Router
 from .series_types import MISSING
 from .timeseries import Timeseries, typed_classes
 
@@ -161,11 +169,14 @@ class RedisBackend(Timeseries):
       up to VERIFIED_KEYS), the call is one MULTI/EXEC, and a key's EXPIRE is
       sent again only when EXPIRE_REFRESH of its lifetime has passed.
     - 'script': every call through the checking script, with every EXPIRE.
-    - 'pipeline': a plain pipeline, not atomic, unchecked; used for cluster
-      clients, whose calls span hash slots.
+    - 'pipeline': a plain pipeline, not atomic, unchecked; on a Redis Cluster
+      redis-py's cluster pipeline, which may retry it after a connection error.
 
-    Reads are plain commands sent by kairos itself (``fast_reads``, the
-    default), or through redis-py pipelines for cluster clients and ``fetch``.
+    On a Redis Cluster each hash slot's part of a call is chosen and sent this
+    way on its own. Reads are plain commands sent by kairos itself
+    (``fast_reads``, the default), or through redis-py pipelines for ``fetch``.
+    ``hash_tag`` puts every key of a name in one cluster slot; ``wait_replicas``
+    makes a write wait (WAIT, ``wait_timeout`` ms) until that many replicas hold it.
     """
 
     @staticmethod
@@ -177,7 +188,8 @@ class RedisBackend(Timeseries):
             RedisCluster = ()
         return isinstance(client, (redis.Redis, RedisCluster))
 
-    def __init__(self, client, prefix: Optional[str] = None, **kwargs):
+    def __init__(self, client, prefix: Optional[str] = None, hash_tag: bool = False,
+                 wait_replicas: int = 0, wait_timeout: int = 1000, **kwargs):
         if not self.accepts(client):
             raise UnsupportedClient('a Redis timeseries needs a redis-py client, not %r'
                                     % (client,))
@@ -187,11 +199,18 @@ class RedisBackend(Timeseries):
             raise ConfigurationError('prefix must be a str, not %r' % (prefix,))
         if prefix and not prefix.endswith(':'):
             prefix += ':'
+        if not isinstance(hash_tag, bool):
+            raise ConfigurationError('hash_tag must be True or False, not %r' % (hash_tag,))
+        for value, what in ((wait_replicas, 'wait_replicas'), (wait_timeout, 'wait_timeout')):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigurationError('%s must be an integer >= 0, not %r' % (what, value))
         self._prefix = prefix
-        single = isinstance(client, redis.Redis)
-        self._wire = Wire(client) if single else None
-        self.write_mode = 'multi' if single else 'pipeline'
-        self.fast_reads = single
+        self._hash_tag = hash_tag
+        self._router = Router(client, {_WRITE_SHA: WRITE_SCRIPT},
+                              ('WAIT', wait_replicas, wait_timeout) if wait_replicas else None)
+        self._wire = self._router.wire
+        self.write_mode = 'multi'
+        self.fast_reads = True
         self._ops = OPS[self._type.name]
         # key -> time.monotonic() when this object last set its TTL; two generations
         self._verified: Dict[str, float] = {}
@@ -201,11 +220,12 @@ class RedisBackend(Timeseries):
         # keys of this configuration: prefix name:interval:i_bucket, and the resolution
         # keys (:r_bucket) of intervals with one; a name may hold ':'
         intervals = self._intervals.values()
-        self._statistic = re.compile(r'%s(.+):(?:%s):-?[0-9]+\Z' % (re.escape(prefix), '|'.join(
-            re.escape(i.name) for i in intervals) or '(?!)'), re.DOTALL)
-        self._resolution_key = re.compile(r'%s(.+):(?:%s):-?[0-9]+:-?[0-9]+\Z' % (
-            re.escape(prefix), '|'.join(re.escape(i.name) for i in intervals if not i.coarse)
-            or '(?!)'), re.DOTALL)
+        named = r'\{(.+)\}' if hash_tag else '(.+)'
+        self._statistic = re.compile(r'%s%s:(?:%s):-?[0-9]+\Z' % (re.escape(prefix), named,
+            '|'.join(re.escape(i.name) for i in intervals) or '(?!)'), re.DOTALL)
+        self._resolution_key = re.compile(r'%s%s:(?:%s):-?[0-9]+:-?[0-9]+\Z' % (
+            re.escape(prefix), named, '|'.join(re.escape(i.name) for i in intervals
+                                               if not i.coarse) or '(?!)'), re.DOTALL)
         self._owned = re.compile('|'.join(
             r'(?:%s:-?\d+%s\Z)' % (re.escape(name), '' if i.coarse else r'(?::-?\d+)?')
             for name, i in self._intervals.items()))
@@ -239,10 +259,8 @@ class RedisBackend(Timeseries):
                 pipeline.execute_command(*command)
         elif mode == 'pipeline':
             self._send_pipeline(commands)
-        elif mode == 'multi' and all(self._known(c[1]) is not None for c in commands):
-            self._send_multi(commands)
         else:
-            self._send_script(commands)
+            self._send_atomic(commands, mode)
 
     def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
         keys = [self._key(name, interval, bucket) for name in names for bucket in buckets]
@@ -255,8 +273,12 @@ class RedisBackend(Timeseries):
         return {name: rows[index * per_name:(index + 1) * per_name]
                 for index, name in enumerate(names)}
 
+    def _head(self, name: str) -> str:
+        """What every key of ``name`` starts with."""
+        return self._prefix + ('{%s}:' % name if self._hash_tag else name + ':')
+
     def _delete(self, name: str) -> int:
-        head = self._prefix + name + ':'
+        head = self._head(name)
         match = _GLOB_SPECIAL.sub(r'\\\1', head) + '*'
         doomed, removed = [], 0
         for key in self._call(lambda: list(self._client.scan_iter(match=match, count=1000))):
@@ -276,7 +298,7 @@ class RedisBackend(Timeseries):
         return names
 
     def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
-        head = self._prefix + name + ':'
+        head = self._head(name)
         rval = {}
         for keys in self._scan(head):
             for key in keys:
@@ -324,6 +346,8 @@ class RedisBackend(Timeseries):
     # -- writing -------------------------------------------------------------
 
     def _key(self, name: str, interval, i_bucket) -> str:
+        if self._hash_tag:
+            return '%s{%s}:%s:%s' % (self._prefix, name, interval.name, i_bucket)
         return '%s%s:%s:%s' % (self._prefix, name, interval.name, i_bucket)
 
     def _commands(self, writes, exact: bool = True) -> List[tuple]:
@@ -381,33 +405,71 @@ class RedisBackend(Timeseries):
 
     def _remember_all(self, commands, when: float, floats=()) -> None:
         """After a write: its keys are verified, but counters holding floats are not."""
+        floats = set(floats).union(c[1] for c in commands if c[0] == 'INCRBYFLOAT')
         for command in commands:
-            if command[0] == 'INCRBYFLOAT' or command[1] in floats:
+            if command[1] in floats:  # its EXPIRE, sent later, must not verify it again
                 self._verified.pop(command[1], None)
                 self._verified_before.pop(command[1], None)
             elif command[0] == 'EXPIRE' or command[1] not in self._verified:
                 self._remember(command[1], when)
 
-    def _send_multi(self, commands) -> None:
+    def _send_atomic(self, commands, mode: str) -> None:
+        """Each slot's commands in MULTI/EXEC (every key verified) or the script, at once.
+
+        On single Redis everything is one slot. Every slot's part is atomic;
+        the first error is raised once every part's reply has been handled.
+        """
         now = time.monotonic()
-        commands = [c for c in commands if c[0] != 'EXPIRE' or
-                    now - self._verified.get(c[1], 0.0) >= c[2] * EXPIRE_REFRESH]
-        exec_reply = self._wire.round_trip([('MULTI',)] + commands + [('EXEC',)], True)[-1]
+        plans = []
+        for slot, part in self._router.slots(commands):
+            if mode == 'multi' and all(self._known(c[1]) is not None for c in part):
+                part = [c for c in part if c[0] != 'EXPIRE' or
+                        now - self._verified.get(c[1], 0.0) >= c[2] * EXPIRE_REFRESH]
+                plans.append((slot, part, [('MULTI',)] + part + [('EXEC',)], None))
+            else:
+                names, args = self._script_args(part)
+                plans.append((slot, part, [('EVALSHA', _WRITE_SHA) + args], names))
+        replies = self._router.send([(slot, packet) for slot, _, packet, _ in plans], True)
+        errors = []
+        for (slot, part, _, names), reply in zip(plans, replies):
+            error = reply if isinstance(reply, StorageError) else \
+                self._settle_multi(part, reply, now) if names is None else \
+                self._settle_script(part, names, reply[0], now)
+            if error is not None:
+                errors.append(error)
+        if errors:
+            if len(plans) > 1:   # a cluster: say what the other slots did
+                errors[0].args = ('%s (this call spans %d hash slots; %d of them failed, each '
+                                  'slot\'s part is atomic, the others were applied)'
+                                  % (errors[0], len(plans), len(errors)),)
+            raise errors[0]
+
+    def _settle_multi(self, commands, replies, now: float) -> Optional[Exception]:
+        exec_reply = replies[-1]
         if isinstance(exec_reply, ResponseError):
-            raise DataConflict('Redis refused the write; nothing was written: %s'
-                               % exec_reply) from exec_reply
+            return _chain(DataConflict('Redis refused the write; nothing was written: %s'
+                                       % exec_reply), exec_reply)
         refused = [(c, r) for c, r in zip(commands, exec_reply) if isinstance(r, ResponseError)]
         if refused:
             for command, _ in refused:  # checked again by the script next time
                 self._verified.pop(command[1], None)
                 self._verified_before.pop(command[1], None)
-            raise DataConflict(
+            return _chain(DataConflict(
                 'Redis refused %d of the %d commands of this write (the others were applied): '
                 '%s' % (len(refused), len(commands), '; '.join(
-                    '%s %s: %s' % (c[0], c[1], r) for c, r in refused[:3]))) from refused[0][1]
+                    '%s %s: %s' % (c[0], c[1], r) for c, r in refused[:3]))), refused[0][1])
         self._remember_all(commands, now)
+        return None
 
-    def _send_script(self, commands) -> None:
+    def _settle_script(self, commands, names, reply, now: float) -> Optional[Exception]:
+        if isinstance(reply, ResponseError):
+            return _chain(DataConflict('Redis refused the write: %s' % reply), reply)
+        self._remember_all(commands, now, {names[int(i) - 1] for i in reply})
+        return None
+
+    @staticmethod
+    def _script_args(commands):
+        """(the keys in KEYS order, the script's arguments from numkeys on) for some commands."""
         key_index: Dict[str, int] = {}
         kinds = []
         argv = []
@@ -422,16 +484,7 @@ class RedisBackend(Timeseries):
                 kinds[index - 1] = kind
             argv.extend((command[0], index, len(command) - 2))
             argv.extend(command[2:])
-        args = (len(key_index),) + tuple(key_index) + tuple(kinds) + tuple(argv)
-        now = time.monotonic()
-        reply = self._wire.round_trip([('EVALSHA', _WRITE_SHA) + args], True)[0]
-        if isinstance(reply, NoScriptError):
-            # NOSCRIPT means nothing ran, so sending the script itself is safe
-            reply = self._wire.round_trip([('EVAL', WRITE_SCRIPT) + args], True)[0]
-        if isinstance(reply, ResponseError):
-            raise DataConflict('Redis refused the write: %s' % reply) from reply
-        names = list(key_index)
-        self._remember_all(commands, now, {names[int(i) - 1] for i in reply})
+        return list(key_index), (len(key_index),) + tuple(key_index) + tuple(kinds) + tuple(argv)
 
     def _send_pipeline(self, commands) -> None:
         if self._wire is None:  # a cluster client: redis-py groups the commands by node
@@ -466,14 +519,17 @@ class RedisBackend(Timeseries):
         return rows
 
     def _read_keys(self, keys: List[str], index: bool = False) -> list:
-        """The data (or index members) of keys, read by kairos itself in one round trip."""
+        """The data (or index members) of keys, read by kairos itself in one round trip
+        (one per node on a Redis Cluster)."""
         if not keys:
             return []
         read = self._ops[1]
-        if index:
-            replies = self._wire.read_each('SMEMBERS', keys)
+        command, tail = ('SMEMBERS', ()) if index else \
+            (read, (0, -1) if read == 'LRANGE' else ())
+        if self._wire is not None:
+            replies = self._wire.read_each(command, keys, tail)
         else:
-            replies = self._wire.read_each(read, keys, (0, -1) if read == 'LRANGE' else ())
+            replies = self._router.read([(command, key) + tail for key in keys])
         for reply in replies:
             if isinstance(reply, ResponseError):
                 raise DataConflict('Redis refused the command: %s' % reply) from reply
@@ -516,8 +572,17 @@ class RedisBackend(Timeseries):
             return func()
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise StorageError('Redis is unreachable: %s' % exc) from exc
+        except (ClusterDownError, TryAgainError, AskError) as exc:   # MOVED included
+            raise StorageError('Redis Cluster could not serve the command: %s' % exc) from exc
         except ResponseError as exc:
             raise DataConflict('Redis refused the command: %s' % exc) from exc
+        except redis.RedisError as exc:   # a cluster client's own errors: no node for a slot
+            raise StorageError('Redis failed: %s' % exc) from exc
+
+
+def _chain(error: Exception, cause: Exception) -> Exception:
+    error.__cause__ = cause
+    return error
 
 
 _WRITE_SHA = _sha(WRITE_SCRIPT)

@@ -8,16 +8,22 @@ machinery costs more than Redis itself for a read of 1,440 buckets. A write's
 few replies go through the connection's own ``read_response``. A command
 Redis refused comes back as a ``ResponseError`` in its place, not raised.
 
-Nothing here retries: a caller that may resend (a read) does so itself. A
-Redis Cluster client would send each hash slot's commands with this same
-function on that slot's node.
+Nothing here retries a packet whose connection failed: a caller that may
+resend (a read) does so itself. ``exchange`` does a round trip for several
+packets on several nodes at once: every packet is sent before any reply is
+read, so the nodes work in parallel and each takes one round trip.
+``Router`` sends the backend's packets, one per hash slot on a Redis Cluster
+(``ClusterNodes`` maps slots to nodes), and sends again only a packet Redis
+refused to run (NOSCRIPT, MOVED, ASK, TRYAGAIN, CLUSTERDOWN).
 """
 
 import inspect
-from typing import List, Sequence
+import time
+from typing import Dict, List, Optional, Sequence
 
 import redis
-from redis.exceptions import ResponseError
+from redis.exceptions import (AskError, ClusterDownError, MovedError, NoScriptError,
+                              ResponseError, TryAgainError)
 
 try:
     import hiredis
@@ -32,6 +38,11 @@ _GET_CONNECTION_ARGS = () if inspect.signature(
     is not inspect.Parameter.empty else ('EVALSHA',)
 _FAILURES = (redis.ConnectionError, redis.TimeoutError, OSError)
 _CHUNK = 65536
+# Times a packet Redis Cluster did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent
+# again, waiting RESEND_PAUSE * attempt seconds before a TRYAGAIN's or CLUSTERDOWN's.
+RESENDS = 8
+RESEND_PAUSE = 0.05
+
 _MORE = object()   # what a hiredis Reader returns while a reply is incomplete
 
 
@@ -54,9 +65,7 @@ class Wire:
         Raises StorageError when Redis cannot be reached or the connection
         breaks; for a ``write`` the message says whether it may have landed.
         """
-        return self._exchange(len(commands), write, lambda connection: (
-            b''.join([hiredis.pack_command(c) for c in commands]) if self.fast
-            else b''.join(connection.pack_commands(commands))))
+        return self.receive(self.send(commands, write), len(commands), write)
 
     def read_each(self, command: str, keys: Sequence[str], tail: tuple = ()) -> list:
         """``command key *tail`` for every key, in one round trip: a read's replies."""
@@ -67,10 +76,17 @@ class Wire:
         head = fixed[:fixed.index(b'$1\r\nk\r\n')]
         rest = fixed[len(head) + 7:]
         encoded = [key.encode() for key in keys]
-        return self._exchange(len(keys), False, lambda connection: b''.join(
+        connection = self._send_packed(False, lambda connection: b''.join(
             [b'%s$%d\r\n%s\r\n%s' % (head, len(key), key, rest) for key in encoded]))
+        return self.receive(connection, len(keys), False)
 
-    def _exchange(self, count: int, write: bool, pack) -> list:
+    def send(self, commands: Sequence[tuple], write: bool):
+        """Send ``commands`` in one packet on a pooled connection; return the connection."""
+        return self._send_packed(write, lambda connection: (
+            b''.join([hiredis.pack_command(c) for c in commands]) if self.fast
+            else b''.join(connection.pack_commands(commands))))
+
+    def _send_packed(self, write: bool, pack):
         try:
             connection = self.pool.get_connection(*_GET_CONNECTION_ARGS)
         except _FAILURES as exc:
@@ -79,18 +95,35 @@ class Wire:
         try:
             # one item: redis-py sends each item of a list with its own sendall
             connection.send_packed_command([pack(connection)])
-            if self.fast and not write:
-                return self._read_fast(connection, count)
-            return [_reply(connection) for _ in range(count)]
-        except _FAILURES as exc:
-            connection.disconnect()
-            raise StorageError('%s: %s' % ('write to Redis failed; its outcome is unknown'
-                                           if write else 'read from Redis failed', exc)) from exc
-        except BaseException:
-            connection.disconnect()   # replies may be left unread: the connection is unusable
+            return connection
+        except BaseException as exc:
+            self._drop(connection)
+            if isinstance(exc, _FAILURES):
+                raise StorageError('%s: %s' % ('write to Redis failed; its outcome is unknown'
+                                               if write else 'read from Redis failed', exc)) \
+                    from exc
             raise
-        finally:
-            self.pool.release(connection)
+
+    def receive(self, connection, count: int, write: bool) -> list:
+        """Read ``count`` replies from a connection ``send`` returned, then give it back."""
+        try:
+            if self.fast and not write:
+                replies = self._read_fast(connection, count)
+            else:
+                replies = [_reply(connection) for _ in range(count)]
+        except BaseException as exc:
+            self._drop(connection)   # replies may be left unread: the connection is unusable
+            if isinstance(exc, _FAILURES):
+                raise StorageError('%s: %s' % ('write to Redis failed; its outcome is unknown'
+                                               if write else 'read from Redis failed', exc)) \
+                    from exc
+            raise
+        self.pool.release(connection)
+        return replies
+
+    def _drop(self, connection) -> None:
+        connection.disconnect()
+        self.pool.release(connection)
 
     @staticmethod
     def _read_fast(connection, count: int) -> List:
@@ -115,3 +148,247 @@ def _reply(connection):
         return connection.read_response()
     except ResponseError as exc:
         return exc
+
+
+def exchange(packets: Sequence[tuple], write: bool) -> list:
+    """Send every ``(wire, commands)`` packet, then read each one's replies.
+
+    Packets for the same wire go in one round trip. The result holds the
+    replies of each packet, or the StorageError of its node in their place:
+    the other nodes' replies are read all the same (their writes happened).
+    """
+    by_wire = {}
+    for index, (wire, commands) in enumerate(packets):
+        by_wire.setdefault(wire, []).append(index)
+    sent = []
+    for wire, indices in by_wire.items():
+        commands = [c for i in indices for c in packets[i][1]]
+        try:
+            sent.append((wire, indices, wire.send(commands, write), len(commands)))
+        except StorageError as exc:
+            sent.append((wire, indices, exc, 0))
+    rval = [None] * len(packets)
+    for wire, indices, connection, count in sent:
+        replies = connection
+        if not isinstance(connection, StorageError):
+            try:
+                replies = wire.receive(connection, count, write)
+            except StorageError as exc:
+                replies = exc
+        offset = 0
+        for i in indices:
+            if isinstance(replies, StorageError):
+                rval[i] = replies
+            else:
+                rval[i] = replies[offset:offset + len(packets[i][1])]
+                offset += len(packets[i][1])
+    return rval
+
+
+class ClusterNodes:
+    """Where a Redis Cluster client's commands go: a key's slot, a slot's master's Wire.
+
+    The slot map is redis-py's own (``nodes_manager``); ``refresh()`` reloads it
+    after a MOVED reply or a node that stopped answering.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self._wires = {}   # node name -> (its redis client, its Wire)
+
+    def slot(self, key) -> int:
+        return self.client.keyslot(key)
+
+    def wire(self, slot: int) -> Wire:
+        try:
+            node = self.client.nodes_manager.get_node_from_slot(slot)
+        except redis.RedisError as exc:
+            raise StorageError('Redis Cluster has no node for slot %d: %s' % (slot, exc)) \
+                from exc
+        return self._wire(node)
+
+    def wire_at(self, host: str, port: int) -> Wire:
+        """The Wire of the node at host:port (an ASK redirection's target)."""
+        node = self.client.nodes_manager.get_node(host, port)
+        if node is None:
+            self.refresh()
+            node = self.client.nodes_manager.get_node(host, port)
+            if node is None:
+                raise StorageError('Redis Cluster node %s:%d is unknown' % (host, port))
+        return self._wire(node)
+
+    def _wire(self, node) -> Wire:
+        client = self.client.get_redis_connection(node)
+        known = self._wires.get(node.name)
+        if known is None or known[0] is not client:
+            known = self._wires[node.name] = (client, Wire(client))
+        return known[1]
+
+    def refresh(self) -> None:
+        try:
+            self.client.nodes_manager.initialize()
+        except redis.RedisError as exc:
+            raise StorageError('Redis Cluster is unreachable: %s' % exc) from exc
+
+
+class Router:
+    """Where each packet of commands goes: the one Wire of a single Redis, or on a Redis
+    Cluster each hash slot's packet to that slot's master, one round trip per node.
+
+    ``scripts`` maps the SHA1 of each script sent by EVALSHA to its text, for
+    NOSCRIPT; ``wait`` is a WAIT command sent after every node's write packets.
+    """
+
+    def __init__(self, client, scripts: Dict[str, str], wait: Optional[tuple] = None):
+        single = isinstance(client, redis.Redis)
+        self.wire = Wire(client) if single else None
+        self.nodes = None if single else ClusterNodes(client)
+        self.stale = False   # a cluster node failed: reload the slot map before the next call
+        self.scripts, self.wait = scripts, wait
+
+    def slots(self, commands):
+        """[(slot, its commands)] in order of first appearance; one part on single Redis."""
+        if self.nodes is None:
+            return [(None, commands)]
+        parts, slots = {}, {}
+        for command in commands:
+            tag = hashed(command[1])
+            slot = slots.get(tag)
+            if slot is None:
+                slot = slots[tag] = self.nodes.slot(tag)
+            parts.setdefault(slot, []).append(command)
+        return list(parts.items())
+
+    def send(self, packets, write: bool) -> list:
+        """The replies of each (slot, commands) packet, or a StorageError in their place.
+
+        Every packet goes to its slot's node, a node's packets in one round
+        trip, the nodes in parallel. A packet Redis did not run (NOSCRIPT, or
+        on a cluster MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent again, which is
+        safe for a write too; one whose connection failed never is.
+        """
+        if self.stale:
+            self.stale = False
+            self.nodes.refresh()
+        rval = [None] * len(packets)
+        packets = list(packets)
+        todo, asking = list(range(len(packets))), {}
+        for attempt in range(RESENDS + 1):
+            sends = []
+            for i in todo:
+                slot, commands = packets[i]
+                if self.nodes is None:
+                    sends.append((self.wire, commands))
+                elif i in asking:
+                    sends.append((self.nodes.wire_at(*asking.pop(i)), [('ASKING',)] + commands))
+                else:
+                    sends.append((self.nodes.wire(slot), commands))
+            waits = []
+            if write and self.wait is not None:
+                waits = list({wire: None for wire, _ in sends})
+                sends.extend((wire, [self.wait]) for wire in waits)
+            replies = exchange(sends, write)
+            self._check_waits(todo, sends, waits, replies)
+            again, pause, moved = [], False, False
+            for i, (_, commands), reply in zip(todo, sends, replies):
+                if isinstance(reply, StorageError):
+                    self.stale = self.nodes is not None
+                    rval[i] = reply
+                    continue
+                if commands[0] == ('ASKING',):
+                    reply = reply[1:]
+                why, where = not_run(reply)
+                if why is None or attempt == RESENDS:
+                    rval[i] = reply if why is None else StorageError(
+                        'Redis Cluster did not take this packet for slot %s after %d attempts '
+                        '(%s); nothing of it was written' % (packets[i][0], attempt + 1, why))
+                    continue
+                again.append(i)
+                if why == 'noscript':
+                    packets[i] = (packets[i][0], [('EVAL', self.scripts[c[1]]) + c[2:]
+                                                  if c[0] == 'EVALSHA' else c
+                                                  for c in packets[i][1]])
+                elif why == 'ask':
+                    asking[i] = where
+                moved = moved or why == 'moved'
+                pause = pause or why == 'retry'
+            if not again:
+                break
+            if moved:
+                self.nodes.refresh()
+            if pause:
+                time.sleep(RESEND_PAUSE * (attempt + 1))
+            todo = again
+        return rval
+
+    def _check_waits(self, todo, sends, waits, replies) -> None:
+        """With wait_replicas: a node's WAIT answered by too few replicas fails its packets."""
+        if not waits:
+            return
+        answers = dict(zip(waits, replies[len(todo):]))
+        del replies[len(todo):]
+        wanted = self.wait[1]
+        for index, ((wire, _), reply) in enumerate(zip(sends, replies)):
+            answer = answers[wire]
+            if isinstance(reply, StorageError) or not_run(reply)[0] is not None:
+                continue
+            if isinstance(answer, StorageError) or answer[0] < wanted:
+                replies[index] = StorageError(
+                    'the write was applied on the master but %s of the %d replicas asked for '
+                    'acknowledged it in time: a failover may lose it' % (
+                        'not' if isinstance(answer, StorageError) else answer[0], wanted))
+
+    def read(self, commands: List[tuple]) -> list:
+        """Replies to read commands in their order; raises StorageError."""
+        if self.nodes is None:
+            return self.wire.round_trip(commands, False)
+        slots = {}
+        for position, command in enumerate(commands):
+            slots.setdefault(self.nodes.slot(hashed(command[1])), []).append(position)
+        groups = list(slots.items())
+        replies = [None] * len(commands)
+        answers = self.send([(s, [commands[p] for p in positions]) for s, positions in groups],
+                            False)
+        for (_, positions), answer in zip(groups, answers):
+            if isinstance(answer, StorageError):
+                raise answer
+            for position, reply in zip(positions, answer):
+                replies[position] = reply
+        return replies
+
+
+def not_run(replies):
+    """Why Redis did not run a packet at all, so that sending it again is safe.
+
+    ('moved' | 'ask' | 'retry' | 'noscript', ASK's (host, port)), or (None, None).
+    Inside MULTI a redirected command aborts the EXEC, so nothing of it ran either.
+    """
+    for reply in replies:
+        if not isinstance(reply, ResponseError):
+            continue
+        if isinstance(reply, NoScriptError):
+            return 'noscript', None
+        if isinstance(reply, MovedError):
+            return 'moved', None
+        if isinstance(reply, AskError):
+            return 'ask', reply.node_addr
+        if isinstance(reply, (TryAgainError, ClusterDownError)):
+            return 'retry', None
+        words = str(reply).split()   # hiredis's replies keep the error code
+        code = words[0] if words else ''
+        if code == 'ASK':
+            host, port = words[2].rsplit(':', 1)
+            return 'ask', (host, int(port))
+        if code in ('MOVED', 'TRYAGAIN', 'CLUSTERDOWN', 'NOSCRIPT'):
+            return {'MOVED': 'moved', 'NOSCRIPT': 'noscript'}.get(code, 'retry'), None
+    return None, None
+
+
+def hashed(key: str) -> str:
+    """The part of a key Redis Cluster hashes: its first non-empty {...}, else all of it."""
+    start = key.find('{')
+    if start >= 0:
+        end = key.find('}', start + 1)
+        if end > start + 1:
+            return key[start + 1:end]
+    return key

@@ -3,6 +3,11 @@
 ``KAIROS_TEST_REDIS_URL`` names a Redis to use (its database is flushed);
 without it a private ``redis-server`` is started on a free port in a temp
 dir, without persistence, and stopped when the process exits.
+``KAIROS_TEST_REDIS_CLUSTER_URL`` names a Redis Cluster node to use (every
+master is flushed); without it the cluster tests start a private cluster of
+3 masters and 3 replicas (``RedisClusterServer``) the first time one runs,
+stopped when the process exits. They skip when redis-server is missing,
+except under ``CI=true``.
 ``KAIROS_TEST_MONGO_URL`` names a MongoDB; without it every Mongo test runs
 twice, on mongomock_ng and on the original mongomock (what 0.5.0-era test
 suites use): each ``MongoCase`` class named Test* gets an ``...OnMongomock`` twin.
@@ -99,6 +104,171 @@ class RedisServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def cluster_port() -> int:
+    """A free port p <= 55535 whose cluster bus port p + 10000 is free too."""
+    while True:
+        port = free_port()
+        if port > 55535:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(('127.0.0.1', port + 10000))
+            except OSError:
+                continue
+        return port
+
+
+class RedisClusterServer:
+    """A private Redis Cluster: ``masters`` masters with ``replicas`` replicas each.
+
+    Every node is a RedisServer-like redis-server with ``--cluster-enabled``
+    on its own free port and temp dir, no persistence. ``start()`` joins them
+    with ``redis-cli --cluster create`` and waits until every node reports
+    ``cluster_state:ok`` and a client sees all 16384 slots covered.
+    ``node_timeout`` (ms) is kept small so that a failover takes seconds.
+    """
+
+    def __init__(self, masters=3, replicas=1, node_timeout=2000, prefix='kairos-cluster-'):
+        self.masters, self.replicas, self.node_timeout = masters, replicas, node_timeout
+        self.directory = tempfile.mkdtemp(prefix=prefix)
+        self.ports = [cluster_port() for _ in range(masters * (1 + replicas))]
+        self.processes = {}
+        self.url = 'redis://127.0.0.1:%d/0' % self.ports[0]
+
+    def start_node(self, port: int) -> None:
+        directory = os.path.join(self.directory, str(port))
+        os.makedirs(directory, exist_ok=True)
+        self.processes[port] = subprocess.Popen(
+            ['redis-server', '--port', str(port), '--bind', '127.0.0.1',
+             '--dir', directory, '--save', '', '--appendonly', 'no',
+             '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
+             '--cluster-node-timeout', str(self.node_timeout),
+             # a replica may always take over, however long its master has been away
+             '--cluster-replica-validity-factor', '0',
+             '--logfile', os.path.join(directory, 'log')],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        probe = redis.Redis(port=port, socket_connect_timeout=0.5)
+        try:
+            for _ in range(250):
+                try:
+                    probe.ping()
+                    return
+                except redis.ConnectionError:
+                    if self.processes[port].poll() is not None:
+                        break
+                    time.sleep(0.02)
+        finally:
+            probe.close()
+        raise RuntimeError('redis-server did not start on port %d; see %s/log' % (port, directory))
+
+    def start(self) -> 'RedisClusterServer':
+        try:
+            for port in self.ports:
+                self.start_node(port)
+            subprocess.run(
+                ['redis-cli', '--cluster', 'create'] +
+                ['127.0.0.1:%d' % port for port in self.ports] +
+                ['--cluster-replicas', str(self.replicas), '--cluster-yes'],
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+            self.wait_ok()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def wait_ok(self, timeout=30.0) -> None:
+        """Wait until every running node says cluster_state:ok and all slots are covered."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(self.node_ok(port) for port in self.processes):
+                try:
+                    client = self.client()
+                    client.close()
+                    return
+                except redis.RedisError:
+                    pass
+            time.sleep(0.1)
+        raise RuntimeError('the Redis Cluster in %s did not become ready' % self.directory)
+
+    def node_ok(self, port: int) -> bool:
+        """cluster_state:ok, every slot covered, and a replica's link to its master up."""
+        node = redis.Redis(port=port, socket_timeout=2, decode_responses=True)
+        try:
+            info = node.execute_command('CLUSTER', 'INFO')
+            slots = node.execute_command('CLUSTER', 'SLOTS')
+            replication = node.info('replication')
+        except redis.RedisError:
+            return False
+        finally:
+            node.close()
+        covered = sum(int(r[1]) - int(r[0]) + 1 for r in slots)
+        return 'cluster_state:ok' in info and covered == 16384 and \
+            replication.get('master_link_status', 'up') == 'up'
+
+    def client(self, **kwargs):
+        """A RedisCluster client of this cluster (all slots covered, or it raises)."""
+        from redis.cluster import RedisCluster
+        return RedisCluster(host='127.0.0.1', port=next(iter(self.processes)), **kwargs)
+
+    def masters_ports(self) -> list:
+        """Ports of the nodes that are masters now."""
+        rval = []
+        for port in self.processes:
+            node = redis.Redis(port=port, socket_timeout=2, decode_responses=True)
+            try:
+                if node.info('replication')['role'] == 'master':
+                    rval.append(port)
+            except redis.RedisError:
+                pass
+            finally:
+                node.close()
+        return rval
+
+    def kill(self, port: int) -> None:
+        """kill -9 one node."""
+        process = self.processes.pop(port)
+        process.kill()
+        process.wait(10)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes = {}
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def require_cluster_binaries() -> None:
+    """Skip without redis-server and redis-cli, except under CI=true, where that fails."""
+    if shutil.which('redis-server') is None or shutil.which('redis-cli') is None:
+        if os.environ.get('CI') == 'true':
+            raise RuntimeError('CI=true: the cluster tests need redis-server and redis-cli')
+        raise unittest.SkipTest('redis-server or redis-cli not found')
+
+
+def redis_cluster_url() -> str:
+    """The shared test cluster: KAIROS_TEST_REDIS_CLUSTER_URL, else a private one.
+
+    Raises unittest.SkipTest when redis-server is missing, except under CI=true.
+    """
+    url = os.environ.get('KAIROS_TEST_REDIS_CLUSTER_URL')
+    if url:
+        return url
+    if 'cluster' not in _server:
+        require_cluster_binaries()
+        _server['cluster'] = None   # one attempt per process
+        cluster = RedisClusterServer().start()
+        atexit.register(cluster.stop)
+        _server['cluster'] = cluster.url
+    if _server['cluster'] is None:
+        raise RuntimeError('the private Redis Cluster did not start')
+    return _server['cluster']
+
+
 class CountingConnection(redis.connection.Connection):
     """Counts round trips: packets of commands sent, the connection handshake excepted."""
 
@@ -146,16 +316,21 @@ class RedisCase(unittest.TestCase):
     """Runs the mixed-in test bodies on a flushed Redis."""
 
     backend = 'redis'
+    cluster = False
 
     def setUp(self):
         super().setUp()
-        self.client = redis.Redis.from_url(redis_url())
+        self.client = self.connect()
         self.clear()
 
     def tearDown(self):
         self.clear()
         self.client.close()
         super().tearDown()
+
+    @staticmethod
+    def connect():
+        return redis.Redis.from_url(redis_url())
 
     def clear(self):
         """Remove everything stored."""
@@ -172,6 +347,41 @@ class RedisCase(unittest.TestCase):
             dump = self.client.dump(key)
             rval[key] = (kind, dump, self.client.ttl(key) > 0)
         return rval
+
+
+class RedisClusterCase(RedisCase):
+    """Runs the mixed-in test bodies on a flushed Redis Cluster, through a RedisCluster client."""
+
+    cluster = True
+    label = 'RedisCluster'
+
+    @staticmethod
+    def connect():
+        from redis.cluster import RedisCluster
+        return RedisCluster.from_url(redis_cluster_url())
+
+    def clear(self):
+        """Flush every master."""
+        for node in self.client.get_primaries():
+            self.client.get_redis_connection(node).flushdb()
+
+    def snapshot(self):
+        """Everything stored on every master, by key."""
+        rval = {}
+        for node in self.client.get_primaries():
+            single = self.client.get_redis_connection(node)
+            for key in single.scan_iter(count=1000):
+                rval[key] = (single.type(key), single.dump(key), single.ttl(key) > 0)
+        return rval
+
+
+class RedisClusterHashTagCase(RedisClusterCase):
+    """The same on a Redis Cluster, every Timeseries made with ``hash_tag=True``."""
+
+    label = 'RedisClusterHashTag'
+
+    def timeseries(self, **kwargs) -> Timeseries:
+        return Timeseries(self.client, hash_tag=True, **kwargs)
 
 
 class MongoCase(unittest.TestCase):

@@ -250,15 +250,17 @@ class TypeFixture:
 
 
 def backend_label(case) -> str:
-    """'Redis', 'Mongo', 'Sqlite', 'Postgresql', 'Mysql': the suffix of a test class name."""
-    return (getattr(case, 'dialect', None) or case.backend).title()
+    """'Redis', 'RedisCluster', 'Mongo', 'Sqlite', ...: the suffix of a test class name."""
+    return getattr(case, 'label', None) or \
+        (getattr(case, 'dialect', None) or case.backend).title()
 
 
 def declare_cases(namespace, behaviour, label):
     """Add Test<Type><label><Backend> classes: ``behaviour`` on every type and backend."""
-    from tests.support import SQL_CASES, MongoCase, RedisCase
+    from tests.support import (SQL_CASES, MongoCase, RedisCase, RedisClusterCase,
+                               RedisClusterHashTagCase)
     for kind, model in MODELS.items():
         mixin = type('%s%s' % (kind.title(), label), (behaviour,), {'model': model})
-        for case in (RedisCase, MongoCase) + SQL_CASES:
+        for case in (RedisCase, RedisClusterCase, RedisClusterHashTagCase, MongoCase) + SQL_CASES:
             name = 'Test%s%s%s' % (kind.title(), label, backend_label(case))
             namespace[name] = type(name, (mixin, case), {'__module__': namespace['__name__']})

@@ -11,7 +11,7 @@ import re
 
 from kairos import KairosException, Timeseries
 
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 
 T0 = 1800000000
 INTERVALS = {'minute': {'step': 60, 'steps': 5}, 'hour': {'step': 3600, 'resolution': 60}}
@@ -249,6 +249,10 @@ def _only(backend):
 
 class TestBadInputRedis(BadInputBehaviour, RedisCase):
     locals().update(_only('redis'))
+
+
+class TestBadInputRedisCluster(TestBadInputRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestBadInputMongo(BadInputBehaviour, MongoCase):

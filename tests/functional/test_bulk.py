@@ -13,7 +13,7 @@ from unittest import mock
 import kairos.timeseries
 from kairos import KairosException
 
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase, RedisClusterHashTagCase
 
 TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
 
@@ -279,9 +279,18 @@ class TestBulkRedis(BulkBehaviour, RedisCase):
     pass
 
 
+class TestBulkRedisCluster(TestBulkRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
 class TestBulkMongo(BulkBehaviour, MongoCase):
     pass
 
 
 class TestPipelineRedis(RedisPipelineBehaviour, RedisCase):
     pass
+class TestPipelineRedisCluster(TestPipelineRedis, RedisClusterHashTagCase):
+    """The same on a Redis Cluster; hash_tag=True puts each call in one slot, as a
+    transactional cluster pipeline needs."""
+
+

@@ -4,7 +4,7 @@ import redis
 
 from kairos import DataConflict, InvalidValue
 
-from tests.support import MongoCase, RedisCase, redis_url
+from tests.support import MongoCase, RedisCase, RedisClusterCase, redis_url
 from tests.functional.common import at, intervals, plain, recording_fetch
 
 
@@ -275,6 +275,10 @@ class TestFixesRedis(FixesBehaviour, RedisCase):
             self.make('gauge').insert('x', 2, timestamp=at(10))
         self.assertEqual(before, self.snapshot())
     pass
+
+
+class TestFixesRedisCluster(TestFixesRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestFixesMongo(FixesBehaviour, MongoCase):

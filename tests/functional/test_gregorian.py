@@ -9,7 +9,7 @@ Jan 3). Tests over the whole year fill every day of 2038 into coarse
 import calendar
 from datetime import datetime, timedelta
 
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 from tests.functional.common import at, plain, utc
 
 DAY = 86400
@@ -176,6 +176,10 @@ class GregorianBehaviour:
 
 class TestGregorianRedis(GregorianBehaviour, RedisCase):
     pass
+
+
+class TestGregorianRedisCluster(TestGregorianRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestGregorianMongo(GregorianBehaviour, MongoCase):

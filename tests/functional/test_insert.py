@@ -1,6 +1,6 @@
 """insert(): default values, write_func/read_func, intervals=+N/-N neighbours, clock."""
 
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 from tests.functional.common import at, intervals, plain
 
 
@@ -125,6 +125,10 @@ class InsertBehaviour:
 
 class TestInsertRedis(InsertBehaviour, RedisCase):
     pass
+
+
+class TestInsertRedisCluster(TestInsertRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestInsertMongo(InsertBehaviour, MongoCase):

@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 
 T0 = 1800000000
 HOUR = 3600
@@ -73,6 +73,10 @@ class IsolationBehaviour:
 
 class TestIsolationRedis(IsolationBehaviour, RedisCase):
     pass
+
+
+class TestIsolationRedisCluster(TestIsolationRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestIsolationMongo(IsolationBehaviour, MongoCase):

@@ -6,7 +6,7 @@ import importlib
 
 from kairos import Timeseries
 
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 from tests.functional.common import at, intervals, plain, utc
 
 FEB1 = utc(2038, 2, 1)
@@ -37,7 +37,7 @@ class RedisLegacy:
             self.client.set(key, str(value))
 
     def records(self):
-        return self.client.dbsize()
+        return len(self.snapshot())
 
 
 class MongoLegacy:
@@ -211,6 +211,10 @@ class TestLegacyRedis(LegacyBehaviour, RedisLegacy, RedisCase):
         self.client.rpush('test:minute:30000001', '5')
         t = self.timeseries(type='series', read_func=int, intervals=intervals())
         self.assertEqual(plain(t.get('test', 'minute', timestamp=at(100))), {at(60): [5]})
+
+
+class TestLegacyRedisCluster(TestLegacyRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestLegacyMongo(LegacyBehaviour, MongoLegacy, MongoCase):

@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from kairos import InvalidQuery, InvalidValue
 
 from tests.functional.model import Model, ModelQueryError, shape
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 
 RUNS = {'examples': 0, 'steps': 0}
 
@@ -212,6 +212,10 @@ class ModelBehaviour:
 
 class TestModelRedis(ModelBehaviour, RedisCase):
     pass
+
+
+class TestModelRedisCluster(TestModelRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestModelMongo(ModelBehaviour, MongoCase):

@@ -3,7 +3,7 @@
 import kairos
 from kairos.exceptions import InvalidName, InvalidQuery, KairosException, UnknownInterval
 
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 from tests.functional.common import at, intervals, plain
 
 NAMES = ['a', 'a:minute:5', 'a:b', 'a*', 'a?', 'a[b]', '*', 'a b', 'ä€名', 'b', 'ab',
@@ -150,12 +150,20 @@ class TestDeleteRedis(DeleteBehaviour, RedisCase):
     pass
 
 
+class TestDeleteRedisCluster(TestDeleteRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
 class TestDeleteMongo(DeleteBehaviour, MongoCase):
     pass
 
 
 class TestBadInputRedis(BadInputBehaviour, RedisCase):
     pass
+
+
+class TestBadInputRedisCluster(TestBadInputRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestBadInputMongo(BadInputBehaviour, MongoCase):

@@ -5,7 +5,7 @@ t = 60..119, with the type's value of t (one bulk_insert); minute is step 60 / s
 hour step 3600 / resolution 60 (see common.intervals()).
 """
 
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 from tests.functional.common import at, gauge_read, intervals, plain
 
 
@@ -217,12 +217,20 @@ class TestSeriesTypeRedis(SeriesTypeBehaviour, RedisCase):
     pass
 
 
+class TestSeriesTypeRedisCluster(TestSeriesTypeRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
 class TestSeriesTypeMongo(SeriesTypeBehaviour, MongoCase):
     pass
 
 
 class TestHistogramTypeRedis(HistogramTypeBehaviour, RedisCase):
     pass
+
+
+class TestHistogramTypeRedisCluster(TestHistogramTypeRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestHistogramTypeMongo(HistogramTypeBehaviour, MongoCase):
@@ -233,6 +241,10 @@ class TestCountTypeRedis(CountTypeBehaviour, RedisCase):
     pass
 
 
+class TestCountTypeRedisCluster(TestCountTypeRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
 class TestCountTypeMongo(CountTypeBehaviour, MongoCase):
     pass
 
@@ -241,12 +253,20 @@ class TestGaugeTypeRedis(GaugeTypeBehaviour, RedisCase):
     pass
 
 
+class TestGaugeTypeRedisCluster(TestGaugeTypeRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
 class TestGaugeTypeMongo(GaugeTypeBehaviour, MongoCase):
     pass
 
 
 class TestSetTypeRedis(SetTypeBehaviour, RedisCase):
     pass
+
+
+class TestSetTypeRedisCluster(TestSetTypeRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestSetTypeMongo(SetTypeBehaviour, MongoCase):
