@@ -120,6 +120,22 @@ class TestClusterStorage(RedisClusterCase):
                 self.assertEqual(t.delete('d'), 0)
 
 
+    def test_list_properties_delete_all_in_both_layouts(self):
+        """list(), properties() and delete_all() see every master's keys, in both layouts."""
+        for hash_tag in (False, True):
+            with self.subTest(hash_tag=hash_tag):
+                self.clear()
+                t = Timeseries(self.client, type='count', prefix='p', intervals=intervals(),
+                               hash_tag=hash_tag)
+                fill(t, 'count')
+                self.client.set('p:not-kairos', 1)
+                self.assertEqual(sorted(t.list()), sorted(NAMES))
+                self.assertEqual(sorted(t.properties('{tag}')), ['hour', 'minute'])
+                self.assertGreater(t.delete_all(), 0)
+                self.assertEqual(t.list(), [])
+                self.assertEqual(list(self.snapshot()), [b'p:not-kairos'])
+
+
 class TestClusterRoundTrips(RedisClusterCase):
     """One round trip per node for a write, at most two per node for a read."""
 

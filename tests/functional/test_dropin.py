@@ -14,7 +14,7 @@ import kairos.redis_backend
 import kairos.timeseries
 from kairos import ConfigurationError, KairosWarning, Timeseries, UnknownInterval
 
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 from tests.functional.common import at, plain
 
 TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
@@ -180,6 +180,10 @@ class TestClassesRedis(ClassesBehaviour, RedisCase):
     pass
 
 
+class TestClassesRedisCluster(TestClassesRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
 class TestClassesMongo(ClassesBehaviour, MongoCase):
     pass
 
@@ -191,7 +195,7 @@ class TestConfigurationRedis(ConfigurationBehaviour, RedisCase):
                 for key in self.client.scan_iter()]
 
     def stored(self):
-        return self.client.dbsize()
+        return len(self.snapshot())
 
     def test_coarser_resolution_keys(self):
         """The 0.5.0 keys of a coarser resolution: name:interval:i_bucket:r_bucket and its index."""
@@ -199,6 +203,10 @@ class TestConfigurationRedis(ConfigurationBehaviour, RedisCase):
         t.insert('c', timestamp=at(70))
         self.assertEqual(sorted(self.client.scan_iter()), [b'c:minute:30000001',
                                                            b'c:minute:30000001:500000'])
+
+
+class TestConfigurationRedisCluster(TestConfigurationRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestConfigurationMongo(ConfigurationBehaviour, MongoCase):

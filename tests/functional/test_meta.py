@@ -9,7 +9,7 @@ from kairos.exceptions import DataConflict, InvalidName
 
 from tests.functional.common import TypeFixture, at, declare_cases, intervals, plain, utc
 from tests.functional.test_isolation import EXAMPLES, HOUR, INTERVALS, T0, name_lists
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 
 
 class MetaBehaviour(TypeFixture):
@@ -180,6 +180,10 @@ class TestForeignKeysRedis(RedisCase):
         self.assertEqual(sorted(foreign), sorted(k.decode() for k in self.client.scan_iter()))
 
 
+class TestForeignKeysRedisCluster(TestForeignKeysRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
 class NamesBehaviour:
     """list(), properties() and delete_all() over names full of glob, separator and unicode."""
 
@@ -211,6 +215,10 @@ class TestNamesRedis(NamesBehaviour, RedisCase):
     pass
 
 
+class TestNamesRedisCluster(TestNamesRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
 class TestNamesMongo(NamesBehaviour, MongoCase):
     pass
 
@@ -230,3 +238,7 @@ class TestRewriteAfterDeleteAllRedis(RedisCase):
         self.client.set('again:hits:minute:%d' % (at(0) // 60), 'not a number')
         with self.assertRaises(DataConflict):
             t.insert('hits', 1, at(0))
+class TestRewriteAfterDeleteAllRedisCluster(TestRewriteAfterDeleteAllRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
