@@ -1,7 +1,8 @@
 """Failover and resharding under load, each on its own private Redis Cluster (3+3 nodes,
 cluster-node-timeout 2000 ms), started and stopped by the test.
 
-Four threads insert counts of 1 into a few hundred names while the cluster changes.
+Four threads insert counts of 1 into a few hundred names while the cluster changes
+and one reads 50 of them joined.
 Every call is recorded: acknowledged (returned), failed (raised StorageError: its outcome
 is unknown) or escaped (anything else: a test failure). Afterwards each name's stored
 count is compared with a replay of the acknowledged calls:
@@ -172,7 +173,7 @@ class TestFailover(ClusterFaultCase):
         t = self.timeseries()
         master = self.cluster.masters_ports()[0]
         replica = self.replica_of(master)
-        with Load(t) as load:
+        with Load(t, readers=1) as load:
             time.sleep(1)
             node = redis.Redis(port=replica)
             node.execute_command('CLUSTER', 'FAILOVER')
@@ -188,7 +189,7 @@ class TestFailover(ClusterFaultCase):
         t = self.timeseries(**kwargs)
         master = self.cluster.masters_ports()[0]
         replica = self.replica_of(master)
-        with Load(t) as load:
+        with Load(t, readers=1) as load:
             time.sleep(1)
             self.cluster.kill(master)
             self.wait_master(replica)
