@@ -17,7 +17,7 @@ count STRING (INCRBY, INCRBYFLOAT for floats), gauge STRING (SET), set SET
 
 Writes of one call go in one round trip, atomically: in MULTI/EXEC once this
 object has seen each key hold the right kind of data, and through a fixed Lua
-script that checks every key first otherwise (see ``RedisBackend``). They are
+script that first checks the keys it has not seen otherwise (see ``RedisBackend``). They are
 never retried: an increment whose outcome is unknown must not be applied twice.
 Reads are plain commands in at most two pipelined round trips, so no read
 holds the server for longer than one command.
@@ -69,45 +69,61 @@ EXPIRE_REFRESH = 0.01
 # Keys asked of each SCAN call (list, properties, delete_all).
 SCAN_COUNT = 10000
 
-# ARGV[1..#KEYS] is the kind each key must hold ('list', 'hash', 'set',
-# 'number', 'string', or '' for any); then records: command, index into KEYS,
-# n, then n arguments. The script refuses the whole write if a key holds
-# another kind, so that no command can fail half-way, then applies every
-# record. It returns the indices of the counters that took INCRBY as a float.
 WRITE_SCRIPT = """
-local allowed = {RPUSH=true, HINCRBY=true, INCRBY=true, INCRBYFLOAT=true, SADD=true,
-                 SET=true, EXPIRE=true}
-for k, key in ipairs(KEYS) do
-  local want = ARGV[k]
-  if want ~= '' then
-    local have = redis.call('TYPE', key)['ok']
-    if want == 'number' then
-      if have ~= 'none' and (have ~= 'string' or not tonumber(redis.call('GET', key))) then
-        return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' does not hold a number')
-      end
-    elseif have ~= 'none' and have ~= want then
-      return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' holds a ' .. have)
+-- ARGV[1..#KEYS] is the kind each key must hold ('list', 'hash', 'set',
+-- 'number', 'string'), or '' for a key the caller verified before: not
+-- checked. Then records: command, index into KEYS, n, then n arguments.
+-- The script refuses the whole write if a checked key holds another kind,
+-- before running any command. A command on an unchecked key that Redis
+-- refuses is skipped and reported; the others run.
+-- Returns {indices of the counters that took INCRBY as a float,
+-- {index, message} of each refused command, flat}.
+local checked = {}
+for k = 1, #KEYS do
+  if ARGV[k] ~= '' then checked[#checked + 1] = k end
+end
+if #checked > 1 then  -- keys that do not exist need no check: ask once for all
+  local keys = {}
+  for j, k in ipairs(checked) do keys[j] = KEYS[k] end
+  if redis.call('EXISTS', unpack(keys)) == 0 then checked = {} end
+end
+for _, k in ipairs(checked) do
+  local key, want = KEYS[k], ARGV[k]
+  local have = redis.call('TYPE', key)['ok']
+  if want == 'number' then
+    if have ~= 'none' and (have ~= 'string' or not tonumber(redis.call('GET', key))) then
+      return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' does not hold a number')
     end
+  elseif have ~= 'none' and have ~= want then
+    return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' holds a ' .. have)
   end
 end
-local floats = {}
+local floats, refused = {}, {}
 local i = #KEYS + 1
 while i <= #ARGV do
   local cmd, index, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-  if not allowed[cmd] then return redis.error_reply('ERR kairos: unknown command ' .. cmd) end
+  local key = KEYS[index]
+  local done
   if cmd == 'INCRBY' then
     -- a counter that already holds a float takes integer increments as floats
-    local done = redis.pcall('INCRBY', KEYS[index], ARGV[i + 3])
+    done = redis.pcall('INCRBY', key, ARGV[i + 3])
     if type(done) == 'table' and done.err then
-      redis.call('INCRBYFLOAT', KEYS[index], ARGV[i + 3])
-      floats[#floats + 1] = index
+      done = redis.pcall('INCRBYFLOAT', key, ARGV[i + 3])
+      if not (type(done) == 'table' and done.err) then floats[#floats + 1] = index end
     end
+  elseif cmd == 'RPUSH' or cmd == 'HINCRBY' or cmd == 'SADD' or cmd == 'SET' or
+         cmd == 'EXPIRE' or cmd == 'INCRBYFLOAT' then
+    done = redis.pcall(cmd, key, unpack(ARGV, i + 3, i + 2 + n))
   else
-    redis.call(cmd, KEYS[index], unpack(ARGV, i + 3, i + 2 + n))
+    return redis.error_reply('ERR kairos: unknown command ' .. cmd)
+  end
+  if type(done) == 'table' and done.err then
+    refused[#refused + 1] = index
+    refused[#refused + 1] = cmd .. ' ' .. key .. ': ' .. done.err
   end
   i = i + 3 + n
 end
-return floats
+return {floats, refused}
 """
 
 _GLOB_SPECIAL = re.compile(r'([\\*?\[\]])')
@@ -165,9 +181,10 @@ class RedisBackend(Timeseries):
     ``write_mode`` is 'multi' (default), 'script' or 'pipeline':
 
     - 'multi': the first write of a key by this object goes through the
-      checking script; once every key of a call is verified (remembered,
-      up to VERIFIED_KEYS), the call is one MULTI/EXEC, and a key's EXPIRE is
-      sent again only when EXPIRE_REFRESH of its lifetime has passed.
+      checking script, which checks the keys not verified yet; once every key
+      of a call is verified (remembered, up to VERIFIED_KEYS), the call is one
+      MULTI/EXEC (one command goes alone), and a key's EXPIRE is sent again
+      only when EXPIRE_REFRESH of its lifetime has passed.
     - 'script': every call through the checking script, with every EXPIRE.
     - 'pipeline': a plain pipeline, not atomic, unchecked; on a Redis Cluster
       redis-py's cluster pipeline, which may retry it after a connection error.
@@ -375,10 +392,10 @@ class RedisBackend(Timeseries):
                 for start in range(0, len(payload), MAX_ARGS):
                     commands.append((command, key) + tuple(payload[start:start + MAX_ARGS]))
             elif command == 'SET':
-                # GET makes SET refuse a key of another type; EX sets the TTL in the same step
-                commands.append(('SET', key, payload, 'GET', 'EX', interval.expire)
+                # GET makes SET refuse a key of another type; KEEPTTL keeps the TTL that
+                # the EXPIRE below sets (at half the cost of SET ... EX on every write)
+                commands.append(('SET', key, payload, 'GET', 'KEEPTTL')
                                 if interval.expire else ('SET', key, payload, 'GET'))
-                continue
             elif command == 'INCRBY' and not payload:
                 continue
             elif command == 'INCRBY' and (isinstance(payload, float) or not exact):
@@ -416,25 +433,37 @@ class RedisBackend(Timeseries):
     def _send_atomic(self, commands, mode: str) -> None:
         """Each slot's commands in MULTI/EXEC (every key verified) or the script, at once.
 
-        On single Redis everything is one slot. Every slot's part is atomic;
-        the first error is raised once every part's reply has been handled.
+        In 'multi' mode a verified key's EXPIRE is left out until it is due,
+        and the script checks only the keys not verified yet; one command
+        alone needs no MULTI/EXEC. On single Redis everything is one slot.
+        Every slot's part is atomic; the first error is raised once every
+        part's reply has been handled.
         """
         now = time.monotonic()
         plans = []
         for slot, part in self._router.slots(commands):
-            if mode == 'multi' and all(self._known(c[1]) is not None for c in part):
-                part = [c for c in part if c[0] != 'EXPIRE' or
-                        now - self._verified.get(c[1], 0.0) >= c[2] * EXPIRE_REFRESH]
-                plans.append((slot, part, [('MULTI',)] + part + [('EXEC',)], None))
+            trusted = set()
+            if mode == 'multi':
+                known = {c[1]: self._known(c[1]) for c in part}
+                part = [c for c in part if c[0] != 'EXPIRE' or known[c[1]] is None or
+                        now - known[c[1]] >= c[2] * EXPIRE_REFRESH]
+                trusted = {key for key, when in known.items() if when is not None}
+            if not part:
+                continue
+            if mode == 'multi' and len(trusted) == len(known):
+                packet = part if len(part) == 1 else [('MULTI',)] + part + [('EXEC',)]
+                plans.append((slot, part, packet, None))
             else:
-                names, args = self._script_args(part)
+                names, args = self._script_args(part, trusted)
                 plans.append((slot, part, [('EVALSHA', _WRITE_SHA) + args], names))
+        if not plans:
+            return
         replies = self._router.send([(slot, packet) for slot, _, packet, _ in plans], True)
         errors = []
-        for (slot, part, _, names), reply in zip(plans, replies):
+        for (slot, part, packet, names), reply in zip(plans, replies):
             error = reply if isinstance(reply, StorageError) else \
-                self._settle_multi(part, reply, now) if names is None else \
-                self._settle_script(part, names, reply[0], now)
+                self._settle_multi(part, reply if len(packet) == 1 else reply[-1], now) \
+                if names is None else self._settle_script(part, names, reply[0], now)
             if error is not None:
                 errors.append(error)
         if errors:
@@ -444,32 +473,47 @@ class RedisBackend(Timeseries):
                                   % (errors[0], len(plans), len(errors)),)
             raise errors[0]
 
-    def _settle_multi(self, commands, replies, now: float) -> Optional[Exception]:
-        exec_reply = replies[-1]
-        if isinstance(exec_reply, ResponseError):
+    def _settle_multi(self, commands, results, now: float) -> Optional[Exception]:
+        """``results``: EXEC's reply, or the one command's reply in a list."""
+        if isinstance(results, ResponseError):
             return _chain(DataConflict('Redis refused the write; nothing was written: %s'
-                                       % exec_reply), exec_reply)
-        refused = [(c, r) for c, r in zip(commands, exec_reply) if isinstance(r, ResponseError)]
-        if refused:
-            for command, _ in refused:  # checked again by the script next time
-                self._verified.pop(command[1], None)
-                self._verified_before.pop(command[1], None)
-            return _chain(DataConflict(
-                'Redis refused %d of the %d commands of this write (the others were applied): '
-                '%s' % (len(refused), len(commands), '; '.join(
-                    '%s %s: %s' % (c[0], c[1], r) for c, r in refused[:3]))), refused[0][1])
-        self._remember_all(commands, now)
-        return None
+                                       % results), results)
+        return self._settle(commands, now, (), [
+            (command[1], '%s %s: %s' % (command[0], command[1], result), result)
+            for command, result in zip(commands, results) if isinstance(result, ResponseError)])
 
     def _settle_script(self, commands, names, reply, now: float) -> Optional[Exception]:
         if isinstance(reply, ResponseError):
             return _chain(DataConflict('Redis refused the write: %s' % reply), reply)
-        self._remember_all(commands, now, {names[int(i) - 1] for i in reply})
-        return None
+        floats, refused = reply
+        return self._settle(commands, now, {names[int(i) - 1] for i in floats}, [
+            (names[int(refused[i]) - 1], refused[i + 1], None)
+            for i in range(0, len(refused), 2)])
+
+    def _settle(self, commands, now: float, floats, refused) -> Optional[Exception]:
+        """Remember the keys of an applied write; a DataConflict if Redis refused some of its
+        commands ((key, message, error) each: keys verified before, whose type changed).
+
+        The call's other commands were applied; the refused keys are checked again next time.
+        """
+        doomed = {key for key, _, _ in refused}
+        self._remember_all([c for c in commands if c[1] not in doomed], now, floats)
+        if not refused:
+            return None
+        for key in doomed:
+            self._verified.pop(key, None)
+            self._verified_before.pop(key, None)
+        error = DataConflict(
+            'Redis refused %d of the %d commands of this write (the others were applied): %s'
+            % (len(refused), len(commands), '; '.join(message for _, message, _ in refused[:3])))
+        return _chain(error, refused[0][2]) if refused[0][2] is not None else error
 
     @staticmethod
-    def _script_args(commands):
-        """(the keys in KEYS order, the script's arguments from numkeys on) for some commands."""
+    def _script_args(commands, trusted=frozenset()):
+        """(the keys in KEYS order, the script's arguments from numkeys on) for some commands.
+
+        Keys in ``trusted`` are verified already: the script does not check them.
+        """
         key_index: Dict[str, int] = {}
         kinds = []
         argv = []
@@ -480,7 +524,7 @@ class RedisBackend(Timeseries):
                 index = key_index[key] = len(key_index) + 1
                 kinds.append('')
             kind = KINDS.get(command[0])
-            if kind:
+            if kind and key not in trusted:
                 kinds[index - 1] = kind
             argv.extend((command[0], index, len(command) - 2))
             argv.extend(command[2:])

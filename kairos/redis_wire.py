@@ -2,11 +2,13 @@
 
 ``round_trip(commands)`` packs every command (hiredis when it is installed),
 sends them with a single ``send_packed_command`` and reads one reply per
-command. The replies of a read are parsed by a ``hiredis.Reader`` straight
-from the socket, as ``str`` (utf-8, surrogateescape): redis-py's per-reply
-machinery costs more than Redis itself for a read of 1,440 buckets. A write's
-few replies go through the connection's own ``read_response``. A command
-Redis refused comes back as a ``ResponseError`` in its place, not raised.
+command. The replies are parsed by a ``hiredis.Reader`` straight from the
+socket, as ``str`` (utf-8, surrogateescape): redis-py's per-reply machinery
+costs more than Redis itself for a read of 1,440 buckets, and a third of an
+``insert()``'s own time. Without hiredis, or with a connection class that
+reads replies its own way, they go through the connection's
+``read_response``. A command Redis refused comes back as a ``ResponseError``
+in its place, not raised.
 
 Nothing here retries a packet whose connection failed: a caller that may
 resend (a read) does so itself. ``exchange`` does a round trip for several
@@ -18,7 +20,10 @@ refused to run (NOSCRIPT, MOVED, ASK, TRYAGAIN, CLUSTERDOWN).
 """
 
 import inspect
+import os
+import socket
 import time
+import weakref
 from typing import Dict, List, Optional, Sequence
 
 import redis
@@ -43,7 +48,49 @@ _CHUNK = 65536
 RESENDS = 8
 RESEND_PAUSE = 0.05
 
-_MORE = object()   # what a hiredis Reader returns while a reply is incomplete
+# the read_response of redis-py's own connection classes
+_STOCK_READ = getattr(redis.connection, 'AbstractConnection', redis.Connection).read_response
+_MORE = object()
+# Idle connections kept per pool (see _Kept), for pools of at least KEEP_FROM_POOLS_OF.
+KEEP = 2
+KEEP_FROM_POOLS_OF = 50
+_KEPT: 'weakref.WeakKeyDictionary' = weakref.WeakKeyDictionary()   # what a hiredis Reader returns while a reply is incomplete
+
+
+class _Kept:
+    """Idle connections of one pool that kairos keeps instead of giving back to it.
+
+    Taking a connection from redis-py's pool and giving it back costs about
+    as much as a round trip on loopback. A kept connection is checked as the
+    pool checks one it hands out: one that has data waiting (the server
+    closed it, say) is reconnected. A forked child never uses its parent's.
+    """
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.idle: List = []
+
+    def take(self):
+        """A kept connection ready for a command, or None."""
+        if self.pid != os.getpid():
+            self.pid, self.idle = os.getpid(), []
+        try:
+            connection = self.idle.pop()   # atomic: threads never share a connection
+        except IndexError:
+            return None
+        try:
+            if connection.can_read():
+                connection.disconnect()    # reconnected by send_packed_command
+        except _FAILURES:
+            connection.disconnect()
+        return connection
+
+    def give(self, connection) -> bool:
+        """Keep a connection whose replies were all read; False when enough are kept."""
+        if len(self.idle) >= KEEP or self.pid != os.getpid():
+            return False
+        self.idle.append(connection)
+        return True
 
 
 class Wire:
@@ -53,11 +100,22 @@ class Wire:
         self.pool = client.connection_pool
         options = self.pool.connection_kwargs
         # hiredis packs exactly as redis-py's encoder does for utf-8, in a tenth of the time;
-        # its Reader is used only where nothing else may arrive between replies (no client cache)
+        # its Reader is used only where nothing else may arrive between replies (no client
+        # cache) and where the connections read as redis-py's own do (a connection class
+        # that reads its own way, to instrument or to inject faults, is left to do so)
+        connection_class = getattr(self.pool, 'connection_class', redis.Connection)
         self.fast = hiredis is not None and \
             options.get('encoding', 'utf-8').lower().replace('-', '') == 'utf8' and \
             options.get('encoding_errors', 'strict') == 'strict' and \
-            getattr(self.pool, 'cache', None) is None
+            getattr(self.pool, 'cache', None) is None and \
+            getattr(connection_class, 'read_response', None) is _STOCK_READ
+        # connections kept out of the pool between calls, shared by the Wires of one pool:
+        # only for redis-py's own unbounded ConnectionPool (a bounded or blocking one must
+        # get them back) without credential rotation (which re-authenticates on release)
+        self.kept = _KEPT.setdefault(self.pool, _Kept()) \
+            if type(self.pool) is redis.ConnectionPool and \
+            self.pool.max_connections >= KEEP_FROM_POOLS_OF and \
+            options.get('credential_provider') is None else None
 
     def round_trip(self, commands: Sequence[tuple], write: bool) -> list:
         """Send ``commands`` in one packet; return their replies.
@@ -88,7 +146,9 @@ class Wire:
 
     def _send_packed(self, write: bool, pack):
         try:
-            connection = self.pool.get_connection(*_GET_CONNECTION_ARGS)
+            connection = self.kept and self.kept.take()
+            if connection is None:
+                connection = self.pool.get_connection(*_GET_CONNECTION_ARGS)
         except _FAILURES as exc:
             raise StorageError('Redis is unreachable%s: %s' % (
                 '; nothing was written' if write else '', exc)) from exc
@@ -107,7 +167,7 @@ class Wire:
     def receive(self, connection, count: int, write: bool) -> list:
         """Read ``count`` replies from a connection ``send`` returned, then give it back."""
         try:
-            if self.fast and not write:
+            if self.fast:
                 replies = self._read_fast(connection, count)
             else:
                 replies = [_reply(connection) for _ in range(count)]
@@ -118,7 +178,8 @@ class Wire:
                                                if write else 'read from Redis failed', exc)) \
                     from exc
             raise
-        self.pool.release(connection)
+        if self.kept is None or not self.kept.give(connection):
+            self.pool.release(connection)
         return replies
 
     def _drop(self, connection) -> None:
@@ -134,7 +195,12 @@ class Wire:
         for _ in range(count):
             reply = gets()
             while reply is _MORE:
-                data = recv(_CHUNK)
+                try:
+                    data = recv(_CHUNK)
+                except socket.timeout as exc:   # redis-py's own errors, as read_response raises
+                    raise redis.TimeoutError('Timeout reading from Redis: %s' % exc) from exc
+                except OSError as exc:
+                    raise redis.ConnectionError('Error reading from Redis: %s' % exc) from exc
                 if not data:
                     raise redis.ConnectionError('Redis closed the connection')
                 reader.feed(data)
@@ -267,6 +333,15 @@ class Router:
         on a cluster MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent again, which is
         safe for a write too; one whose connection failed never is.
         """
+        if self.nodes is None and self.wait is None and len(packets) == 1:
+            # single Redis, one packet: the usual write, sent without grouping
+            try:
+                replies = self.wire.round_trip(packets[0][1], write)
+            except StorageError as exc:
+                return [exc]
+            if not_run(replies)[0] is None:
+                return [replies]
+            # NOSCRIPT: the loop below sends it again (the script in full the second time)
         if self.stale:
             self.stale = False
             self.nodes.refresh()

@@ -98,6 +98,8 @@ class Histogram(SeriesType):
 
     def merge(self, values):
         """[(value, count)], one per distinct stored value: 1 and 1.0 stay apart."""
+        if len(values) == 1:   # an insert() of one value
+            return [(values[0], 1)]
         counts = Counter((value.__class__, value) for value in values)
         return [(value, count) for (_, value), count in counts.items()]
 

@@ -274,7 +274,33 @@ class TestFixesRedis(FixesBehaviour, RedisCase):
         with self.assertRaises(DataConflict):
             self.make('gauge').insert('x', 2, timestamp=at(10))
         self.assertEqual(before, self.snapshot())
-    pass
+
+    def test_conflict_on_a_verified_key_applies_the_rest_once_then_nothing(self):
+        """A verified key whose type changed behind kairos' back: its command is refused and
+        the call's other commands are applied; once forgotten, it is checked again, and a
+        conflict then writes nothing."""
+        t = self.timeseries(type='count', prefix='kairos', intervals={
+            'minute': {'step': 60, 'steps': 5}, 'day': {'step': 86400, 'steps': 2}})
+        t.insert('c', 1, timestamp=at(10))   # verifies minute and day keys
+        day = 'kairos:c:day:%d' % (at(10) // 86400)
+        self.client.delete(day)
+        self.client.rpush(day, 'not a count')
+        # a new minute bucket goes through the checking script, the verified day key is trusted
+        with self.assertRaises(DataConflict) as raised:
+            t.insert('c', 1, timestamp=at(70))
+        self.assertIn(day, str(raised.exception))
+        self.assertEqual(t.get('c', 'minute', timestamp=at(70)), {at(60): 1})
+        self.assertEqual(self.client.lrange(day, 0, -1), [b'not a count'])
+        self.assertEqual(self.client.ttl(day), -1)
+        before = self.snapshot()
+        with self.assertRaises(DataConflict):
+            t.insert('c', 1, timestamp=at(130))   # a new minute bucket, refused with it
+        after = self.snapshot()
+        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        if isinstance(self.client, redis.Redis):
+            self.assertEqual(changed, set())
+        else:   # atomic per slot: only the other slots' parts are applied
+            self.assertNotIn(self.client.keyslot(day), {self.client.keyslot(k) for k in changed})
 
 
 class TestFixesRedisCluster(TestFixesRedis, RedisClusterCase):
