@@ -82,10 +82,15 @@ local checked = {}
 for k = 1, #KEYS do
   if ARGV[k] ~= '' then checked[#checked + 1] = k end
 end
-if #checked > 1 then  -- keys that do not exist need no check: ask once for all
-  local keys = {}
-  for j, k in ipairs(checked) do keys[j] = KEYS[k] end
-  if redis.call('EXISTS', unpack(keys)) == 0 then checked = {} end
+if #checked > 1 then  -- keys that do not exist need no check: ask for 1000 at a time
+  local found = 0
+  for first = 1, #checked, 1000 do
+    local keys = {}
+    for j = first, math.min(first + 999, #checked) do keys[#keys + 1] = KEYS[checked[j]] end
+    found = redis.call('EXISTS', unpack(keys))
+    if found > 0 then break end
+  end
+  if found == 0 then checked = {} end
 end
 for _, k in ipairs(checked) do
   local key, want = KEYS[k], ARGV[k]

@@ -276,7 +276,22 @@ class RedisPipelineBehaviour:
 
 
 class TestBulkRedis(BulkBehaviour, RedisCase):
-    pass
+
+    def test_backfill_of_many_new_keys_by_a_fresh_object(self):
+        """12,000 keys new to the object in one piece (more than Lua's unpack() takes at
+        once): with none of them in Redis, then with one of them there already."""
+        base = now_hour()
+        names = ['k%05d' % i for i in range(12000)]
+        for existing in ([], names[-1:]):
+            with self.subTest(existing=existing):
+                self.clear()
+                for name in existing:
+                    self.timeseries(type='count', intervals={'minute': {'step': 60}}).insert(
+                        name, 5, timestamp=base)
+                t = self.timeseries(type='count', intervals={'minute': {'step': 60}})
+                t.bulk_insert({base: {name: [1] for name in names}})
+                self.assertEqual(t.get(names, 'minute', timestamp=base),
+                                 {base: 12000 + 5 * len(existing)})
 
 
 class TestBulkRedisCluster(TestBulkRedis, RedisClusterCase):
