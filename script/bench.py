@@ -91,21 +91,25 @@ class Server:
         self.client.config_resetstat()
 
     def read(self):
-        """(microseconds Redis spent, (longest command's p99.9 usec, its name, its p100))."""
+        """(microseconds Redis spent, (longest command's p99.9 usec, its name, its p100,
+        the largest p99 of any command))."""
         stats = {name[len('cmdstat_'):]: v for name, v in self.client.info('commandstats').items()}
         stats = {name: v for name, v in stats.items() if name.split('|')[0] not in OWN}
         wrapped = any(name in WRAPPERS for name in stats)
         usec = sum(v['usec'] for name, v in stats.items()
                    if not wrapped or name in WRAPPERS + ('multi',))
         prefix = 'latency_percentiles_usec_'
-        longest = max(((v['p99.9'], name[len(prefix):], v['p100'])
-                       for name, v in self.client.info('latencystats').items()
-                       if name[len(prefix):].split('|')[0] not in OWN), default=(0, '-', 0))
-        return usec, longest
+        latencies = {name[len(prefix):]: v
+                     for name, v in self.client.info('latencystats').items()
+                     if name[len(prefix):].split('|')[0] not in OWN}
+        longest = max(((v['p99.9'], name, v['p100']) for name, v in latencies.items()),
+                      default=(0, '-', 0))
+        return usec, longest + (max((v['p99'] for v in latencies.values()), default=0),)
 
 
 class Figures:
-    """Medians of one job over the repeats: seconds, server usec, longest command.
+    """Medians of one job over the repeats: seconds, server usec, longest command, and
+    the largest p99 of any command.
 
     The longest command is the median of the repeats' longest, so that one
     repeat in which the kernel paused the server does not decide it.
@@ -114,7 +118,8 @@ class Figures:
     def __init__(self, seconds, usecs, longest):
         self.seconds = statistics.median(seconds)
         self.usec = statistics.median(usecs)
-        self.longest = sorted(longest)[len(longest) // 2]
+        self.longest = sorted(l[:3] for l in longest)[len(longest) // 2]
+        self.p99 = statistics.median(l[3] for l in longest)
 
 
 class Bench:
@@ -424,12 +429,15 @@ class Bench:
                 self.server_rows(what, mine, theirs, repeat, base_name, 1.5,
                                  1000 if steps == 24 else None)
                 if steps == 24 and len(group) == 1:
-                    longest_one = mine.longest[0]
+                    longest_one = mine.p99
                 elif steps == 24:
-                    # tens of microseconds move by 2x run to run: judge growth above 100 us
-                    self.check('  10 names block no longer than 1', mine.longest[0] <= max(
-                        2 * longest_one, 100), 'longest %.0f us, 1 name %.0f us (goal <= '
-                        '2x or 100 us)' % (mine.longest[0], longest_one))
+                    # Growth with the names read is judged on each loop's largest p99: a
+                    # p99.9 of a thousand commands is about their maximum, which a kernel
+                    # pause of the server decides. Tens of microseconds move by 2x run to
+                    # run: growth counts above 100 us.
+                    self.check('  10 names block no longer than 1', mine.p99 <= max(
+                        2 * longest_one, 100), 'largest p99 %.0f us, 1 name %.0f us (goal <= '
+                        '2x or 100 us)' % (mine.p99, longest_one))
                 most = 2 if resolution else 1
                 if trips > most:
                     self.missed.append('%s: %d round trips, goal <= %d' % (what, trips, most))
