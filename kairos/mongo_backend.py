@@ -127,7 +127,8 @@ class MongoBackend(Timeseries):
         if self._type.name != 'histogram':
             try:
                 bson.encode({'value': value})
-            except (bson.errors.InvalidDocument, OverflowError, TypeError) as exc:
+            except (bson.errors.InvalidDocument, OverflowError, TypeError,
+                    UnicodeEncodeError) as exc:
                 raise InvalidValue('MongoDB cannot store %r: %s' % (value, exc)) from None
             if self._type.name == 'set' and isinstance(value, tuple):
                 raise InvalidValue('a Mongo set cannot store the tuple %r: it reads back '
@@ -140,6 +141,10 @@ class MongoBackend(Timeseries):
         if '\0' in key or DOT in key or key.startswith(DOLLAR):
             raise InvalidValue('a Mongo histogram cannot store %r: it holds a reserved '
                                'character' % (value,))
+        try:
+            key.encode('utf-8')
+        except UnicodeEncodeError:
+            raise InvalidValue('%r is not valid unicode' % (value,)) from None
 
     def _write(self, writes, pipeline=None) -> None:
         if pipeline is not None:

@@ -96,6 +96,9 @@ class Write:
 
 # A bulk insert is sent in pieces of about this many values (whole timestamps).
 BULK_CHUNK = 20000
+# Distinct int, float and str values a bulk insert remembers as checked, so that a
+# value repeated many times is checked once.
+SEEN_VALUES = 10000
 
 
 def _backend_class(client):
@@ -239,6 +242,11 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         if not isinstance(inserts, dict):
             raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, not %r'
                                % (inserts,))
+        names_seen = set()
+        # values of these exact types that passed the checks unchanged (without a write_func,
+        # checks are pure): {type: set of values}, up to SEEN_VALUES in all
+        passed = None if self._write_func else {int: set(), float: set(), str: set()}
+        room = SEEN_VALUES
         for timestamp, by_name in inserts.items():
             timestamp = now if timestamp is None else check_timestamp(timestamp)
             if not isinstance(by_name, dict):
@@ -251,16 +259,30 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                 if not values:  # an empty list asks for nothing to be written
                     continue
                 if check:
-                    check_name(name)
-                    prepared = [self._prepare(value) for value in values]
-                    if any(p is not v for p, v in zip(prepared, values)):
+                    if name not in names_seen or type(name) is not str:
+                        check_name(name)
+                        names_seen.add(name)
+                    prepared = None
+                    for index, value in enumerate(values):
+                        known = passed and passed.get(type(value))
+                        if known is not None and value in known:
+                            continue
+                        ready = self._prepare(value)
+                        if ready is not value:
+                            if prepared is None:
+                                prepared = list(values)
+                            prepared[index] = ready
+                        elif known is not None and room:
+                            known.add(value)
+                            room -= 1
+                    if prepared is not None:
                         values = prepared
                 named[name] = (values, raw)
             yield timestamp, named
 
     def _merged(self, pending) -> List[Write]:
         merge = self._type.merge
-        writes = list(pending.values())
+        writes = [write for group in pending.values() for write in group.values()]
         for write in writes:
             write.payload = merge(write.payload)
         return writes
@@ -273,7 +295,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         return value
 
     def _plan(self, timestamp, named, shift: int, pending):
-        """Group the values of one timestamp by the bucket they land in, in every interval."""
+        """Group the values of one timestamp by the bucket they land in, in every interval:
+        ``pending`` is {(interval, i_bucket, r_bucket): {name: Write}}."""
         for interval in self._intervals.values():
             stamps = [timestamp]
             if shift:
@@ -283,15 +306,18 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
             for stamp in stamps:
                 i_bucket = interval.i_calc.bucket(stamp)
                 r_bucket = None if interval.coarse else interval.r_calc.bucket(stamp)
+                group = pending.get((interval.name, i_bucket, r_bucket))
+                if group is None:
+                    group = pending[(interval.name, i_bucket, r_bucket)] = {}
                 for name, values in named:
-                    key = (interval.name, name, i_bucket, r_bucket)
-                    write = pending.get(key)
+                    write = group.get(name)
                     if write is None:
-                        pending[key] = Write(interval, name, i_bucket, r_bucket, list(values),
-                                             stamp)
+                        group[name] = Write(interval, name, i_bucket, r_bucket, list(values),
+                                            stamp)
                     else:
                         write.payload.extend(values)
-                        write.stamp = max(write.stamp, stamp)
+                        if stamp > write.stamp:
+                            write.stamp = stamp
         return pending
 
     @staticmethod

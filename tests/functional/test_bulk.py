@@ -221,6 +221,23 @@ class BulkBehaviour:
                             t.bulk_insert(inserts)
                     self.assertEqual(self.snapshot(), before)
 
+    def test_a_bad_value_equal_to_a_good_one_seen_before_is_refused(self):
+        """Values are checked once per distinct value and exact type: True after many 1s
+        (equal, but a count refuses booleans), a name or value repeated, then a bad one."""
+        base = now_hour()
+        cases = [('count', [1] * 50 + [True]), ('count', [2 ** 62] * 3 + [2 ** 64]),
+                 ('count', [1.5] * 3 + [float('nan')]), ('series', ['x'] * 50 + ['\ud800']),
+                 ('set', ['x'] * 50 + [['x']])]
+        for typ, values in cases:
+            with self.subTest(type=typ, last=values[-1]):
+                t = self.make(typ)
+                inserts = OrderedDict((base + i, {'a': [v], 'b': [values[0]]})
+                                      for i, v in enumerate(values))
+                before = self.snapshot()
+                with self.assertRaises(KairosException):
+                    t.bulk_insert(inserts)
+                self.assertEqual(self.snapshot(), before)
+
     def test_bad_structure_raises_and_writes_nothing(self):
         """A bulk that is not {timestamp: {name: values}} raises and writes nothing."""
         base = now_hour()
