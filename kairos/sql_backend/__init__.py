@@ -162,6 +162,9 @@ class SqlBackend(Timeseries):
         self._check, self._convert = checker(column)
         if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
             self._check = no_check  # a float count column takes every number a count takes
+        # the columns of the rows _params makes, in their order
+        self._row_columns = ('name', 'interval', 'i_time', 'r_time') + \
+            (('value', 'insert_time') if self._op.on_conflict is None else self._op.columns)
         self._upserts = {coarse: self._compiled(self._upsert(coarse))
                          for coarse in (True, False)}
         self._selects = {}
@@ -265,17 +268,23 @@ class SqlBackend(Timeseries):
 
     def _write(self, writes, pipeline=None) -> None:
         rows = {True: [], False: []}
+        check_name = self._check_name
         for write in writes:
-            self._check_name(write.name)
+            check_name(write.name)
             rows[write.interval.coarse].extend(self._params(write))
         batches = [(self._upserts[coarse], batch) for coarse, batch in rows.items() if batch]
         if not self._mysql and self._dialect != 'sqlite':
             for _, batch in batches:  # one lock order for every writer: no deadlocks
                 batch.sort(key=_lock_order)
+        columns = self._row_columns
         for index, ((statement, text, order), batch) in enumerate(batches):
-            if text is not None and order is not None:
+            if text is None or order is None:   # parameters by name
                 batches[index] = ((statement, text, order),
-                                  [tuple(row[key] for key in order) for row in batch])
+                                  [dict(zip(columns, row)) for row in batch])
+            elif list(order) != list(columns):
+                where = [columns.index(key) for key in order]
+                batches[index] = ((statement, text, order),
+                                  [tuple([row[i] for i in where]) for row in batch])
         if pipeline is not None:
             if not isinstance(pipeline, sqlalchemy.engine.Connection):
                 raise InvalidValue('pipeline= takes an SQLAlchemy Connection, not %r'
@@ -357,15 +366,15 @@ class SqlBackend(Timeseries):
 
     # -- helpers -------------------------------------------------------------
 
-    def _params(self, write) -> List[dict]:
-        """The parameters of the rows one Write inserts or upserts."""
-        base = {'name': write.name, 'interval': write.interval.name, 'i_time': write.i_bucket,
-                'r_time': write.r_bucket}
+    def _params(self, write) -> List[tuple]:
+        """The rows one Write inserts or upserts, their values in ``_row_columns`` order:
+        name, interval, i_time, r_time, then the type's own columns."""
+        base = (write.name, write.interval.name, write.i_bucket, write.r_bucket)
         kind, payload, convert = self._type.name, write.payload, self._convert
         if kind == 'count':
-            return [dict(base, count=payload)]
+            return [base + (payload,)]
         if kind == 'gauge':
-            return [dict(base, value=convert(payload) if convert else payload)]
+            return [base + (convert(payload) if convert else payload,)]
         if convert:
             payload = [(convert(v), n) for v, n in payload] if kind == 'histogram' else \
                 [convert(v) for v in payload]
@@ -373,12 +382,11 @@ class SqlBackend(Timeseries):
             counts = {}
             for value, count in payload:  # 1 and '1' are one value in a text column
                 counts[value] = counts.get(value, 0) + count
-            return [dict(base, value=value, count=count) for value, count in counts.items()]
+            return [base + item for item in counts.items()]
         if kind == 'set':
-            return [dict(base, value=value) for value in dict.fromkeys(payload)]
+            return [base + (value,) for value in dict.fromkeys(payload)]
         stamps = self._stamps(len(payload))
-        return [dict(base, value=value, insert_time=stamp)
-                for value, stamp in zip(payload, stamps)]
+        return [base + item for item in zip(payload, stamps)]
 
     def _stamps(self, n: int) -> List[float]:
         """n increasing insert times, after every earlier one of this process.
@@ -479,9 +487,9 @@ class SqlBackend(Timeseries):
 
 
 def _lock_order(row):
-    r_time = row['r_time']
-    return (row['interval'], row['name'], row['i_time'], NULL_BUCKET if r_time is None
-            else r_time, repr(row.get('value')))
+    """(interval, name, i_time, r_time, repr of the next column: the value, if any) of a
+    row in ``_row_columns`` order."""
+    return (row[1], row[0], row[2], NULL_BUCKET if row[3] is None else row[3], repr(row[4]))
 
 
 def _rolled_back(exc) -> bool:
