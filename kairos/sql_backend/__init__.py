@@ -46,46 +46,47 @@ from ..timeseries import Timeseries, typed_classes
 from .schema import NULL_BUCKET, checker, column_type, define_table, no_check, plain
 
 
-def _collect_values(rows, coarse: bool) -> dict:
-    """{(name, i_time, r_time): [value, ...]} (series and set rows)."""
-    found = {}
+# Each collect(rows, coarse, cells) puts the rows read into ``cells``:
+# {(name, i_time): {r_time (None when coarse): raw data}}, skipping rows of other buckets.
+
+def _collect_values(rows, coarse: bool, cells: dict) -> None:
+    """[value, ...] per bucket (series and set rows)."""
     for name, i_time, r_time, value in rows:
-        key = (name, i_time, None if coarse else r_time)
-        if key in found:
-            found[key].append(value)
-        else:
-            found[key] = [value]
-    return found
+        cell = cells.get((name, i_time))
+        if cell is not None:
+            r_time = None if coarse else r_time
+            if r_time in cell:
+                cell[r_time].append(value)
+            else:
+                cell[r_time] = [value]
 
 
-def _collect_histograms(rows, coarse: bool) -> dict:
-    """{(name, i_time, r_time): {value: count}}."""
-    found = {}
+def _collect_histograms(rows, coarse: bool, cells: dict) -> None:
+    """{value: count} per bucket."""
     for name, i_time, r_time, value, count in rows:
-        key = (name, i_time, None if coarse else r_time)
-        counts = found.get(key)
-        if counts is None:
-            found[key] = {value: int(count)}
-        else:
+        cell = cells.get((name, i_time))
+        if cell is not None:
+            counts = cell.setdefault(None if coarse else r_time, {})
             counts[value] = counts.get(value, 0) + int(count)
-    return found
 
 
-def _collect_counts(rows, coarse: bool) -> dict:
-    """{(name, i_time, r_time): count}, integral counts as int; repeated rows add up."""
-    found = {}
+def _collect_counts(rows, coarse: bool, cells: dict) -> None:
+    """The count per bucket, integral counts as int; repeated rows add up."""
     for name, i_time, r_time, count in rows:
-        if count.__class__ is float and count.is_integer():
-            count = int(count)
-        key = (name, i_time, None if coarse else r_time)
-        found[key] = found[key] + count if key in found else count
-    return found
+        cell = cells.get((name, i_time))
+        if cell is not None:
+            if count.__class__ is float and count.is_integer():
+                count = int(count)
+            r_time = None if coarse else r_time
+            cell[r_time] = cell[r_time] + count if r_time in cell else count
 
 
-def _collect_last(rows, coarse: bool) -> dict:
-    """{(name, i_time, r_time): value}: a gauge; of repeated rows, the last."""
-    return {(name, i_time, None if coarse else r_time): value
-            for name, i_time, r_time, value in rows}
+def _collect_last(rows, coarse: bool, cells: dict) -> None:
+    """A gauge's value per bucket; of repeated rows, the last."""
+    for name, i_time, r_time, value in rows:
+        cell = cells.get((name, i_time))
+        if cell is not None:
+            cell[None if coarse else r_time] = value
 
 
 class Op(NamedTuple):
@@ -94,7 +95,7 @@ class Op(NamedTuple):
     columns: tuple            # data columns read after name, i_time, r_time
     by_value: bool            # the value is part of a bucket's unique key
     on_conflict: Optional[Callable]  # (table, new row) -> SET clause; None: plain inserts
-    collect: Callable         # (rows read, coarse) -> {(name, i_time, r_time): raw data}
+    collect: Callable         # (rows read, coarse, cells): see _collect_values
 
 
 # type -> Op: the one place the backend depends on the type
@@ -307,21 +308,19 @@ class SqlBackend(Timeseries):
         if cutoff is not None:
             first = max(first, cutoff)
         coarse = interval.coarse
-        rval = {name: [MISSING if coarse else {} for _ in buckets] for name in names}
-        if first > last:
-            return rval
-        params = {'interval': interval.name, 'first': first, 'last': last}
-        params.update(('n%d' % i, name) for i, name in enumerate(names))
-        rows = self._call(self._fetch, len(names), first == last, params, fetch)
-        position = {bucket: index for index, bucket in enumerate(buckets)}
-        for (name, i_time, r_time), data in self._op.collect(rows, coarse).items():
-            index = position.get(i_time)
-            if index is None:
-                continue
+        rval = {name: [{} for _ in buckets] for name in names}
+        if first <= last:
+            params = {'interval': interval.name, 'first': first, 'last': last}
+            params.update(('n%d' % i, name) for i, name in enumerate(names))
+            rows = self._call(self._fetch, len(names), first == last, params, fetch)
+            self._op.collect(rows, coarse, {(name, bucket): cell for name, cells in rval.items()
+                                            for bucket, cell in zip(buckets, cells)})
+        for cells in rval.values():
             if coarse:
-                rval[name][index] = data
-            elif r_time is not None:
-                rval[name][index][r_time] = data
+                cells[:] = [cell.get(None, MISSING) for cell in cells]
+            else:   # a row without r_time (0.10.1 wrote it coarse) has no place here
+                for cell in cells:
+                    cell.pop(None, None)
         return rval
 
     def _delete(self, name: str) -> int:
