@@ -168,11 +168,8 @@ def _decode_hash(raw):
     """value -> int count (int() reads bytes and str alike)."""
     if not raw:
         return MISSING
-    if type(raw) is not dict:  # RESP2: a flat list of fields and counts
-        pairs = iter(raw)
-        raw = dict(zip(pairs, pairs))
-    return {value if type(value) is str else _str(value): int(count)
-            for value, count in raw.items()}
+    pairs = raw.items() if type(raw) is dict else zip(*[iter(raw)] * 2)  # RESP2: flat
+    return {value if type(value) is str else _str(value): int(count) for value, count in pairs}
 
 
 # kind of reply -> decoder of one stored bucket into str-based data, or MISSING

@@ -419,25 +419,27 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         process = hooks.process_row or self._type.process_row
         r_time = config.r_calc.from_bucket
 
+        if config.coarse:
+            if len(names) == 1:
+                return [one(row) for row in raw[names[0]]]
+            return [hooks.join([one(row) for row in per_name])
+                    for per_name in zip(*(raw[name] for name in names))]
+        # the hot loops of a read: one pass per resolution bucket, few calls
+        step = config.r_calc.step_size() if isinstance(config.r_calc, RelativeTime) else None
         if len(names) == 1:
-            rows = raw[names[0]]
-            if config.coarse:
-                return [one(row) for row in rows]
-            # the hot loop of a read: one pass per resolution bucket, few calls
-            step = config.r_calc.step_size() if isinstance(config.r_calc, RelativeTime) else None
             return [OrderedDict([
                 (r * step if step else r_time(r),
                  process(data) if type(data) not in _SPECIAL else one(data))
-                for r, data in sorted(row.items())]) for row in rows]
-        rval = []
+                for r, data in sorted(row.items())]) for row in raw[names[0]]]
+        rval, join = [], hooks.join
         for per_name in zip(*(raw[name] for name in names)):
-            if config.coarse:
-                rval.append(hooks.join([one(row) for row in per_name]))
-            else:
-                rval.append(OrderedDict(
-                    (r_time(r), hooks.join([one(row[r]) if r in row else MISSING
-                                            for row in per_name]))
-                    for r in sorted(set().union(*per_name))))
+            # each name's processed rows, then joined per resolution bucket
+            per_name = [{r: process(data) if type(data) not in _SPECIAL else one(data)
+                         for r, data in row.items()} for row in per_name]
+            rval.append(OrderedDict(
+                (r * step if step else r_time(r),
+                 join([row.get(r, MISSING) for row in per_name]))
+                for r in sorted(set().union(*per_name))))
         return rval
 
     # -- deleting ------------------------------------------------------------
