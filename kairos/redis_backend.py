@@ -16,9 +16,10 @@ count STRING (INCRBY, INCRBYFLOAT for floats), gauge STRING (SET), set SET
 ``EXPIRE steps * step`` (Gregorian steps as 1, 7, 30 or 365 days).
 
 Writes of one call go in one round trip, atomically: in MULTI/EXEC once this
-object has seen each key hold the right kind of data, and through a fixed Lua
-script that first checks the keys it has not seen otherwise (see ``RedisBackend``). They are
-never retried: an increment whose outcome is unknown must not be applied twice.
+object has seen each key hold the right kind of data, and otherwise through a
+fixed Lua script that first checks the keys it has not seen (see
+``RedisBackend``). They are never retried: an increment whose outcome is
+unknown must not be applied twice.
 Reads are plain commands in at most two pipelined round trips, so no read
 holds the server for longer than one command.
 
@@ -444,15 +445,16 @@ class RedisBackend(Timeseries):
         now = time.monotonic()
         plans = []
         for slot, part in self._router.slots(commands):
-            trusted = set()
+            trusted, verified = set(), False
             if mode == 'multi':
                 known = {c[1]: self._known(c[1]) for c in part}
                 part = [c for c in part if c[0] != 'EXPIRE' or known[c[1]] is None or
                         now - known[c[1]] >= c[2] * EXPIRE_REFRESH]
                 trusted = {key for key, when in known.items() if when is not None}
+                verified = len(trusted) == len(known)
             if not part:
                 continue
-            if mode == 'multi' and len(trusted) == len(known):
+            if verified:
                 packet = part if len(part) == 1 else [('MULTI',)] + part + [('EXEC',)]
                 plans.append((slot, part, packet, None))
             else:

@@ -50,11 +50,11 @@ RESEND_PAUSE = 0.05
 
 # the read_response of redis-py's own connection classes
 _STOCK_READ = getattr(redis.connection, 'AbstractConnection', redis.Connection).read_response
-_MORE = object()
+_MORE = object()   # what a hiredis Reader returns while a reply is incomplete
 # Idle connections kept per pool (see _Kept), for pools of at least KEEP_FROM_POOLS_OF.
 KEEP = 2
 KEEP_FROM_POOLS_OF = 50
-_KEPT: 'weakref.WeakKeyDictionary' = weakref.WeakKeyDictionary()   # what a hiredis Reader returns while a reply is incomplete
+_KEPT: 'weakref.WeakKeyDictionary' = weakref.WeakKeyDictionary()
 
 
 class _Kept:

@@ -259,12 +259,12 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                 if not values:  # an empty list asks for nothing to be written
                     continue
                 if check:
-                    if name not in names_seen or type(name) is not str:
+                    if type(name) is not str or name not in names_seen:
                         check_name(name)
                         names_seen.add(name)
                     prepared = None
                     for index, value in enumerate(values):
-                        known = passed and passed.get(type(value))
+                        known = passed.get(type(value)) if passed is not None else None
                         if known is not None and value in known:
                             continue
                         ready = self._prepare(value)
