@@ -140,6 +140,10 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
     _series_type: Optional[str] = None
     # on a backend: its class per type, built by typed_classes()
     TYPED: Optional[Dict[str, type]] = None
+    # True on a backend whose _read delivers rows as _rows returns them: data as the type's
+    # process_row makes it without read_func (never Duplicates), resolution rows keyed by
+    # time in time order
+    _rows_final = False
 
     def __new__(cls, client=None, *args, **kwargs):
         """Build the backend's class for the type: Timeseries(redis, type='count') is a RedisCount."""
@@ -386,8 +390,9 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                                 lambda _: length)
         if config.coarse or hooks.condense:
             return hooks.finish(rval, calc.step_size)
-        for row in rval.values():
-            hooks.finish(row, config.r_calc.step_size)
+        if hooks.transform is not None or not self._rows_final:  # else nothing to fill
+            for row in rval.values():
+                hooks.finish(row, config.r_calc.step_size)
         return rval
 
     def _window(self, config: Interval, steps, start, end) -> List[int]:
@@ -415,6 +420,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         of resolution timestamp -> data holding the resolution buckets with data.
         """
         raw = self._read(config, names, buckets, fetch)
+        if self._rows_final:
+            return self._join_final(config.coarse, names, raw, hooks)
         one = hooks.process
         process = hooks.process_row or self._type.process_row
         r_time = config.r_calc.from_bucket
@@ -441,6 +448,23 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                  join([row.get(r, MISSING) for row in per_name]))
                 for r in sorted(set().union(*per_name))))
         return rval
+
+    def _join_final(self, coarse: bool, names: List[str], raw, hooks: ReadHooks):
+        """``_rows`` of a backend with ``_rows_final``: its rows, processed only for a
+        read_func or process_row, then joined."""
+        if hooks.process_row is not None or self._type.read_func is not None:
+            one = hooks.process
+            for rows in raw.values():
+                rows[:] = [one(row) for row in rows] if coarse else \
+                    [OrderedDict((r, one(data)) for r, data in row.items()) for row in rows]
+        if len(names) == 1:
+            return raw[names[0]]
+        join = hooks.join
+        if coarse:
+            return [join(list(per_name)) for per_name in zip(*(raw[name] for name in names))]
+        return [OrderedDict((r, join([row.get(r, MISSING) for row in per_name]))
+                            for r in sorted(set().union(*per_name)))
+                for per_name in zip(*(raw[name] for name in names))]
 
     # -- deleting ------------------------------------------------------------
 

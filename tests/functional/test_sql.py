@@ -185,6 +185,40 @@ class SqlBehaviour:
         self.assertEqual(len(calls), 1)
         self.assertIsInstance(calls[0], sqlalchemy.sql.Select)
 
+    def test_fetch_rows_in_any_order_read_the_same(self):
+        """Rows a fetch returns out of name and time order (a series' always come by insert
+        time) read as the built-in read's, for one name and joined names, every type."""
+        for type_ in TYPES:
+            with self.subTest(type=type_):
+                t = self.timeseries(type=type_, table_name='order_' + type_,
+                                    intervals=intervals())
+                for second in (150, 10, 70, 75, 3600 + 10, 15):  # later inserts, earlier minutes
+                    for name in ('a', 'b'):
+                        t.insert(name, second % 7 + (name == 'b'), timestamp=at(second))
+
+                def reversed_rows(connection, statement):
+                    return list(connection.execute(statement))[::-1]
+                for names in ('a', ['a', 'b'], ['b', 'a']):
+                    for interval in ('minute', 'hour'):
+                        expected = t.series(names, interval, start=at(0), end=at(3600))
+                        got = t.series(names, interval, start=at(0), end=at(3600),
+                                       fetch=reversed_rows)
+                        for rval in (expected, got):  # every row in time order
+                            rows = rval.values() if interval == 'hour' else [rval]
+                            self.assertEqual([list(row) for row in rows],
+                                             [sorted(row) for row in rows])
+                        if type_ == 'gauge':   # the last row read wins: here the first
+                            continue
+                        if type_ == 'series':  # values in the order of the rows
+                            got = {i: {r: sorted(v) for r, v in row.items()}
+                                   if isinstance(row, dict) else sorted(row)
+                                   for i, row in got.items()}
+                            expected = {i: {r: sorted(v) for r, v in row.items()}
+                                        if isinstance(row, dict) else sorted(row)
+                                        for i, row in expected.items()}
+                        self.assertEqual(got, expected, (names, interval))
+                        self.assertTrue(expected[at(0)], 'the test reads data')
+
 
 class SqliteOnly:
 
