@@ -220,6 +220,33 @@ class SqlBehaviour:
                         self.assertTrue(expected[at(0)], 'the test reads data')
 
 
+    def test_connecting_fails_then_works_again(self):
+        """While no connection can be made, reads (built-in and fetch) and writes raise
+        StorageError with the driver's error as cause; then the same Timeseries works."""
+        engine = sqlalchemy.create_engine(self.engine.url, poolclass=sqlalchemy.pool.NullPool)
+        self.addCleanup(engine.dispose)
+        t = Timeseries(engine, type='count', intervals=intervals())
+        t.insert('c', 2, timestamp=at(10))
+        refusing = []
+
+        @sqlalchemy.event.listens_for(engine, 'do_connect')
+        def refuse(dialect, record, args, kwargs):
+            if refusing:
+                raise dialect.loaded_dbapi.OperationalError('connection refused (a test)')
+        refusing.append(True)
+        calls = {'get': lambda: t.get('c', 'minute', timestamp=at(10)),
+                 'series': lambda: t.series('c', 'hour', end=at(10), steps=1),
+                 'fetch': lambda: t.series('c', 'minute', end=at(10), steps=1,
+                                           fetch=lambda connection, s: connection.execute(s)),
+                 'insert': lambda: t.insert('c', 5, timestamp=at(10))}
+        for label, call in calls.items():
+            with self.assertRaises(StorageError, msg=label) as caught:
+                call()
+            self.assertIsInstance(caught.exception.__cause__, sa_exc.DBAPIError, label)
+        refusing.clear()
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(10))), {at(0): 2})
+
+
 class SqliteOnly:
 
     def test_two_processes_on_one_file_lose_nothing(self):
@@ -251,6 +278,31 @@ class SqliteOnly:
 
 
 class ServerOnly:
+
+    def test_connection_killed_by_the_server(self):
+        """The server kills a pooled connection: the next read runs again on a new one and
+        succeeds; the next write raises StorageError, writes nothing, and the one after works."""
+        engine = sqlalchemy.create_engine(self.engine.url, pool_size=1, max_overflow=0)
+        self.addCleanup(engine.dispose)
+        t = Timeseries(engine, type='count', intervals=intervals())
+        t.insert('c', 2, timestamp=at(10))
+        postgres = self.dialect == 'postgresql'
+
+        def kill():
+            with engine.connect() as connection:   # the pool's one connection
+                pid = connection.exec_driver_sql('SELECT pg_backend_pid()' if postgres else
+                                                 'SELECT CONNECTION_ID()').scalar()
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(('SELECT pg_terminate_backend(%d, 10000)' if postgres
+                                            else 'KILL %d') % pid)
+        kill()
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(10))), {at(0): 2})
+        kill()
+        with self.assertRaises(StorageError):
+            t.insert('c', 5, timestamp=at(10))
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(10))), {at(0): 2})
+        t.insert('c', 5, timestamp=at(10))
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(10))), {at(0): 7})
 
     def test_unreachable_server_is_a_storage_error(self):
         """A server that does not answer raises StorageError, the driver's error as cause."""
