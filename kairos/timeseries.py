@@ -209,24 +209,28 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         merged per bucket and sent in pieces of about BULK_CHUNK values, each
         atomic on Redis. If a piece fails, the StorageError raised carries
         ``values_written``: how many values the earlier pieces stored. The
-        input is read twice rather than copied, so memory stays flat (with a
-        ``write_func``, its results are kept instead, so that it runs once a value).
+        input is read twice, to check then to plan, rather than copied, so
+        memory stays flat (with a ``write_func``, its results are kept, so that
+        it runs once a value; values that checking changed are checked again).
         """
         shift = self._check_shift(intervals)
         now = self._clock()
         if self._write_func:
-            groups = list(self._bulk_groups(inserts, now, check=True))
+            groups = list(self._bulk_groups(inserts, now, keep=True))
         else:
-            unchanged = True
-            for _, named in self._bulk_groups(inserts, now, check=True):
-                unchanged = unchanged and all(values is raw for values, raw in named.values())
-            groups = self._bulk_groups(inserts, now, check=not unchanged)
+            as_given = True
+            for *_, given in self._bulk_groups(inserts, now, keep=False):  # check it all
+                as_given = as_given and given
+            # every value passed as it was given, in non-empty lists: plan from the input
+            groups = ((now if timestamp is None else check_timestamp(timestamp),
+                       by_name.items(), sum(map(len, by_name.values())), True)
+                      for timestamp, by_name in inserts.items()) if as_given else \
+                self._bulk_groups(inserts, now, keep=True)
         pending, size, written = {}, 0, 0
         try:
-            for timestamp, named in groups:
-                self._plan(timestamp, [(name, values) for name, (values, _) in named.items()],
-                           shift, pending)
-                size += sum(len(values) for values, _ in named.values())
+            for timestamp, named, count, _ in groups:
+                self._plan(timestamp, named, shift, pending)
+                size += count
                 if size >= BULK_CHUNK:
                     self._write(self._merged(pending), pipeline)
                     written += size
@@ -237,11 +241,11 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
             exc.values_written = written
             raise
 
-    def _bulk_groups(self, inserts, now: float, check: bool):
-        """(timestamp, {name: (values, the caller's values)}) per timestamp.
+    def _bulk_groups(self, inserts, now: float, keep: bool):
+        """Check every name, timestamp and value of a bulk insert, and prepare the values.
 
-        With ``check``, every name, timestamp and value is checked and
-        prepared; the prepared list is the caller's own when nothing changed.
+        Yields (timestamp, [(name, values)] if ``keep`` else None, how many values, whether
+        they are all as given: in non-empty lists, none changed by preparing) per timestamp.
         """
         if not isinstance(inserts, dict):
             raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, not %r'
@@ -256,33 +260,38 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
             if not isinstance(by_name, dict):
                 raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, '
                                    'not %r at %r' % (by_name, timestamp))
-            named = {}
+            named, count, given = [] if keep else None, 0, True
             for name, raw in by_name.items():
-                values = raw if isinstance(raw, list) else \
-                    list(raw) if isinstance(raw, (tuple, set)) else [raw]
+                if type(raw) is list:
+                    values = raw
+                else:
+                    values = list(raw) if isinstance(raw, (tuple, set)) else [raw]
+                    given = False
                 if not values:  # an empty list asks for nothing to be written
+                    given = False
                     continue
-                if check:
-                    if type(name) is not str or name not in names_seen:
-                        check_name(name)
-                        names_seen.add(name)
-                    prepared = None
-                    for index, value in enumerate(values):
-                        known = passed.get(type(value)) if passed is not None else None
-                        if known is not None and value in known:
-                            continue
-                        ready = self._prepare(value)
-                        if ready is not value:
-                            if prepared is None:
-                                prepared = list(values)
-                            prepared[index] = ready
-                        elif known is not None and room:
-                            known.add(value)
-                            room -= 1
-                    if prepared is not None:
-                        values = prepared
-                named[name] = (values, raw)
-            yield timestamp, named
+                if type(name) is not str or name not in names_seen:
+                    check_name(name)
+                    names_seen.add(name)
+                prepared = None
+                for index, value in enumerate(values):
+                    known = passed.get(type(value)) if passed is not None else None
+                    if known is not None and value in known:
+                        continue
+                    ready = self._prepare(value)
+                    if ready is not value:
+                        if prepared is None:
+                            prepared = list(values)
+                        prepared[index] = ready
+                    elif known is not None and room:
+                        known.add(value)
+                        room -= 1
+                if prepared is not None:
+                    values, given = prepared, False
+                if keep:
+                    named.append((name, values))
+                count += len(values)
+            yield timestamp, named, count, given
 
     def _merged(self, pending) -> List[Write]:
         merge = self._type.merge

@@ -295,10 +295,10 @@ class SqlBackend(Timeseries):
 
     def _write(self, writes, pipeline=None) -> None:
         rows = {True: [], False: []}
-        check_name = self._check_name
+        for name in {write.name for write in writes}:
+            self._check_name(name)
         for write in writes:
-            check_name(write.name)
-            rows[write.interval.coarse].extend(self._params(write))
+            self._params(write, rows[write.interval.coarse])
         batches = [(self._upserts[coarse], batch) for coarse, batch in rows.items() if batch]
         if not self._mysql and self._dialect != 'sqlite':
             for _, batch in batches:  # one lock order for every writer: no deadlocks
@@ -408,15 +408,15 @@ class SqlBackend(Timeseries):
 
     # -- helpers -------------------------------------------------------------
 
-    def _params(self, write) -> List[tuple]:
-        """The rows one Write inserts or upserts, their values in ``_row_columns`` order:
-        name, interval, i_time, r_time, then the type's own columns."""
-        base = (write.name, write.interval.name, write.i_bucket, write.r_bucket)
+    def _params(self, write, rows: list) -> None:
+        """Append the rows one Write inserts or upserts to ``rows``, their values in
+        ``_row_columns`` order: name, interval, i_time, r_time, then the type's own columns."""
         kind, payload, convert = self._type.name, write.payload, self._convert
-        if kind == 'count':
-            return [base + (payload,)]
-        if kind == 'gauge':
-            return [base + (convert(payload) if convert else payload,)]
+        if kind == 'count' or kind == 'gauge':   # a row each, built at once: bulks make many
+            rows.append((write.name, write.interval.name, write.i_bucket, write.r_bucket,
+                         convert(payload) if convert else payload))
+            return
+        base = (write.name, write.interval.name, write.i_bucket, write.r_bucket)
         if convert:
             payload = [(convert(v), n) for v, n in payload] if kind == 'histogram' else \
                 [convert(v) for v in payload]
@@ -424,11 +424,11 @@ class SqlBackend(Timeseries):
             counts = {}
             for value, count in payload:  # 1 and '1' are one value in a text column
                 counts[value] = counts.get(value, 0) + count
-            return [base + item for item in counts.items()]
-        if kind == 'set':
-            return [base + (value,) for value in dict.fromkeys(payload)]
-        stamps = self._stamps(len(payload))
-        return [base + item for item in zip(payload, stamps)]
+            rows.extend(base + item for item in counts.items())
+        elif kind == 'set':
+            rows.extend(base + (value,) for value in dict.fromkeys(payload))
+        else:
+            rows.extend(base + item for item in zip(payload, self._stamps(len(payload))))
 
     def _stamps(self, n: int) -> List[float]:
         """n increasing insert times, after every earlier one of this process.

@@ -6,6 +6,7 @@ without resolution.
 """
 
 import copy
+import itertools
 import time
 from collections import OrderedDict
 from unittest import mock
@@ -209,10 +210,18 @@ class BulkBehaviour:
                 'non-str name': (last, 7, [VALUES[typ][0]]),
                 'timestamp': ('soon', 'n0', [VALUES[typ][0]]),
             }
-            for what, (stamp, name, values) in cases.items():
-                with self.subTest(type=typ, bad=what):
+            # the first values given as a tuple, or an empty list: checked values are kept
+            for (what, (stamp, name, values)), first in itertools.product(
+                    cases.items(), ('list', 'tuple', 'and an empty list')):
+                with self.subTest(type=typ, bad=what, first=first):
                     self.clear()
                     inserts = copy.deepcopy(good)
+                    by_name = inserts[list(inserts)[0]]
+                    head = list(by_name)[0]
+                    if first == 'tuple':
+                        by_name[head] = tuple(by_name[head])
+                    elif first == 'and an empty list':
+                        by_name['empty'] = []
                     inserts.setdefault(stamp, OrderedDict())[name] = values
                     t = self.make(typ)
                     before = self.snapshot()
