@@ -195,6 +195,8 @@ class SqlBackend(Timeseries):
         self._upserts = {coarse: self._compiled(self._upsert(coarse))
                          for coarse in (True, False)}
         self._selects = {}
+        # psycopg parses rows in binary format a fifth faster than as text
+        self._read_options = {'binary': True} if client.dialect.driver == 'psycopg' else {}
 
     # -- the schema ----------------------------------------------------------
 
@@ -487,7 +489,7 @@ class SqlBackend(Timeseries):
         cursor = None
         try:
             cursor = dbapi.cursor()
-            cursor.execute(text, arguments)
+            cursor.execute(text, arguments, **self._read_options)
             return cursor.fetchall()
         except error as exc:
             dead = dialect.is_disconnect(exc, dbapi, cursor)
@@ -503,7 +505,7 @@ class SqlBackend(Timeseries):
     def _select(self, names: int, one_bucket: bool):
         """(SELECT, its SQL when rows need no processing, parameter order), by shape:
         ``names`` 0 selects one name's rows without the name column, else the rows
-        (name, ...) of that many names, ordered by name."""
+        (name, ...) of that many names, ordered by name first."""
         key = (names, one_bucket)
         if key not in self._selects:
             t, op, bind = self._table, self._op, sql.bindparam
@@ -522,8 +524,9 @@ class SqlBackend(Timeseries):
             if names:
                 columns.insert(0, t.c.name)
                 order.append(t.c.name)
-            if op.on_conflict is None:
-                order.append(t.c.insert_time)
+            # a series' values in insert order; other rows in time order, as _read keeps them
+            # (the key's index order: free where the database reads along it)
+            order += [t.c.insert_time] if op.on_conflict is None else [t.c.i_time, t.c.r_time]
             statement = sql.select(*columns).where(*where).order_by(*order)
             compiled = statement.compile(dialect=self._engine.dialect)
             direct = all(plain(c.type) for c in columns)
