@@ -1,7 +1,8 @@
 """The public API, written once on top of a backend's few storage primitives.
 
-``Timeseries(client, ...)`` returns a :class:`~kairos.redis_backend.RedisBackend`
-or a :class:`~kairos.mongo_backend.MongoBackend`, chosen by the client's class;
+``Timeseries(client, ...)`` returns a :class:`~kairos.redis_backend.RedisBackend`,
+a :class:`~kairos.mongo_backend.MongoBackend` or a
+:class:`~kairos.sql_backend.SqlBackend`, chosen by the client's class;
 ``Timeseries(url, client_config={...}, ...)`` first builds the client from the
 URL (:mod:`kairos.urls`). A backend implements these primitives::
 
@@ -23,8 +24,11 @@ A raw row is MISSING, a decoded stored value (or Duplicates of several), or,
 for an interval with a resolution, a dict of resolution bucket -> such a value
 holding the resolution buckets the store lists (Redis's index, Mongo's
 documents); one listed without data is MISSING there and reads as the type's
-empty value, as in kairos 0.5.0. The meta data methods built on the last four
-live in :mod:`kairos.meta`; the read hooks in :mod:`kairos.reads`.
+empty value, as in kairos 0.5.0. A backend with ``_rows_final`` (SQL) delivers
+rows as ``_rows`` returns them instead: data as the type's ``process_row``
+makes it without ``read_func``, resolution rows keyed by time, in time order,
+without MISSING; reads then only apply hooks. The meta data methods built on
+the last four live in :mod:`kairos.meta`; the read hooks in :mod:`kairos.reads`.
 """
 
 import importlib
