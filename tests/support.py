@@ -23,6 +23,7 @@ installed its tests are skipped and one line at exit says so; under
 """
 
 import atexit
+import contextlib
 import importlib
 import os
 import pwd
@@ -34,10 +35,11 @@ import sys
 import tempfile
 import time
 import unittest
+import warnings
 
 import redis
 
-from kairos import Timeseries
+from kairos import KairosWarning, Timeseries
 
 _server = {}
 
@@ -384,6 +386,15 @@ class RedisClusterHashTagCase(RedisClusterCase):
         return Timeseries(self.client, hash_tag=True, **kwargs)
 
 
+@contextlib.contextmanager
+def ignoring_prefix():
+    """Silence the warning that ``prefix`` is ignored (Mongo, SQL): the shared test bodies
+    pass one for Redis. test_dropin and test_sql check the warning itself."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', r'prefix .* is ignored', KairosWarning)
+        yield
+
+
 class MongoCase(unittest.TestCase):
     """Runs the mixed-in test bodies on an emptied Mongo database."""
 
@@ -414,7 +425,8 @@ class MongoCase(unittest.TestCase):
             self.client.drop_collection(name)
 
     def timeseries(self, **kwargs) -> Timeseries:
-        return Timeseries(self.client, **kwargs)
+        with ignoring_prefix():
+            return Timeseries(self.client, **kwargs)
 
     def snapshot(self):
         rval = {}
@@ -663,7 +675,8 @@ class SqlCase(unittest.TestCase):
 
     def timeseries(self, **kwargs) -> Timeseries:
         kwargs.setdefault('value_type', str)
-        return Timeseries(self.engine, **kwargs)
+        with ignoring_prefix():
+            return Timeseries(self.engine, **kwargs)
 
     def snapshot(self):
         quote = self.engine.dialect.identifier_preparer.quote

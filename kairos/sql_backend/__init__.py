@@ -361,7 +361,8 @@ class SqlBackend(Timeseries):
                 cell.pop(None, None)   # a row without r_time (0.10.1 wrote it coarse)
                 if gregorian:
                     cells[index] = OrderedDict(sorted(
-                        (interval.r_calc.from_bucket(r), data) for r, data in cell.items()))
+                        ((interval.r_calc.from_bucket(r), data) for r, data in cell.items()),
+                        key=_FIRST))
                 elif cell:
                     times = list(cell)
                     if times != sorted(times):   # rows not in time order (a series' are not)

@@ -13,7 +13,8 @@ from unittest import mock
 import sqlalchemy
 from sqlalchemy import exc as sa_exc
 
-from kairos import ConfigurationError, InvalidValue, StorageError, Timeseries
+from kairos import (ConfigurationError, InvalidValue, KairosWarning, StorageError,
+                    Timeseries)
 from kairos.sql_backend import SqlBackend
 
 from tests.functional.common import at, backend_label, intervals, plain
@@ -56,6 +57,15 @@ class SqlBehaviour:
                 t.insert('v', value, timestamp=at(11))
                 self.assertEqual(plain(t.get('v', 'minute', timestamp=at(10))),
                                  {at(0): [value, value]})
+
+    def test_prefix_is_ignored_with_a_warning(self):
+        """prefix (Redis's key prefix) is ignored on SQL with a KairosWarning naming
+        table_name, which does that job here."""
+        with self.assertWarnsRegex(KairosWarning, "prefix 'app' is ignored on SQL: use "
+                                                  "table_name"):
+            t = Timeseries(self.engine, type='count', prefix='app', intervals=intervals())
+        t.insert('p', 1, timestamp=at(10))
+        self.assertEqual(self.rows('count')[0]['name'], 'p')
 
     def test_default_value_type_is_float(self):
         """Without value_type, values are floats and text is refused, naming the value."""
