@@ -32,6 +32,7 @@ This module does the I/O; ``schema.py`` draws the tables and knows what each
 column can hold.
 """
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -153,6 +154,9 @@ class SqlBackend(Timeseries):
     """
 
     _rows_final = True  # see the collect functions
+    # a piece is a transaction: 100,000 values hold a bucket's row locks (SQLite: the file)
+    # for about half a second, and spare four in five commits, each a disk flush
+    _bulk_pieces = 5
 
     @staticmethod
     def accepts(client) -> bool:
@@ -285,7 +289,7 @@ class SqlBackend(Timeseries):
         if not all(plain(self._table.c[key].type) for key in keys):
             return statement, None, None
         compiled = statement.compile(dialect=self._engine.dialect, column_keys=keys)
-        return statement, str(compiled), compiled.positiontup if compiled.positional else None
+        return (statement,) + self._driver_sql(compiled)
 
     # -- storage primitives --------------------------------------------------
 
@@ -302,9 +306,11 @@ class SqlBackend(Timeseries):
         for write in writes:
             self._params(write, rows[write.interval.coarse])
         batches = [(self._upserts[coarse], batch) for coarse, batch in rows.items() if batch]
-        if not self._mysql and self._dialect != 'sqlite':
-            for _, batch in batches:  # one lock order for every writer: no deadlocks
-                batch.sort(key=_lock_order)
+        if self._op.on_conflict is not None and not self._mysql and self._dialect != 'sqlite':
+            # upserts take row locks in one order in every writer: no deadlocks
+            order = _lock_order_by_value if self._op.by_value else _LOCK_ORDER
+            for _, batch in batches:
+                batch.sort(key=order)
         columns = self._row_columns
         for index, ((statement, text, order), batch) in enumerate(batches):
             if text is None or order is None:   # parameters by name
@@ -530,10 +536,30 @@ class SqlBackend(Timeseries):
             order += [t.c.insert_time] if op.on_conflict is None else [t.c.i_time, t.c.r_time]
             statement = sql.select(*columns).where(*where).order_by(*order)
             compiled = statement.compile(dialect=self._engine.dialect)
-            direct = all(plain(c.type) for c in columns)
-            self._selects[key] = (statement, str(compiled) if direct else None,
-                                  compiled.positiontup if compiled.positional else None)
+            if all(plain(c.type) for c in columns):
+                self._selects[key] = (statement,) + self._driver_sql(compiled)
+            else:
+                self._selects[key] = (statement, None, None)
         return self._selects[key]
+
+    def _driver_sql(self, compiled) -> tuple:
+        """(SQL to hand the driver, its parameters' names in order or None to pass a dict).
+        Drivers that take %(name)s also take %s: a tuple per row costs less than a dict."""
+        text = str(compiled)
+        if compiled.positional:
+            return text, compiled.positiontup
+        if self._engine.dialect.driver in _FORMAT_TOO:
+            order = []
+
+            def placeholder(match):
+                if match.group(1) is None:
+                    return '%%'
+                order.append(match.group(1))
+                return '%s'
+            positional = _PYFORMAT.sub(placeholder, text)
+            if sorted(order) == sorted(compiled.binds):   # every parameter, each once
+                return positional, tuple(order)
+        return text, None
 
     def _cutoff(self, interval, now: Optional[float] = None) -> Optional[int]:
         """The oldest bucket still within the interval's retention at ``now``, or None."""
@@ -566,10 +592,21 @@ class SqlBackend(Timeseries):
 _FIRST, _AFTER_NAME = itemgetter(0), itemgetter(slice(1, None))
 
 
-def _lock_order(row):
-    """(interval, name, i_time, r_time, repr of the next column: the value, if any) of a
-    row in ``_row_columns`` order."""
-    return (row[1], row[0], row[2], NULL_BUCKET if row[3] is None else row[3], repr(row[4]))
+# drivers whose pyformat parameters (%(name)s) may also be given as format (%s)
+_FORMAT_TOO = {'psycopg', 'psycopg2', 'pymysql', 'mysqldb'}
+_PYFORMAT = re.compile(r'%%|%\((\w+)\)s')   # an escaped %, or a parameter
+
+
+# The lock order of upserts: (interval, i_time, r_time, name) of a row in ``_row_columns``
+# order, the order a bulk's writes come in, nearly (so sorting costs little). A batch's
+# r_time are all None or all numbers.
+_LOCK_ORDER = itemgetter(1, 2, 3, 0)
+
+
+def _lock_order_by_value(row):
+    """The lock order of a histogram's or set's rows: then by value (its repr: the values
+    of some column types do not compare with each other)."""
+    return (row[1], row[2], row[3], row[0], repr(row[4]))
 
 
 def _rolled_back(exc) -> bool:

@@ -67,6 +67,20 @@ class SqlBehaviour:
         t.insert('p', 1, timestamp=at(10))
         self.assertEqual(self.rows('count')[0]['name'], 'p')
 
+    def test_table_names_with_percent_signs(self):
+        """A table_name holding % and %(x)s (the drivers' parameter markers) works, every type."""
+        for type_ in TYPES:
+            with self.subTest(type=type_):
+                t = self.timeseries(type=type_, table_name='%%(x)s %% ' + type_,
+                                    intervals=intervals())
+                t.insert('p', 1, timestamp=at(10))
+                t.bulk_insert({at(70): {'p': [2], 'q': [3]}})
+                got = t.series(['p', 'q'], 'hour', end=at(70), steps=1)[at(0)]
+                self.assertEqual(list(got), [at(0), at(60)])
+                one = {'series': ['1'], 'histogram': {'1': 1}, 'count': 1, 'gauge': '1',
+                       'set': {'1'}}[type_]
+                self.assertEqual(t.get('p', 'minute', timestamp=at(10)), {at(0): one})
+
     def test_default_value_type_is_float(self):
         """Without value_type, values are floats and text is refused, naming the value."""
         t = Timeseries(self.engine, type='histogram', intervals=intervals())
