@@ -272,8 +272,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
             for name, raw in by_name.items():
                 if type(raw) is list:
                     values = raw
-                else:
-                    values = list(raw) if isinstance(raw, (tuple, set)) else [raw]
+                else:   # a list subclass, a tuple or a set is several values; else one
+                    values = list(raw) if isinstance(raw, (list, tuple, set)) else [raw]
                     given = False
                 if not values:  # an empty list asks for nothing to be written
                     given = False

@@ -33,6 +33,7 @@ column can hold.
 """
 
 import re
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -199,8 +200,11 @@ class SqlBackend(Timeseries):
         self._upserts = {coarse: self._compiled(self._upsert(coarse))
                          for coarse in (True, False)}
         self._selects = {}
-        # psycopg parses rows in binary format a fifth faster than as text
-        self._read_options = {'binary': True} if client.dialect.driver == 'psycopg' else {}
+        # psycopg parses rows in binary format a fifth faster than as text, for the column
+        # types it decodes the same either way (REAL or CITEXT it would not)
+        self._binary = client.dialect.driver == 'psycopg' and all(
+            self._columns[c].__visit_name__.upper() in _SAME_IN_BINARY
+            for c in ('name', 'i_time', 'r_time') + self._op.columns)
 
     # -- the schema ----------------------------------------------------------
 
@@ -496,12 +500,15 @@ class SqlBackend(Timeseries):
         cursor = None
         try:
             cursor = dbapi.cursor()
-            cursor.execute(text, arguments, **self._read_options)
+            if self._binary and not isinstance(cursor, sys.modules['psycopg'].ClientCursor):
+                cursor.execute(text, arguments, binary=True)
+            else:
+                cursor.execute(text, arguments)
             return cursor.fetchall()
         except error as exc:
             dead = dialect.is_disconnect(exc, dbapi, cursor)
-            if dead:
-                dbapi.invalidate(exc)
+            if dead:   # as a Connection does: the pool's older connections died too
+                self._engine.pool._invalidate(dbapi, exc)
             raise sa_exc.DBAPIError.instance(text, arguments, exc, error,
                                              connection_invalidated=dead) from exc
         finally:
@@ -592,6 +599,9 @@ class SqlBackend(Timeseries):
 _FIRST, _AFTER_NAME = itemgetter(0), itemgetter(slice(1, None))
 
 
+# column types (as reflected) that psycopg reads alike in binary and text format
+_SAME_IN_BINARY = {'BIGINT', 'INTEGER', 'SMALLINT', 'DOUBLE_PRECISION', 'VARCHAR', 'TEXT',
+                   'BYTEA'}
 # drivers whose pyformat parameters (%(name)s) may also be given as format (%s)
 _FORMAT_TOO = {'psycopg', 'psycopg2', 'pymysql', 'mysqldb'}
 _PYFORMAT = re.compile(r'%%|%\((\w+)\)s')   # an escaped %, or a parameter

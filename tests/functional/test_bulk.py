@@ -196,6 +196,16 @@ class BulkBehaviour:
                 for stamp in inserts:
                     self.assertEqual(list(inserts[stamp]), list(before[stamp]))
 
+    def test_a_list_subclass_is_several_values(self):
+        """Values in a list subclass are several values, as in a list (bulk_insert, insert)."""
+        class Values(list):
+            pass
+        base = now_hour()
+        t = self.make('count')
+        t.bulk_insert({base: {'a': Values([1, 2])}})
+        t.insert('a', Values([3, 4]), timestamp=base)
+        self.assertEqual(t.get('a', 'minute', timestamp=base), {base: 10})
+
     def test_bad_input_anywhere_writes_nothing(self):
         """A bad value, name or timestamp anywhere in a bulk raises and writes nothing."""
         base = now_hour()
