@@ -354,8 +354,10 @@ class SqlBackend(Timeseries):
             cells = {name: dict(zip(buckets, row)) for name, row in rval.items()}
             params = {'interval': interval.name, 'first': first, 'last': last}
             params.update(('n%d' % i, name) for i, name in enumerate(rval))
-            # one name reads rows without the name column (a fifth of the query's time)
-            named = len(rval) if fetch is not None or len(rval) > 1 else 0
+            # one name reads rows without the name column (a fifth of the query's time), but
+            # where the database may match other names too (MariaDB/MySQL compare names by
+            # collation: in a 0.10.1 table 'a' = 'A ') rows are kept by their name
+            named = len(rval) if fetch is not None or len(rval) > 1 or self._mysql else 0
             rows = self._call(self._fetch, named, first == last, params, fetch)
             if not named:
                 collect(rows, scale, cells[names[0]])

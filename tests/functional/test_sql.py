@@ -493,6 +493,19 @@ class LegacyBehaviour:
         self.assertEqual(plain(t.get('g', 'daily', timestamp=feb1 + 5)), {feb1: 4})
         self.assertEqual(plain(t.get('g', 'monthly', timestamp=feb1)), {feb1: 9})
 
+    def test_names_read_exactly_whatever_the_collation(self):
+        """A name reads its own rows only, though a 0.10.1 table on MariaDB/MySQL compares
+        names by a collation where 'hits' = 'HITS' = 'hits '."""
+        names = (('hits', 1), ('HITS', 2), ('hits ', 4))
+        self.lay('count', [dict(name=name, interval='hour', i_time=500000, r_time=30000000 + n,
+                                count=n) for name, n in names])
+        t = self.make('count')
+        for name, n in names:
+            self.assertEqual(plain(t.get(name, 'hour', timestamp=at(0))),
+                             {at(60 * n): n}, repr(name))
+        self.assertEqual(plain(t.get(['hits', 'HITS'], 'hour', timestamp=at(0))),
+                         {at(60): 1, at(120): 2})
+
     def test_duplicated_rows_of_a_race_are_summed_then_refused(self):
         """Two 0.10.1 rows of one coarse bucket (its racing UPDATE/INSERT) read as one, and
         building a Timeseries on that table says to merge them."""
