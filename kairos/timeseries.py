@@ -216,10 +216,10 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         merged per bucket and sent in pieces of about BULK_CHUNK values (five
         times that on SQL), each atomic on Redis, a transaction on SQL. If a
         piece fails, the StorageError raised carries ``values_written``: how
-        many values the earlier pieces stored. The
-        input is read twice, to check then to plan, rather than copied, so
-        memory stays flat (with a ``write_func``, its results are kept, so that
-        it runs once a value; values that checking changed are checked again).
+        many values the earlier pieces stored. The input is read twice, to
+        check then to plan, rather than copied, so memory stays flat (with a
+        ``write_func``, its results are kept, so that it runs once a value;
+        values that checking changed are checked again).
         """
         shift = self._check_shift(intervals)
         now = self._clock()

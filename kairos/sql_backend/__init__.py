@@ -37,6 +37,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, Callable, List, NamedTuple, Optional
@@ -57,28 +58,18 @@ from .schema import NULL_BUCKET, checker, column_type, define_table, no_check, p
 # without resolution), skipping rows of other buckets. A row is (i_time, r_time, data
 # columns); the data is what the type's process_row makes of it without read_func.
 
-def _collect_values(rows, scale: Optional[int], cells: dict) -> None:
-    """[value, ...] per bucket, in the rows' order (a series)."""
+def _collect_values(rows, scale: Optional[int], cells: dict, kind: type = list) -> None:
+    """[value, ...] per bucket, in the rows' order (a series); {value, ...} with ``kind``
+    set (a set)."""
+    add = kind.append if kind is list else kind.add
     for i_time, r_time, value in rows:
         cell = cells.get(i_time)
         if cell is not None:
             r_time = None if scale is None or r_time is None else r_time * scale
             if r_time in cell:
-                cell[r_time].append(value)
+                add(cell[r_time], value)
             else:
-                cell[r_time] = [value]
-
-
-def _collect_members(rows, scale: Optional[int], cells: dict) -> None:
-    """{value, ...} per bucket (a set)."""
-    for i_time, r_time, value in rows:
-        cell = cells.get(i_time)
-        if cell is not None:
-            r_time = None if scale is None or r_time is None else r_time * scale
-            if r_time in cell:
-                cell[r_time].add(value)
-            else:
-                cell[r_time] = {value}
+                cell[r_time] = kind((value,))
 
 
 def _collect_histograms(rows, scale: Optional[int], cells: dict) -> None:
@@ -133,7 +124,7 @@ OPS = {
                 lambda t, new: {'count': t.c['count'] + new['count']}, _collect_counts),
     'gauge': Op('gauge', ('value',), False, lambda t, new: {'value': new['value']},
                 _collect_last),
-    'set': Op('set', ('value',), True, lambda t, new: {}, _collect_members),
+    'set': Op('set', ('value',), True, lambda t, new: {}, partial(_collect_values, kind=set)),
 }
 
 # driver errors after which a transaction was certainly rolled back, so it may run again
