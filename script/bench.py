@@ -2,7 +2,7 @@
 
 Starts a private redis-server, measures every figure ``repeats`` times
 (kairos and its baseline alternately, so drift hits both alike), prints the
-medians in one table and exits 1 if a goal of issue 8 is missed.
+medians in one table and exits 1 if one of its goals is missed.
 
     script/bench              the full run (about 4 minutes on 2 cores)
     script/bench --quick      a smoke run with small sizes

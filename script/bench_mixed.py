@@ -1,4 +1,4 @@
-"""``script/bench --mixed``: how much readers slow writers down, before and after issue 8.
+"""``script/bench --mixed``: how much readers slow writers down, with Lua scripts and with kairos' defaults.
 
 4 writer threads (this process) insert counts into minute + hour + day while
 2 reader threads (a child process at the lowest CPU priority, so that their
@@ -6,11 +6,11 @@ Python work takes neither this process' GIL nor its CPU) read 24 hours of the ho
 for 10 joined names, over and over. The writers' latency per insert() is
 measured alone and with the readers, for
 
-- before: writes through the checking Lua script for every call, and reads
-  in one Lua script per call, as kairos did before issue 8 (the script is
-  kept below, verbatim, to reproduce its load on the server);
-- after: kairos' defaults;
-- control: the writers of "after" next to reader threads that only keep the
+- scripted: writes through the checking Lua script for every call, and reads
+  in one Lua script per call that reads every bucket (the script is below, to
+  reproduce that load on the server);
+- defaults: kairos' defaults;
+- control: the writers of "defaults" next to reader threads that only keep the
   CPU busy, as much as readers parsing replies do, and send nothing to Redis.
 
 Goal: with kairos' defaults, readers raise the writers' p99 by less than 2 ms
@@ -42,8 +42,8 @@ INTERVALS = {
     'day': {'step': 86400, 'steps': 30},
 }
 
-# The read script of kairos before issue 8: every bucket of a read, in one script.
-OLD_READ_SCRIPT = """
+# A read of every bucket in one Lua script per call: the load of the scripted mode.
+SCRIPTED_READ = """
 local cmd, coarse = ARGV[1], ARGV[2] == '1'
 local call = redis.call
 local function read(key)
@@ -88,14 +88,14 @@ def reader(url, mode, end, stop_file):
     t = Timeseries(client, type='count', intervals=INTERVALS)
     keys = ['%s:hour:%d' % (name, b) for name in NAMES
             for b in range(end // 3600 - 23, end // 3600 + 1)]
-    script = client.register_script(OLD_READ_SCRIPT)
+    script = client.register_script(SCRIPTED_READ)
     done = []
 
     def loop():
         while not os.path.exists(stop_file):
-            if mode == 'before':
+            if mode == 'scripted':
                 script(keys=keys, args=['GET', '0'])
-            elif mode == 'after':
+            elif mode == 'defaults':
                 t.series(NAMES, 'hour', steps=24, end=end)
             else:   # the control: as busy on the CPU, but no Redis at all
                 sum(range(200000))
@@ -115,7 +115,7 @@ def writers(url, mode, seconds, now):
 
     def loop(worker):
         t = Timeseries(redis.Redis.from_url(url), type='count', intervals=INTERVALS)
-        t.write_mode = 'script' if mode == 'before' else 'multi'
+        t.write_mode = 'script' if mode == 'scripted' else 'multi'
         i, mine = 0, []
         while time.monotonic() < stop:
             started = time.perf_counter()
@@ -149,15 +149,15 @@ def bench_mixed(bench):
         {end - i * 60: {name: [1] for name in NAMES} for i in range(24 * 60)})
     stop_file = os.path.join(tempfile.mkdtemp(prefix='kairos-mixed-'), 'stop-readers')
     mixed_p99 = {}
-    for mode in ('control', 'before', 'after'):
-        alone = writers(bench.url, 'after' if mode == 'control' else mode, seconds, now)
+    for mode in ('control', 'scripted', 'defaults'):
+        alone = writers(bench.url, 'defaults' if mode == 'control' else mode, seconds, now)
         if os.path.exists(stop_file):
             os.unlink(stop_file)
         child = subprocess.Popen([sys.executable, os.path.abspath(__file__), bench.url, mode,
                                   str(end), stop_file], stdout=subprocess.PIPE, text=True)
         time.sleep(0.5)  # the readers are reading
         bench.server.reset()
-        mixed = writers(bench.url, 'after' if mode == 'control' else mode, seconds, now)
+        mixed = writers(bench.url, 'defaults' if mode == 'control' else mode, seconds, now)
         usec, longest = bench.server.read()
         open(stop_file, 'w').close()
         reads = int(child.communicate(timeout=120)[0] or 0)
@@ -170,9 +170,9 @@ def bench_mixed(bench):
                   % ((p99[1] - p99[0], reads, 'CPU loops' if mode == 'control' else 'reads')
                      + longest[:3]))
         mixed_p99[mode] = p99[1]
-        if mode == 'after':
+        if mode == 'defaults':
             added = p99[1] - mixed_p99['control']
-            bench.check('after: readers raise writers\' p99 (over the control)', added < 2,
+            bench.check('defaults: readers raise writers\' p99 (over the control)', added < 2,
                         '+%.2f ms over the CPU-only readers, goal < 2 ms (+%.2f ms over none)'
                         % (added, p99[1] - p99[0]))
 
