@@ -12,6 +12,32 @@ A timestamp (seconds since the epoch, UTC) maps to a bucket, an integer:
 Gregorian buckets use the UTC calendar and are ordered like the time they
 cover, so a range of buckets can be compared as integers.
 
+A step or a resolution is written as seconds (``60``, ``'60'``), a Gregorian
+name, or a count and a unit with an optional space between (``'30s'``,
+``'5min'``, ``'2 hours'``)::
+
+    unit                              seconds
+    s  sec  secs  second  seconds     1
+    min  mins  minute  minutes        60
+    h  hour  hours                    3600
+    d  day  days                      86400
+    w  week  weeks                    604800
+    m  month  months                  2592000   (30 days: 'm' is kairos 0.5.0's month)
+    y  year  years                    31536000  (365 days)
+
+Units are lower case only: ``'5M'`` is refused rather than read as a minute or a
+month. ``'5m'`` stays five months, so 0.5.0 configurations keep their buckets;
+it warns only where the rest of its interval reads like minutes (a resolution
+under an hour in an ``'Nm'`` step, or an ``'Nm'`` resolution coarser than its
+step), and every refusal of an ``'Nm'`` value says that minutes are ``'Nmin'``.
+
+A resolution finer than its step must nest in it, so that no resolution bucket
+straddles two of the step's: a relative resolution divides a relative step, or a
+day for a Gregorian step; 'daily' nests in a relative step of whole days and in
+every Gregorian step, 'monthly' in 'yearly', and 'weekly' in 'yearly' (a
+'%U' week ends with its year), never in 'monthly'. A resolution coarser than
+its step is stored as kairos 0.5.0 stored it, one per bucket, with a warning.
+
 Both calculators share an integer API used inside kairos (``bucket``,
 ``shift``, ``span``, ``from_bucket``) and keep kairos 0.5.0's public one
 (``to_bucket``, ``buckets``, ``normalize``, ``step_size``), where Gregorian
@@ -29,18 +55,32 @@ from dateutil.relativedelta import relativedelta
 
 from .exceptions import ConfigurationError, InvalidTimestamp, warn
 
+_MINUTE, _HOUR, _DAY = 60, 60 * 60, 60 * 60 * 24
+
+# unit -> seconds. kairos 0.5.0's five one-letter units keep their values ('m' a
+# 30-day month); the rest are the spellings of carbon, RRDtool and Prometheus users.
 SIMPLE_TIMES = {
-    'h': 60 * 60,
-    'd': 60 * 60 * 24,
-    'w': 60 * 60 * 24 * 7,
-    'm': 60 * 60 * 24 * 30,
-    'y': 60 * 60 * 24 * 365,
+    'h': _HOUR,
+    'd': _DAY,
+    'w': 7 * _DAY,
+    'm': 30 * _DAY,
+    'y': 365 * _DAY,
+    's': 1, 'sec': 1, 'secs': 1, 'second': 1, 'seconds': 1,
+    'min': _MINUTE, 'mins': _MINUTE, 'minute': _MINUTE, 'minutes': _MINUTE,
+    'hour': _HOUR, 'hours': _HOUR,
+    'day': _DAY, 'days': _DAY,
+    'week': 7 * _DAY, 'weeks': 7 * _DAY,
+    'month': 30 * _DAY, 'months': 30 * _DAY,
+    'year': 365 * _DAY, 'years': 365 * _DAY,
 }
 
 GREGORIAN_TIMES = ('daily', 'weekly', 'monthly', 'yearly')
 
-SIMPLE_TIME = re.compile(r'^(\d+)([hdwmy])$')
+# groups (count, unit), as 0.5.0's r'^(\d+)([hdwmy])$', which it still matches
+SIMPLE_TIME = re.compile(r'^(\d+) ?(%s)$' % '|'.join(SIMPLE_TIMES))
 NUMBER_TIME = re.compile(r'^\d+$')
+_UNITS = 's, min, h, d, w, m (30 days), y (365 days), or sec(s), second(s), min(s), ' \
+         'minute(s), hour(s), day(s), week(s), month(s), year(s)'
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -54,10 +94,10 @@ def check_timestamp(timestamp) -> Union[int, float]:
 
 
 def resolve_time(value, what='step') -> Union[int, str]:
-    """Parse a step or resolution: seconds, '30d'-style, or a Gregorian name.
+    """Parse a step or resolution: seconds, a count and a unit, or a Gregorian name.
 
-    >>> resolve_time('2h'), resolve_time(60), resolve_time('monthly')
-    (7200, 60, 'monthly')
+    >>> resolve_time('2h'), resolve_time(60), resolve_time('5min'), resolve_time('monthly')
+    (7200, 60, 300, 'monthly')
     """
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -72,8 +112,9 @@ def resolve_time(value, what='step') -> Union[int, str]:
         return value
     else:
         raise ConfigurationError(
-            'unsupported %s %r: use seconds, a form like "30d" (h, d, w, m, y) '
-            'or one of %s' % (what, value, ', '.join(GREGORIAN_TIMES)))
+            'unsupported %s %r: use seconds, a count and a unit such as "30s", "5min" or '
+            '"2 hours" (units: %s), or one of %s'
+            % (what, value, _UNITS, ', '.join(GREGORIAN_TIMES)))
     if seconds <= 0:
         raise ConfigurationError('%s must be a positive number of seconds, not %r' % (what, value))
     return seconds
@@ -297,10 +338,7 @@ class Interval:
                                   or steps < 0):
             raise ConfigurationError(
                 'steps of interval %r must be a positive integer, not %r' % (name, steps))
-        if _coarser(resolution, step):
-            warn('resolution %r of interval %r is coarser than its step %r: each bucket '
-                 'holds one resolution bucket, stamped with its start (as kairos 0.5.0 '
-                 'did)' % (config.get('resolution'), name, config['step']))
+        _check_nesting(name, config, step, resolution)
         unknown = sorted(set(config) - {'step', 'steps', 'resolution'}, key=str)
         if unknown:
             warn('interval %r: ignored key(s) %s' % (name, ', '.join(map(repr, unknown))))
@@ -340,6 +378,45 @@ class Interval:
 
 
 _GREGORIAN_ORDER = {name: rank for rank, name in enumerate(GREGORIAN_TIMES)}
+
+
+def _check_nesting(name: str, config, step, resolution) -> None:
+    """Refuse a finer resolution whose buckets straddle the step's; warn where the
+    configuration is likely a mistake but means what kairos 0.5.0 made of it."""
+    written_step, written_resolution = config['step'], config.get('resolution', step)
+    if _coarser(resolution, step):
+        warn('resolution %r of interval %r is coarser than its step %r: each bucket '
+             'holds one resolution bucket, stamped with its start (as kairos 0.5.0 '
+             'did)%s' % (written_resolution, name, written_step, _months(written_resolution)))
+        return
+    if resolution == step:
+        return
+    if isinstance(step, int) and isinstance(resolution, int):
+        nests, why = step % resolution == 0, ''
+    elif isinstance(step, int):
+        nests = resolution == 'daily' and step % _DAY == 0
+        why = ": of the calendar's resolutions only 'daily' nests, in a step of whole days"
+    elif isinstance(resolution, int):
+        nests, why = _DAY % resolution == 0, ': a calendar step needs one that divides a day'
+    else:
+        nests = resolution == 'daily' or step == 'yearly'
+        why = ": weeks straddle months; 'daily' nests in every calendar step"
+    if not nests:
+        raise ConfigurationError('resolution %r of interval %r does not divide its step %r%s%s' % (
+            written_resolution, name, written_step, why,
+            _months(written_step) or _months(written_resolution)))
+    if _months(written_step) and isinstance(resolution, int) and resolution < _HOUR:
+        warn('step %r of interval %r is %s days, with a resolution of %r%s' % (
+            written_step, name, step // _DAY, written_resolution, _months(written_step)))
+
+
+def _months(written) -> str:
+    """A hint for a step or resolution written with 0.5.0's 'm', a month, not a minute."""
+    match = SIMPLE_TIME.match(written) if isinstance(written, str) else None
+    if match is None or match.group(2) != 'm':
+        return ''
+    return " ('m' is a month of 30 days, as in kairos 0.5.0: minutes are '%smin')" \
+        % match.group(1)
 
 
 def _coarser(resolution, step) -> bool:

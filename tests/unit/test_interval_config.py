@@ -2,13 +2,15 @@
 
 import copy
 import unittest
+import warnings
 
 import mongomock_ng
 import redis
 
 from kairos import Timeseries
 from kairos.exceptions import ConfigurationError, KairosWarning
-from kairos.intervals import GregorianTime, Interval, RelativeTime, resolve_time
+from kairos.intervals import (SIMPLE_TIME, SIMPLE_TIMES, GregorianTime, Interval, RelativeTime,
+                              resolve_time)
 
 HOUR, DAY = 3600, 86400
 
@@ -23,6 +25,53 @@ class TestResolveTime(unittest.TestCase):
         self.assertEqual(resolve_time('1m'), 30 * DAY)
         self.assertEqual(resolve_time('1y'), 365 * DAY)
         self.assertEqual(resolve_time('12h'), 12 * HOUR)
+
+    def test_seconds_and_minutes(self):
+        """'30s', '90 sec', '5min', '2 mins' are seconds and minutes."""
+        self.assertEqual(resolve_time('30s'), 30)
+        self.assertEqual(resolve_time('90 sec'), 90)
+        self.assertEqual(resolve_time('10secs'), 10)
+        self.assertEqual(resolve_time('5min'), 300)
+        self.assertEqual(resolve_time('2 mins'), 120)
+
+    def test_long_forms(self):
+        """Long unit names, singular or plural, with or without a space, mean their unit."""
+        for text, seconds in (('5 minutes', 300), ('1 minute', 60), ('1 hour', HOUR),
+                              ('2 hours', 2 * HOUR), ('2 days', 2 * DAY), ('1 week', 7 * DAY),
+                              ('3 months', 90 * DAY), ('1 year', 365 * DAY),
+                              ('10 seconds', 10), ('1second', 1), ('2days', 2 * DAY)):
+            self.assertEqual(resolve_time(text), seconds, text)
+            self.assertIs(type(resolve_time(text)), int)
+
+    def test_m_is_a_month(self):
+        """'5m' is five 30-day months, as in kairos 0.5.0, and constructs without a warning."""
+        self.assertEqual(resolve_time('5m'), 5 * 30 * DAY)
+        self.assertEqual(resolve_time('5 m'), 5 * 30 * DAY)
+        with warnings.catch_warnings():
+            warnings.simplefilter('error')
+            for config in ({'step': '1m'}, {'step': '1m', 'steps': 12},
+                           {'step': '1m', 'resolution': 'daily'},
+                           {'step': '3m', 'resolution': '1h'}):
+                interval(**config)
+
+    def test_legacy_names_keep_their_values(self):
+        """SIMPLE_TIMES keeps 0.5.0's units and values; SIMPLE_TIME matches what 0.5.0's did."""
+        legacy = {'h': 3600, 'd': 86400, 'w': 604800, 'm': 2592000, 'y': 31536000}
+        self.assertEqual({unit: SIMPLE_TIMES[unit] for unit in legacy}, legacy)
+        for text in ('1h', '30d', '2w', '5m', '10y', '007h'):
+            count, unit = SIMPLE_TIME.match(text).groups()
+            self.assertEqual(int(count) * SIMPLE_TIMES[unit], resolve_time(text))
+        count, unit = SIMPLE_TIME.match('5min').groups()
+        self.assertEqual(int(count) * SIMPLE_TIMES[unit], 300)
+
+    def test_bad_unit_lists_the_units(self):
+        """An unknown or upper-case unit is refused with a message listing the accepted units."""
+        for bad in ('5M', '5 MIN', '2H', '5mn', '3 fortnights', '5  min', '5 min '):
+            with self.assertRaises(ConfigurationError, msg=bad) as caught:
+                resolve_time(bad)
+            for unit in ('s,', 'min,', 'h,', 'd,', 'w,', 'm (30 days)', 'y (365 days)',
+                         'minute(s)'):
+                self.assertIn(unit, str(caught.exception))
 
     def test_seconds(self):
         """An int, a whole float or a string of digits is a number of seconds."""
@@ -125,9 +174,32 @@ class TestIntervalConfig(unittest.TestCase):
         """Resolutions finer than the step are accepted in every mix."""
         for step, resolution in ((HOUR, 60), ('daily', 3600), ('weekly', 'daily'),
                                  ('monthly', 'daily'), ('yearly', 'monthly'), ('1w', 'daily'),
-                                 ('1y', 'monthly')):
+                                 ('yearly', 'weekly'), ('yearly', 'daily'), ('monthly', '1d'),
+                                 ('weekly', '30s'), (60, 30), ('1h', '5min'), ('2d', 'daily'),
+                                 ('daily', 86400)):
             self.assertFalse(interval(step=step, resolution=resolution).coarse,
                              (step, resolution))
+
+    def test_resolution_that_does_not_nest_is_refused(self):
+        """A finer resolution that does not divide its step is refused, naming both."""
+        for step, resolution in ((60, 7), ('1h', 7), (HOUR, '7min'), ('daily', 7),
+                                 ('daily', '7h'), ('weekly', '1w'), ('monthly', '1m'),
+                                 ('monthly', 'weekly'), ('1y', 'monthly'), ('1w', 'weekly'),
+                                 ('36h', 'daily'), ('yearly', '1w')):
+            with self.assertRaises(ConfigurationError, msg=(step, resolution)) as caught:
+                Interval('minute', {'step': step, 'resolution': resolution})
+            self.assertIn('resolution %r of interval \'minute\' does not divide its step %r'
+                          % (resolution, step), str(caught.exception))
+
+    def test_minutes_written_as_months_warn(self):
+        """An 'Nm' step with a resolution under an hour warns that minutes are 'Nmin'."""
+        with self.assertWarns(KairosWarning) as caught:
+            parsed = interval(step='5m', resolution=60)
+        self.assertIn("'5min'", str(caught.warning))
+        self.assertEqual(parsed.step, 5 * 30 * DAY)
+        with self.assertWarns(KairosWarning) as caught:
+            interval(step='1h', resolution='5m')
+        self.assertIn("'5min'", str(caught.warning))
 
     def test_config_must_be_a_dict_and_name_a_string(self):
         """An interval's config must be a dict and its name a non-empty str."""
