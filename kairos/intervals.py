@@ -322,11 +322,20 @@ class Interval:
                  'coarse', 'expire')
 
     _LEGACY_KEYS = frozenset(__slots__) | {'interval'}
+    _KEYS = ('step', 'steps', 'resolution')  # those a configuration gives
 
     def __init__(self, name: str, config):
         if not isinstance(name, str) or not name:
             raise ConfigurationError('interval names must be non-empty strings, not %r' % (name,))
-        if not isinstance(config, dict) or 'step' not in config:
+        if not isinstance(config, dict):
+            raise ConfigurationError('interval %r needs a dict with a "step"' % (name,))
+        unknown = sorted(set(config) - set(self._KEYS), key=str)
+        for key in unknown:
+            meant = close_match(key, self._KEYS)
+            if meant:
+                raise ConfigurationError('unknown key %r in interval %r: did you mean %r?'
+                                         % (key, name, meant))
+        if 'step' not in config:
             raise ConfigurationError('interval %r needs a dict with a "step"' % (name,))
         step = resolve_time(config['step'], 'step of interval %r' % name)
         resolution = resolve_time(config.get('resolution', step),
@@ -339,7 +348,6 @@ class Interval:
             raise ConfigurationError(
                 'steps of interval %r must be a positive integer, not %r' % (name, steps))
         _check_nesting(name, config, step, resolution)
-        unknown = sorted(set(config) - {'step', 'steps', 'resolution'}, key=str)
         if unknown:
             warn('interval %r: ignored key(s) %s' % (name, ', '.join(map(repr, unknown))))
         set_ = object.__setattr__
@@ -417,6 +425,35 @@ def _months(written) -> str:
         return ''
     return " ('m' is a month of 30 days, as in kairos 0.5.0: minutes are '%smin')" \
         % match.group(1)
+
+
+def close_match(word, candidates) -> Optional[str]:
+    """The candidate ``word`` is likely a typo of: one or two letters off (one for
+    candidates of four letters or fewer, so short words stay apart), else None."""
+    if not isinstance(word, str):
+        return None
+    best, best_distance = None, 3
+    for candidate in candidates:
+        limit = 1 if len(candidate) <= 4 else 2
+        distance = _edits(word, candidate)
+        if distance <= limit and distance < best_distance:
+            best, best_distance = candidate, distance
+    return best
+
+
+def _edits(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): insertions, deletions,
+    substitutions and swaps of two neighbouring letters."""
+    before, above = None, list(range(len(b) + 1))
+    for i, letter in enumerate(a, 1):
+        row = [i]
+        for j, other in enumerate(b, 1):
+            cost = min(above[j] + 1, row[j - 1] + 1, above[j - 1] + (letter != other))
+            if i > 1 and j > 1 and letter == b[j - 2] and a[i - 2] == other:
+                cost = min(cost, before[j - 2] + 1)
+            row.append(cost)
+        before, above = above, row
+    return above[-1]
 
 
 def _coarser(resolution, step) -> bool:

@@ -32,6 +32,7 @@ the last four live in :mod:`kairos.meta`; the read hooks in :mod:`kairos.reads`.
 """
 
 import importlib
+import inspect
 import operator  # noqa: F401  kairos 0.5.0 exposed these modules here; old code star-imports them
 import re  # noqa: F401
 import sys
@@ -44,11 +45,11 @@ from .exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidQ
                          InvalidTimestamp, InvalidValue, KairosException, KairosWarning,
                          StorageError, UnknownInterval, UnsupportedClient, warn)
 from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES, GregorianTime,
-                        Interval, RelativeTime, check_timestamp)
+                        Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
 from .reads import ReadHooks, either
 from .series_types import MISSING, TYPES, Duplicates, SeriesType
-from .urls import ClientFromURL
+from .urls import ClientFromURL, client_from_url
 
 # What ``from kairos.timeseries import *`` gives: kairos 0.5.0's module had no
 # __all__, so code written for it may rely on any of these, modules included.
@@ -118,6 +119,38 @@ def _backend_class(client):
                             'SQLAlchemy Engine' % (client,))
 
 
+# Keywords that code written for other kairos versions passes: ignored with a warning,
+# as 0.5.0 ignored every unknown keyword, and never taken for a typo.
+KNOWN_IGNORED = frozenset({'ttl', 'string_length', 'text_length', 'table_name'})
+
+_KEYWORDS: Dict[type, frozenset] = {}
+
+
+def keywords(cls: type) -> frozenset:
+    """The keywords a class's constructors take, read from their signatures (with the
+    URL constructor's ``client_config`` and ``database``)."""
+    known = _KEYWORDS.get(cls)
+    if known is None:
+        functions = [klass.__dict__['__init__'] for klass in cls.__mro__
+                     if '__init__' in klass.__dict__ and issubclass(klass, Timeseries)]
+        known = _KEYWORDS[cls] = frozenset(
+            name for function in functions + [client_from_url]
+            for name, parameter in inspect.signature(function).parameters.items()
+            if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+            and name not in ('self', 'client', 'url'))
+    return known
+
+
+def _check_unknown(cls: type, unknown: Dict[str, Any]) -> None:
+    """Refuse a likely typo of a keyword; warn of the others, which 0.5.0 ignored."""
+    known = keywords(cls)
+    for key in sorted(unknown):
+        meant = None if key in KNOWN_IGNORED or key in known else close_match(key, known)
+        if meant:
+            raise ConfigurationError('unknown keyword %r: did you mean %r?' % (key, meant))
+    warn('ignored argument(s): %s' % ', '.join(sorted(unknown)))
+
+
 def check_name(name) -> str:
     if not isinstance(name, str):
         raise InvalidName('a statistic name must be a str, not %r' % (name,))
@@ -164,7 +197,7 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                  intervals: Optional[Dict[str, dict]] = None, clock: Callable[[], float] = time.time,
                  **kwargs):
         if kwargs:
-            warn('ignored argument(s): %s' % ', '.join(sorted(kwargs)))
+            _check_unknown(self.__class__, kwargs)
         if type is _OWN_TYPE:
             type = self._series_type or 'series'
         if not isinstance(type, str) or type not in TYPES:

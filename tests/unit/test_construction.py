@@ -84,9 +84,26 @@ class ConstructionBehaviour:
     def test_unknown_keyword(self):
         """An unknown keyword is ignored with a KairosWarning naming it, as 0.5.0 ignored it."""
         with self.assertWarns(KairosWarning) as caught:
-            self.build(type='count', step=60, readfunc=int)
-        self.assertIn('readfunc, step', str(caught.warning))
+            self.build(type='count', step=60, ttl=5, time=1)
+        self.assertIn('step, time, ttl', str(caught.warning))
         self.assertEqual(caught.filename, __file__)
+
+    def test_misspelt_keyword(self):
+        """A keyword one or two letters off a real one is refused, naming the one meant."""
+        for typo, meant in (('interval', 'intervals'), ('readfunc', 'read_func'),
+                            ('write_fnuc', 'write_func'), ('tpye', 'type'),
+                            ('prefx', 'prefix'), ('clint_config', 'client_config'),
+                            ('databse', 'database'), ('clok', 'clock')):
+            error = self.refused(ConfigurationError, **{typo: None})
+            self.assertEqual(str(error), 'unknown keyword %r: did you mean %r?' % (typo, meant))
+
+    def test_known_keywords_keep_their_warning(self):
+        """Keywords other kairos versions take (ttl, string_length, ...) warn, never refuse."""
+        for key in ('ttl', 'string_length', 'text_length', 'table_name', 'client_config',
+                    'database'):
+            with self.assertWarns(KairosWarning, msg=key) as caught:
+                self.build(**{key: None})
+            self.assertIn(key, str(caught.warning))
 
     def test_callables_accepted(self):
         """Callable read_func and write_func, builtin or lambda, are accepted."""

@@ -170,6 +170,19 @@ class TestIntervalConfig(unittest.TestCase):
             interval(step=60, ttl=5)
         self.assertIn("'ttl'", str(caught.warning))
 
+    def test_misspelt_keys_refused(self):
+        """A key one letter off step/steps/resolution is refused, naming the key meant."""
+        for config, typo, meant in (({'setp': 60}, 'setp', 'step'),
+                                    ({'stpe': 60, 'steps': 5}, 'stpe', 'step'),
+                                    ({'step': 60, 'stpes': 5}, 'stpes', 'steps'),
+                                    ({'step': 60, 'step_': 5}, 'step_', 'step'),
+                                    ({'step': 60, 'resolutoin': 30}, 'resolutoin', 'resolution'),
+                                    ({'step': 60, 'resoluton': 30}, 'resoluton', 'resolution')):
+            with self.assertRaises(ConfigurationError, msg=typo) as caught:
+                interval(**config)
+            self.assertEqual(str(caught.exception), "unknown key %r in interval 'test': "
+                                                    "did you mean %r?" % (typo, meant))
+
     def test_finer_resolutions_accepted(self):
         """Resolutions finer than the step are accepted in every mix."""
         for step, resolution in ((HOUR, 60), ('daily', 3600), ('weekly', 'daily'),
