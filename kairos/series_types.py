@@ -7,7 +7,8 @@ A type never talks to a database. It knows how to
 - ``process_row`` a stored bucket into a Python row, applying ``read_func``;
 - ``condense`` rows of one statistic over time, or ``join`` rows of several
   statistics at one time, into a single row;
-- ``no_value``: the row of a bucket without data;
+- ``no_value``: the row of a bucket without data (a gauge's is ``read_func('')``, or
+  None where read_func refuses '');
 - ``transforms``: the named transforms it supports.
 """
 
@@ -177,7 +178,14 @@ class Gauge(SeriesType):
         return self.read_func(raw) if self.read_func else raw
 
     def no_value(self):
-        return self.read_func('') if self.read_func else None
+        """``read_func('')``, as kairos 0.5.0 read an empty gauge (``int(v or 0)`` gives 0),
+        or None where read_func cannot read '' (``float``, ``Decimal``)."""
+        if self.read_func is None:
+            return None
+        try:
+            return self.read_func('')
+        except (ValueError, TypeError, ArithmeticError):
+            return None
 
     def condense(self, rows):
         return rows[-1]

@@ -22,9 +22,9 @@ from tests.functional.test_isolation import EXAMPLES, IsolationBehaviour, name_l
 from tests.functional.test_model import ModelBehaviour
 from tests.functional.test_names import BadInputBehaviour as BadNames, DeleteBehaviour
 from tests.functional.test_surface import SurfaceBehaviour
-from tests.functional.test_types import (CountTypeBehaviour, GaugeTypeBehaviour,
-                                         HistogramTypeBehaviour, SeriesTypeBehaviour,
-                                         SetTypeBehaviour)
+from tests.functional.test_types import (CountTypeBehaviour, FloatGaugeBehaviour,
+                                         GaugeTypeBehaviour, HistogramTypeBehaviour,
+                                         SeriesTypeBehaviour, SetTypeBehaviour)
 from tests.support import SQL_CASES
 
 
@@ -74,6 +74,7 @@ BEHAVIOURS = [
     (InsertBehaviour, 'Insert'), (BulkBehaviour, 'Bulk'), (SqlFixes, 'Fixes'),
     (SeriesTypeBehaviour, 'SeriesType'), (HistogramTypeBehaviour, 'HistogramType'),
     (CountTypeBehaviour, 'CountType'), (GaugeTypeBehaviour, 'GaugeType'),
+    (FloatGaugeBehaviour, 'FloatGauge'),
     (SetTypeBehaviour, 'SetType'), (GregorianBehaviour, 'Gregorian'),
     (SqlIsolation, 'Isolation'), (ModelBehaviour, 'Model'), (DeleteBehaviour, 'Delete'),
     (BadNames, 'BadNames'), (SqlBadInput, 'BadInput'), (SqlSurface, 'Surface'),

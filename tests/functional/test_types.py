@@ -183,6 +183,54 @@ class GaugeTypeBehaviour(Filled):
                                   condensed=True), {at(0): 299})
 
 
+class FloatGaugeBehaviour(Filled):
+    """A gauge whose read_func cannot read '' (float): its empty buckets read as None."""
+    type = 'gauge'
+    read_func = float
+
+    def test_get_gaps(self):
+        """get of an empty gauge bucket, coarse or condensed, is None; full ones are floats."""
+        self.assertEqual(self.get('test', 'minute', timestamp=at(100)), {at(60): 119.0})
+        self.assertEqual(self.get('test', 'minute', timestamp=at(400)), {at(360): None})
+        self.assertEqual(self.get('test', 'hour', timestamp=at(3700)), {})
+        self.assertEqual(self.get('test', 'hour', timestamp=at(3700), condensed=True),
+                         {at(3600): None})
+        self.assertEqual(self.get('test', 'hour', timestamp=at(3700), condensed=True,
+                                  transform=lambda row, duration: (row, duration)),
+                         {at(3600): (None, 3600)})
+        self.assertEqual(self.get('test', 'minute', timestamp=at(400), transform='max'),
+                         {at(360): None})
+
+    def test_series_gaps(self):
+        """A gauge series reads each empty bucket as None, coarse, condensed or collapsed."""
+        self.assertEqual(self.series('test', 'minute', end=at(420), steps=4),
+                         {at(240): 299.0, at(300): None, at(360): None, at(420): None})
+        self.assertEqual(self.series('test', 'minute', start=at(360), steps=2, collapse=True),
+                         {at(360): None})
+        self.assertEqual(self.series('test', 'hour', end=at(3600), steps=2, condensed=True),
+                         {at(0): 299.0, at(3600): None})
+        self.assertEqual(self.series('test', 'hour', end=at(7200), steps=2,
+                                     condense=lambda rows: rows),
+                         {at(3600): {}, at(7200): {}})
+        rows = self.series('test', 'hour', end=at(3600), steps=2)
+        self.assertEqual(rows[at(3600)], {})
+        self.assertEqual(rows[at(0)][at(240)], 299.0)
+        self.assertEqual(self.series('test', 'minute', end=at(420), steps=2, transform='mean'),
+                         {at(360): None, at(420): None})
+
+    def test_joined_gaps(self):
+        """Joined gauges read a gap as None, and join_rows gets None for a name without data."""
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(400)),
+                         {at(360): None})
+        self.assertEqual(self.get(['test', 'test2'], 'minute', timestamp=at(200),
+                                  join_rows=lambda rows: rows), {at(180): [239.0, None]})
+        self.assertEqual(self.series(['test', 'test2'], 'hour', end=at(3600), steps=2,
+                                     condensed=True), {at(0): 299.0, at(3600): None})
+        self.assertEqual(self.series(['test', 'test2'], 'hour', end=at(3600), steps=2,
+                                     join_rows=lambda rows: rows)[at(0)][at(180)],
+                         [239.0, None])
+
+
 class SetTypeBehaviour(Filled):
     type = 'set'
     read_func = int
@@ -258,6 +306,18 @@ class TestGaugeTypeRedisCluster(TestGaugeTypeRedis, RedisClusterCase):
 
 
 class TestGaugeTypeMongo(GaugeTypeBehaviour, MongoCase):
+    pass
+
+
+class TestFloatGaugeRedis(FloatGaugeBehaviour, RedisCase):
+    pass
+
+
+class TestFloatGaugeRedisCluster(TestFloatGaugeRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
+
+
+class TestFloatGaugeMongo(FloatGaugeBehaviour, MongoCase):
     pass
 
 
