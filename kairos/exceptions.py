@@ -33,10 +33,27 @@ class KairosException(Exception):
 
 
 class UnknownInterval(KairosException, LookupError):
-    """The interval name is not one of the configured intervals."""
+    """The interval name is not one of the configured intervals.
+
+    ``args[0]`` is the name asked for; ``configured`` the names configured, if given.
+
+    >>> str(UnknownInterval('minutes', ['minute', 'hour']))
+    "unknown interval 'minutes': configured intervals are 'minute', 'hour'"
+    """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.configured = tuple(args[1]) if len(args) > 1 else None
 
     def __str__(self):
-        return 'unknown interval %r' % (self.args[0],) if self.args else 'unknown interval'
+        if not self.args:
+            return 'unknown interval'
+        if self.configured is None:
+            return 'unknown interval %r' % (self.args[0],)
+        if not self.configured:
+            return 'unknown interval %r: no intervals are configured' % (self.args[0],)
+        return 'unknown interval %r: configured intervals are %s' % (
+            self.args[0], ', '.join(map(repr, self.configured)))
 
 
 class ConfigurationError(KairosException, ValueError):

@@ -528,7 +528,7 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         try:
             return self._intervals[interval]
         except (KeyError, TypeError):
-            raise UnknownInterval(interval) from None
+            raise UnknownInterval(interval, tuple(self._intervals)) from None
 
     @staticmethod
     def _names(name) -> List[str]:

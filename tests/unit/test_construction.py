@@ -5,14 +5,16 @@ Mongo databases are fresh mongomock_ng ones, so "nothing written" is checked
 without a server.
 """
 
+import pickle
 import unittest
+import warnings
 
 import mongomock_ng
 import redis
 
 from kairos import Timeseries
 from kairos.exceptions import (ConfigurationError, KairosException, KairosWarning,
-                               UnsupportedClient)
+                               UnknownInterval, UnsupportedClient)
 from kairos.mongo_backend import MongoBackend
 from kairos.redis_backend import RedisBackend
 
@@ -105,6 +107,25 @@ class ConstructionBehaviour:
                 self.build(**{key: None})
             self.assertIn(key, str(caught.warning))
 
+    def test_unknown_interval_names_the_configured_ones(self):
+        """UnknownInterval (a LookupError) names the interval asked and those configured."""
+        t = self.build(type='count')
+        for read in (lambda: t.get('c', 'minutes'), lambda: t.series('c', 'minutes'),
+                     lambda: t.iterate('c', 'minutes')):
+            with self.assertRaises(UnknownInterval) as caught:
+                read()
+            self.assertEqual(str(caught.exception), "unknown interval 'minutes': configured "
+                                                    "intervals are 'minute', 'hour'")
+            self.assertEqual(caught.exception.args[0], 'minutes')
+            self.assertIsInstance(caught.exception, LookupError)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', KairosWarning)
+            empty = self.build(intervals={})
+        with self.assertRaises(UnknownInterval) as caught:
+            empty.get('c', ['minute'])
+        self.assertEqual(str(caught.exception),
+                         "unknown interval ['minute']: no intervals are configured")
+
     def test_callables_accepted(self):
         """Callable read_func and write_func, builtin or lambda, are accepted."""
         t = self.build(read_func=int, write_func=lambda v: v)
@@ -164,6 +185,22 @@ class TestConstructionMongo(ConstructionBehaviour, unittest.TestCase):
         self.assertEqual(self.mongo['kairos']['minute'].count_documents({'name': 'a'}), 1)
         Timeseries(self.mongo['other'], type='count', intervals=intervals).insert('b', 1)
         self.assertEqual(self.mongo['other']['minute'].count_documents({'name': 'b'}), 1)
+
+
+class TestUnknownInterval(unittest.TestCase):
+
+    def test_message_forms(self):
+        """UnknownInterval reads well with the configured names, without them, or bare."""
+        self.assertEqual(str(UnknownInterval('m', ['minute'])),
+                         "unknown interval 'm': configured intervals are 'minute'")
+        self.assertEqual(str(UnknownInterval('m')), "unknown interval 'm'")
+        self.assertEqual(str(UnknownInterval()), 'unknown interval')
+
+    def test_pickles(self):
+        """An UnknownInterval survives pickling with its names and message."""
+        error = pickle.loads(pickle.dumps(UnknownInterval('m', ('minute', 'hour'))))
+        self.assertEqual((error.args[0], error.configured), ('m', ('minute', 'hour')))
+        self.assertIn("'hour'", str(error))
 
 
 class TestUnsupportedClient(unittest.TestCase):
