@@ -29,6 +29,13 @@ rows as ``_rows`` returns them instead: data as the type's ``process_row``
 makes it without ``read_func``, resolution rows keyed by time, in time order,
 without MISSING; reads then only apply hooks. The meta data methods built on
 the last four live in :mod:`kairos.meta`; the read hooks in :mod:`kairos.reads`.
+
+A keyword the constructors do not take is ignored with a KairosWarning, as
+0.5.0 ignored it, unless it is one or two letters off one they take (read from
+their signatures, so a backend's own keywords count on that backend): then it
+is refused as a typo, ``interval`` for ``intervals`` included, since its
+timeseries would store nothing. Keywords of other kairos versions
+(KNOWN_IGNORED: ``ttl``, 0.10.1's SQL ones) always just warn.
 """
 
 import importlib
