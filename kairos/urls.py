@@ -5,8 +5,17 @@
                                            '+cluster', **client_config)
     mongodb://  mongodb+srv://             pymongo.MongoClient(url, **client_config)[database]
     mongomock://[/database]                mongomock_ng (or mongomock) MongoClient(**client_config)
-    sqlite://  postgresql://  mysql:// ... sqlalchemy.create_engine(url, **client_config)
+    sqlite://  postgresql://  mysql:// ... sqlalchemy.create_engine(sql_url(url), **client_config)
     (any dialect[+driver] SQLAlchemy knows; only when sqlalchemy imports)
+
+An SQL URL without a ``+driver`` gets the first installed driver the kairos
+extras bring, whatever SQLAlchemy's own default (``sql_url``)::
+
+    postgresql://  postgres://   postgresql+psycopg, else postgresql+psycopg2
+    mysql://  mariadb://         <dialect>+mysqldb, else <dialect>+pymysql
+
+An explicit ``+driver`` is kept; ``postgres`` is spelled ``postgresql``. A
+missing SQLAlchemy or driver raises UnsupportedClient naming the extra to install.
 
 The Mongo database is the ``database`` keyword, else the URL's path, else
 ``kairos`` (a keyword beats the path, which is often the auth database).
@@ -14,6 +23,7 @@ Nothing here connects; a driver may (RedisCluster asks a node for its slots,
 ``mongodb+srv`` resolves DNS).
 """
 
+import importlib
 import re
 from typing import Any, Optional
 from urllib.parse import urlsplit
@@ -25,6 +35,15 @@ CLUSTER = ('redis+cluster', 'rediss+cluster')
 MONGO = ('mongodb', 'mongodb+srv')
 SQL = ('sqlite', 'postgresql', 'postgres', 'mysql', 'mariadb', 'oracle', 'mssql')
 DEFAULT_DATABASE = 'kairos'
+
+ALIASES = {'postgres': 'postgresql'}  # SQLAlchemy dropped the short name
+# dialect -> (the extra bringing a driver, what is lacking, (module, driver) by preference)
+DRIVERS = {
+    'postgresql': ('postgresql', 'a PostgreSQL driver',
+                   (('psycopg', 'psycopg'), ('psycopg2', 'psycopg2'))),
+    'mysql': ('mysql', 'a MySQL driver', (('MySQLdb', 'mysqldb'), ('pymysql', 'pymysql'))),
+    'mariadb': ('mysql', 'a MySQL driver', (('MySQLdb', 'mysqldb'), ('pymysql', 'pymysql'))),
+}
 
 _SECRET = re.compile(r'(://[^:/@]*):[^@/]*@')
 
@@ -53,7 +72,7 @@ def client_from_url(url: str, client_config: Optional[dict] = None,
             raise
         except (ValueError, TypeError) as exc:  # redis-py's parser, bad client_config
             raise UnsupportedClient('cannot build a client from %s: %s'
-                                    % (safe(url), exc)) from exc
+                                    % (safe(url), safe(str(exc)))) from exc
     raise UnsupportedClient('unsupported URL scheme %r in %s: use redis://, rediss://, '
                             'unix://, redis+cluster://, mongodb://, mongodb+srv://, '
                             'mongomock:// or an SQLAlchemy URL' % (scheme, safe(url)))
@@ -113,17 +132,53 @@ def _mock(url, config, database):
                                            or DEFAULT_DATABASE]
 
 
+def sql_url(url: str) -> str:
+    """The URL SQLAlchemy is given for ``url``: the dialect's canonical name, and
+    for a URL without ``+driver`` the first installed driver of ``DRIVERS``.
+
+    >>> sql_url('postgres://kairos@db/stats')  # with psycopg 3 installed
+    'postgresql+psycopg://kairos@db/stats'
+    """
+    scheme, rest = url.split('://', 1)
+    dialect, _, driver = scheme.lower().partition('+')
+    dialect = ALIASES.get(dialect, dialect)
+    if not driver and dialect in DRIVERS:
+        driver = _installed_driver(url, dialect)
+    return '%s://%s' % ('+'.join(filter(None, (dialect, driver))), rest)
+
+
+def _installed_driver(url, dialect):
+    extra, lacking, candidates = DRIVERS[dialect]
+    for module, driver in candidates:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
+        return driver
+    raise UnsupportedClient("%s needs %s: pip install 'kairos[%s]'" % (safe(url), lacking, extra))
+
+
+def _extra(url):
+    dialect = _scheme(url).split('+')[0]
+    return DRIVERS.get(ALIASES.get(dialect, dialect), ('sql',))[0]
+
+
 def _sql(url, config, database):
     try:
         import sqlalchemy
         from sqlalchemy.exc import ArgumentError
     except ImportError:
-        raise UnsupportedClient('%s needs sqlalchemy: pip install sqlalchemy' % safe(url)) \
-            from None
+        raise UnsupportedClient("%s needs SQLAlchemy: pip install 'kairos[%s]'"
+                                % (safe(url), _extra(url))) from None
     try:
-        return sqlalchemy.create_engine(url, **config)
+        return sqlalchemy.create_engine(sql_url(url), **config)
     except ArgumentError as exc:  # NoSuchModuleError too: an unknown dialect or driver
-        raise UnsupportedClient('cannot build a client from %s: %s' % (safe(url), exc)) from exc
+        raise UnsupportedClient('cannot build a client from %s: %s'
+                                % (safe(url), safe(str(exc)))) from exc
+    except ImportError as exc:  # the module of an explicit +driver
+        raise UnsupportedClient("%s needs the module %r, which is not installed (pip install "
+                                "'kairos[%s]' brings a driver for a URL without +driver)"
+                                % (safe(url), exc.name, _extra(url))) from exc
 
 
 BUILDERS = dict([(scheme, _redis) for scheme in REDIS] + [(scheme, _cluster) for scheme in CLUSTER]

@@ -1,5 +1,6 @@
 """Timeseries(url, client_config=..., ...): the client built with the driver's own parser."""
 
+import contextlib
 import sys
 import types
 import unittest
@@ -9,9 +10,10 @@ import redis
 
 from kairos import (ConfigurationError, KairosWarning, StorageError, Timeseries,
                     UnsupportedClient)
+import kairos.sql_backend  # noqa: F401 (imported before a test puts a fake sqlalchemy in place)
 from kairos.mongo_backend import MongoBackend
 from kairos.redis_backend import RedisBackend
-from kairos.urls import client_from_url
+from kairos.urls import client_from_url, sql_url
 
 from tests.functional.common import at, intervals
 from tests.support import free_port, redis_url
@@ -123,18 +125,117 @@ class TestBadURL(unittest.TestCase):
                        database='stats')
 
     def test_sql_schemes_go_to_sqlalchemy(self):
-        """SQL URLs go to sqlalchemy.create_engine, or name the missing package."""
+        """SQL URLs with a driver go to sqlalchemy.create_engine as given, with client_config."""
         fake = types.ModuleType('sqlalchemy')
         fake.create_engine = mock.Mock(return_value=object())
         fake.exc = types.ModuleType('sqlalchemy.exc')
         fake.exc.ArgumentError = type('ArgumentError', (Exception,), {})
         with mock.patch.dict(sys.modules, {'sqlalchemy': fake, 'sqlalchemy.exc': fake.exc}):
-            for url in ('sqlite:///tmp/x.db', 'postgresql+psycopg2://u:p@h/db', 'mysql://h/db'):
+            for url in ('sqlite:///tmp/x.db', 'postgresql+psycopg2://u:p@h/db',
+                        'mysql+pymysql://h/db'):
                 # the factory picks a backend by the engine's class: none for this one yet
                 with self.assertRaises(UnsupportedClient):
                     Timeseries(url, type='series', intervals=intervals(),
                                client_config={'echo': True})
                 fake.create_engine.assert_called_with(url, echo=True)
-        with mock.patch.dict(sys.modules, {'sqlalchemy': None}):
-            with self.assertRaisesRegex(UnsupportedClient, 'sqlalchemy'):
-                Timeseries('sqlite://', type='series', intervals=intervals())
+
+
+@contextlib.contextmanager
+def modules(**installed):
+    """sys.modules with each name set to its value (None: the import fails), then restored."""
+    saved = {name: sys.modules.get(name, MISSING) for name in installed}
+    sys.modules.update(installed)
+    try:
+        yield
+    finally:
+        for name, module in saved.items():
+            if module is MISSING:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
+MISSING = object()
+
+
+class TestSqlURL(unittest.TestCase):
+    """Each scheme with the drivers .venv installs (psycopg 3, PyMySQL) or fewer."""
+
+    def assertDriver(self, expected, url):
+        built = client_from_url(url)  # nothing connects
+        self.assertEqual(expected, (built.dialect.name, built.dialect.driver), url)
+        built.dispose()
+
+    def assertRefused(self, message, url):
+        with self.assertRaises(UnsupportedClient) as caught:
+            Timeseries(url, type='series', intervals=intervals())
+        self.assertIn(message, str(caught.exception))
+        self.assertNotIn('secret', str(caught.exception))
+
+    def test_sqlite(self):
+        """sqlite:// is SQLAlchemy's pysqlite, in memory or in a file."""
+        self.assertDriver(('sqlite', 'pysqlite'), 'sqlite://')
+        self.assertDriver(('sqlite', 'pysqlite'), 'sqlite:////tmp/kairos-url-test.db')
+
+    def test_postgresql_uses_psycopg_3(self):
+        """postgresql:// and postgres:// use psycopg 3."""
+        for url in ('postgresql://u:secret@h/db', 'postgres://u:secret@h/db',
+                    'POSTGRES://h/db'):
+            self.assertDriver(('postgresql', 'psycopg'), url)
+
+    def test_postgresql_falls_back_to_psycopg2(self):
+        """Without psycopg 3, postgresql:// takes psycopg2 when that is installed."""
+        with modules(psycopg=None, psycopg2=types.ModuleType('psycopg2')):
+            self.assertEqual('postgresql+psycopg2://u:secret@h/db',
+                             sql_url('postgres://u:secret@h/db'))
+
+    def test_postgresql_without_driver(self):
+        """postgresql:// without psycopg or psycopg2 names the [postgresql] extra."""
+        with modules(psycopg=None, psycopg2=None):
+            for url in ('postgresql://u:secret@h/db', 'postgres://u:secret@h/db'):
+                self.assertRefused("%s needs a PostgreSQL driver: pip install "
+                                   "'kairos[postgresql]'" % url.replace('secret', '***'), url)
+
+    def test_mysql_uses_pymysql_without_mysqldb(self):
+        """mysql:// and mariadb:// use PyMySQL when MySQLdb is not installed."""
+        with modules(MySQLdb=None):
+            self.assertDriver(('mysql', 'pymysql'), 'mysql://u:secret@h/db?charset=utf8mb4')
+            self.assertDriver(('mariadb', 'pymysql'), 'mariadb://u:secret@h/db')
+
+    def test_mysql_prefers_mysqldb(self):
+        """mysql:// and mariadb:// keep SQLAlchemy's MySQLdb when it is installed."""
+        with modules(MySQLdb=types.ModuleType('MySQLdb')):
+            self.assertEqual('mysql+mysqldb://h/db', sql_url('mysql://h/db'))
+            self.assertEqual('mariadb+mysqldb://h/db', sql_url('mariadb://h/db'))
+
+    def test_mysql_without_driver(self):
+        """mysql:// and mariadb:// without MySQLdb or PyMySQL name the [mysql] extra."""
+        with modules(MySQLdb=None, pymysql=None):
+            for url in ('mysql://u:secret@h/db', 'mariadb://u:secret@h/db'):
+                self.assertRefused("%s needs a MySQL driver: pip install 'kairos[mysql]'"
+                                   % url.replace('secret', '***'), url)
+
+    def test_explicit_driver_kept(self):
+        """An explicit +driver is used as given, and a missing one is named."""
+        self.assertDriver(('postgresql', 'psycopg'), 'postgres+psycopg://h/db')
+        self.assertDriver(('mysql', 'pymysql'), 'mysql+pymysql://h/db')
+        with modules(MySQLdb=None):
+            self.assertRefused("mysql+mysqldb://u:***@h/db needs the module 'MySQLdb'",
+                               'mysql+mysqldb://u:secret@h/db')
+        with modules(psycopg2=None):
+            self.assertRefused("needs the module 'psycopg2'", 'postgresql+psycopg2://h/db')
+
+    def test_without_sqlalchemy(self):
+        """Without SQLAlchemy an SQL URL names the extra of its dialect ([sql] for SQLite)."""
+        with modules(sqlalchemy=None):
+            for url, extra in (('sqlite://', 'sql'), ('sqlite:///stats.db', 'sql'),
+                               ('oracle://u:secret@h/db', 'sql'),
+                               ('postgres://u:secret@h/db', 'postgresql'),
+                               ('mariadb+pymysql://u:secret@h/db', 'mysql')):
+                self.assertRefused("%s needs SQLAlchemy: pip install 'kairos[%s]'"
+                                   % (url.replace('secret', '***'), extra), url)
+
+    def test_unknown_driver(self):
+        """An unknown dialect or driver is refused naming the URL, without its password."""
+        for url in ('mysql+nosuch://u:secret@h/db', 'mssql+nosuch://u:secret@h/db'):
+            self.assertRefused('cannot build a client from', url)
