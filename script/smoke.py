@@ -1,0 +1,128 @@
+"""Smoke test of an installed kairos: insert, get, series and delete on each URL given.
+
+    python -I smoke.py [--name NAME] URL... [--refuse URL=EXTRA]...
+
+Run by script/artefacts with a venv's python from a temp dir, so that only the
+installed package can be imported; it checks that this is so. A driver-less SQL
+URL must reach the driver the extras install (psycopg 3, PyMySQL); each
+``--refuse`` URL must raise UnsupportedClient naming ``pip install 'kairos[EXTRA]'``.
+The statistic is NAME (default kairos-smoke), so that runs sharing a
+database keep apart. Prints one line; exits non-zero on the first failure.
+"""
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+import sysconfig
+import warnings
+
+NOW = 1800000030  # the clock of every Timeseries here: 30 s into a minute
+MINUTE = NOW - NOW % 60
+# the scheme of a driver-less URL -> the (dialect, driver) its engine must have
+DRIVERS = {'sqlite': ('sqlite', 'pysqlite'), 'postgresql': ('postgresql', 'psycopg'),
+           'postgres': ('postgresql', 'psycopg'), 'mysql': ('mysql', 'pymysql'),
+           'mariadb': ('mariadb', 'pymysql')}
+
+
+def installed_kairos():
+    """kairos, imported from this venv's site-packages and nowhere else."""
+    if sys.prefix == sys.base_prefix:
+        raise AssertionError('not in a venv: %s' % sys.prefix)
+    import kairos
+    site = {os.path.realpath(sysconfig.get_paths()[key]) for key in ('purelib', 'platlib')}
+    package = os.path.dirname(os.path.realpath(kairos.__file__))
+    if os.path.dirname(package) not in site:
+        raise AssertionError('kairos from %s, not from %s' % (package, ' or '.join(site)))
+    if not os.path.isfile(os.path.join(package, 'py.typed')):
+        raise AssertionError('no py.typed in %s' % package)
+    return kairos
+
+
+def import_all(kairos):
+    """Import every kairos module; only those needing an absent SQLAlchemy may fail."""
+    count = 0
+    for module in pkgutil.walk_packages(kairos.__path__, 'kairos.'):
+        try:
+            importlib.import_module(module.name)
+            count += 1
+        except ImportError as exc:
+            if exc.name != 'sqlalchemy':
+                raise
+    return count
+
+
+def exercise(kairos, url, name):
+    """insert, get, series and delete on ``url``; the engine's driver for an SQL URL."""
+    t = kairos.Timeseries(url, type='series', read_func=int,
+                          intervals={'minute': {'step': 60, 'steps': 5}}, clock=lambda: NOW)
+    try:
+        t.delete(name)  # what a failed run may have left
+        t.insert(name, 3, NOW - 60)
+        t.insert(name, 1, NOW)
+        t.insert(name, 2, NOW)
+        check('get', {MINUTE: [1, 2]}, t.get(name, 'minute'))
+        check('series', {MINUTE - 60: [3], MINUTE: [1, 2]},
+              t.series(name, 'minute', steps=2))
+        t.delete(name)
+        check('get after delete', {MINUTE: []}, t.get(name, 'minute'))
+        return driver_of(url, t._client)
+    finally:
+        # the class's own methods: a Mongo Database makes up any attribute
+        for method in ('dispose', 'close'):
+            if hasattr(type(t._client), method):
+                getattr(t._client, method)()
+                break
+
+
+def check(what, expected, got):
+    if dict(got) != expected:
+        raise AssertionError('%s: %r, expected %r' % (what, dict(got), expected))
+
+
+def driver_of(url, client):
+    scheme = url.split('://', 1)[0]
+    if scheme not in DRIVERS:
+        return scheme
+    got = (client.dialect.name, client.dialect.driver)
+    if got != DRIVERS[scheme]:
+        raise AssertionError('%s:// built %s+%s, expected %s+%s'
+                             % ((scheme,) + got + DRIVERS[scheme]))
+    return '%s->%s+%s' % ((scheme,) + got)
+
+
+def refused(kairos, url, extra):
+    """``url`` must raise UnsupportedClient naming the extra to install."""
+    wanted = "pip install 'kairos[%s]'" % extra
+    try:
+        kairos.Timeseries(url, type='series', intervals={'minute': {'step': 60}})
+    except kairos.UnsupportedClient as exc:
+        if wanted not in str(exc):
+            raise AssertionError('%s: %r does not say %s' % (url, str(exc), wanted))
+        return '%s:// refused ([%s])' % (url.split('://', 1)[0], extra)
+    raise AssertionError('%s was accepted; expected %s' % (url, wanted))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('urls', nargs='*', metavar='URL')
+    parser.add_argument('--name', default='kairos-smoke')
+    parser.add_argument('--refuse', action='append', default=[], metavar='URL=EXTRA')
+    args = parser.parse_args(argv)
+    kairos = installed_kairos()
+    warnings.simplefilter('error', kairos.KairosWarning)
+    modules = import_all(kairos)
+    results = [exercise(kairos, url, args.name) for url in args.urls]
+    results += [refused(kairos, *item.rsplit('=', 1)) for item in args.refuse]
+    try:
+        import sqlalchemy
+        results.append('SQLAlchemy %s' % sqlalchemy.__version__)
+    except ImportError:
+        pass
+    print('kairos %s from site-packages, %d modules; %s'
+          % (kairos.__version__, modules, ', '.join(results)))
+
+
+if __name__ == '__main__':
+    main()
