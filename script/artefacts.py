@@ -123,14 +123,14 @@ def check_contents(sdist, wheel):
         problems.append('wheel METADATA has no License-Expression: BSD-3-Clause')
     if problems:
         raise Failed('; '.join(problems))
-    subpackages = sorted({name.rsplit('/', 1)[0] for name in expected if '/' in name[7:]})
+    subpackages = sorted({os.path.dirname(name) for name in expected} - {'kairos'})
     return ('%s and %s: all %d files of kairos/ (subpackages %s, py.typed), LICENSE.txt, '
             'License-Expression: BSD-3-Clause; the sdist %d files in all'
             % (os.path.basename(sdist), os.path.basename(wheel), len(expected),
                ', '.join(subpackages) or 'none', len(in_sdist)))
 
 
-def start_servers(work):
+def start_servers():
     """kind -> the driver-less URL of a private server (None: not installed, outside CI)."""
     servers, urls = [], {}
     try:
@@ -244,8 +244,8 @@ def main():
     try:
         sdist, wheel = build(work)
         print('artefacts: ' + check_contents(sdist, wheel), flush=True)
-        servers, urls = start_servers(work)
-        # two at a time: most of a venv's time is pip waiting for indexes and builds
+        servers, urls = start_servers()
+        # two at a time: a venv's time goes mostly to one busy pip process
         with ThreadPoolExecutor(JOBS) as pool:
             for label, result in pool.map(lambda item: attempt(item[0], item[1], urls, work),
                                           enumerate(venvs(sdist, wheel))):
