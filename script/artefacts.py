@@ -3,12 +3,12 @@
 Run by script/artefacts (and so by script/test) with .venv's python:
 
 1. ``python -m build`` makes the sdist, then the wheel from the unpacked sdist, in a
-   temp dir (pip reads the indexes pip is configured with, e.g. local mirrors).
+   temp dir, with the setuptools that development.pip pins into .venv.
 2. Both must hold every file under kairos/ in the checkout (and the wheel nothing
    else of kairos/), the license file and ``License-Expression``; the sdist also
    what running the tests needs.
 3. Each artefact goes into a fresh venv per extra, its dependencies resolved by pip
-   as a user's would be; script/smoke.py then runs there from a temp dir with
+   from the indexes pip is configured with (e.g. local mirrors), as a user's would be; script/smoke.py then runs there from a temp dir with
    ``python -I`` on every backend that extra serves, connecting by URL to private
    servers that tests/support.py starts. One line per venv; any failure exits 1.
 
@@ -76,7 +76,8 @@ def build(work):
     """
     source, dist = os.path.join(work, 'source'), os.path.join(work, 'dist')
     shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(*LEFTOVERS))
-    run([sys.executable, '-m', 'build', '--outdir', dist, source],
+    # --no-isolation: .venv's pinned setuptools builds, so no index is needed here
+    run([sys.executable, '-m', 'build', '--no-isolation', '--outdir', dist, source],
         os.path.join(work, 'build.log'), cwd=work, env=clean_environment())
     names = sorted(os.listdir(dist))
     sdists = [name for name in names if name.endswith('.tar.gz')]
