@@ -8,9 +8,10 @@ Run by script/artefacts (and so by script/test) with .venv's python:
    else of kairos/), the license file and ``License-Expression``; the sdist also
    what running the tests needs.
 3. Each artefact goes into a fresh venv per extra, its dependencies resolved by pip
-   from the indexes pip is configured with (e.g. local mirrors), as a user's would be; script/smoke.py then runs there from a temp dir with
-   ``python -I`` on every backend that extra serves, connecting by URL to private
-   servers that tests/support.py starts. One line per venv; any failure exits 1.
+   from the indexes pip is configured with (e.g. local mirrors), as a user's would
+   be; script/smoke.py then runs there from a temp dir with ``python -I`` on every
+   backend that extra serves, connecting by URL to private servers that
+   tests/support.py starts. One line per venv; any failure exits 1.
 
 Without PostgreSQL or MariaDB installed, the venvs needing them are skipped
 (reported), except under ``CI=true``, where that fails.
