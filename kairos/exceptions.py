@@ -7,7 +7,7 @@ code written against plain Python errors keeps working::
     KairosException
      ├── UnknownInterval          (LookupError)   interval name not configured
      ├── ConfigurationError       (ValueError)    bad constructor arguments
-     │    └── UnsupportedClient   (+ TypeError)   client is neither redis nor mongo
+     │    └── UnsupportedClient   (+ TypeError)   not a Redis, MongoDB or SQL client
      ├── InvalidName              (ValueError, TypeError)  name not a non-empty str
      ├── InvalidValue             (ValueError, TypeError)  value the type/backend cannot store
      ├── InvalidTimestamp         (ValueError, TypeError)  timestamp not a finite number
@@ -61,7 +61,7 @@ class ConfigurationError(KairosException, ValueError):
 
 
 class UnsupportedClient(ConfigurationError, TypeError):
-    """The client is neither a redis-py client nor a pymongo/mongomock one."""
+    """The client (or URL) is not one of Redis, MongoDB or SQL that kairos takes."""
 
 
 class InvalidName(KairosException, ValueError, TypeError):

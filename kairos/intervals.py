@@ -1,6 +1,6 @@
 """Time parsing and bucket arithmetic, shared by every backend.
 
-A timestamp (seconds since the epoch, UTC) maps to a bucket, an integer:
+A timestamp (seconds since the epoch, UTC) maps to a bucket, an integer::
 
     relative step N seconds   bucket = floor(timestamp / N)
     daily                     bucket = YYYYMMDD   (as strftime '%Y%m%d')

@@ -171,14 +171,20 @@ def check_name(name) -> str:
 
 
 class Timeseries(MetaData, metaclass=ClientFromURL):
-    """Bucketed time series of one type in Redis or MongoDB.
+    """Bucketed time series of one type in Redis, MongoDB or an SQL database.
 
-    >>> t = Timeseries(redis.Redis(), type='count', intervals={
-    ...     'minute': {'step': 60, 'steps': 120}})
+    ``Timeseries(client, type=..., intervals=...)`` returns an instance of the
+    class for the client's backend and the type (a ``RedisCount`` for a count
+    on Redis, a ``MongoSeries``, an ``SqlGauge``...), each a subclass of
+    ``Timeseries``. ``client`` is a redis-py client, a pymongo or mongomock
+    client or database, an SQLAlchemy engine, or a URL (:mod:`kairos.urls`).
+    ``clock`` (default ``time.time``) is what "now" means to it:
+
+    >>> t = Timeseries(redis.Redis(), type='count', clock=lambda: 1700000000,
+    ...                intervals={'minute': {'step': 60, 'steps': 120}})
     >>> t.insert('hits', 3)
     >>> t.get('hits', 'minute')
-    OrderedDict([(1385615520, 3)])
-    >>> Timeseries('redis://localhost:6379/0', type='count', intervals={...})
+    OrderedDict([(1699999980, 3)])
     """
 
     # the type of the classes that kairos 0.5.0 named (Count, RedisCount, ...)

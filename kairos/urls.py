@@ -1,5 +1,7 @@
 """A client from a URL, with the driver's own parser (kairos 0.10.1's URL constructor).
 
+What each scheme builds::
+
     redis://  rediss://  unix://           redis.Redis.from_url(url, **client_config)
     redis+cluster://  rediss+cluster://    redis.cluster.RedisCluster.from_url(url without
                                            '+cluster', **client_config)
