@@ -31,8 +31,8 @@ environment that ``script/test`` exports and from tests/support.py:
     mysql://kairos:secret@localhost/kairos       sql_url('mysql'), scheme as shown
     (mariadb:// alike)
     mongodb://localhost:27017/                   KAIROS_TEST_MONGO_URL, else mongomock://
-    pymongo.MongoClient(                         mongomock_ng.MongoClient( without
-                                                 KAIROS_TEST_MONGO_URL
+    pymongo.MongoClient('...'                    mongomock_ng.MongoClient( without
+                                                 KAIROS_TEST_MONGO_URL (the URL dropped)
 
 A failing block prints its file and line and makes the run exit 1. A block
 that needs a server which is not installed is skipped with a line saying so,
@@ -187,14 +187,14 @@ class Servers:
             (r'mongodb://localhost:27017/', lambda m: self.mongo()),
         ]
         if not os.environ.get('KAIROS_TEST_MONGO_URL'):
-            table.append((r'\bpymongo\.MongoClient\(', lambda m: 'mongomock_ng.MongoClient('))
+            # the URL argument goes too: a mock client takes none
+            table.insert(0, (r"\bpymongo\.MongoClient\(('[^']*'|\"[^\"]*\")?",
+                             lambda m: 'mongomock_ng.MongoClient('))
         return [(re.compile(pattern), replace) for pattern, replace in table]
 
     def localize(self, source: str) -> str:
         for pattern, replace in self.substitutions():
             source = pattern.sub(replace, source)
-        if 'mongomock_ng.MongoClient(' in source and 'import mongomock_ng' not in source:
-            source = 'import mongomock_ng\n' + source
         return source
 
     def clean(self) -> None:
@@ -232,6 +232,9 @@ class Session:
     def run(self, block: Block) -> Optional[str]:
         """Run one block in this session; the failure report, or None when it passed."""
         source = self.servers.localize(block.source)
+        if 'mongomock_ng.' in source:
+            import mongomock_ng
+            self.globs.setdefault('mongomock_ng', mongomock_ng)
         here = os.getcwd()
         os.chdir(self.directory)
         try:
