@@ -26,6 +26,7 @@ environment that ``script/test`` exports and from tests/support.py:
     shown in the docs                            runs against
     redis://localhost:6379/0                     KAIROS_TEST_REDIS_URL (redis_url())
     redis+cluster://localhost:7000               redis_cluster_url() (a private cluster)
+    redis://localhost:7000                       a node of that cluster
     postgresql://kairos:secret@localhost/kairos  sql_url('postgresql'), scheme as shown
     (postgres:// alike)
     mysql://kairos:secret@localhost/kairos       sql_url('mysql'), scheme as shown
@@ -180,6 +181,7 @@ class Servers:
         table = [
             (r'redis://localhost:6379/0', lambda m: self.redis()),
             (r'redis\+cluster://localhost:7000', lambda m: self.cluster()),
+            (r'redis://localhost:7000', lambda m: self.cluster().replace('+cluster', '')),
             (r'\b(postgresql|postgres)://kairos:secret@localhost(?::5432)?/kairos',
              lambda m: self.sql('postgresql', m.group(1))),
             (r'\b(mysql|mariadb)://kairos:secret@localhost(?::3306)?/kairos',
