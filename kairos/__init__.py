@@ -14,13 +14,15 @@ Every error kairos raises derives from :class:`KairosException`
 (:mod:`kairos.exceptions`).
 """
 
-from .exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidQuery,
-                         InvalidTimestamp, InvalidValue, KairosException, KairosWarning,
-                         StorageError, UnknownInterval, UnsupportedClient)
+from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
+                         InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
+                         KairosWarning, StorageError, StorageUnavailable, UnknownInterval,
+                         UnsupportedClient)
 from .timeseries import Timeseries
 
 __version__ = '1.0.0'
 
 __all__ = ['Timeseries', 'KairosException', 'UnknownInterval', 'ConfigurationError',
            'UnsupportedClient', 'InvalidName', 'InvalidValue', 'InvalidTimestamp',
-           'InvalidQuery', 'DataConflict', 'StorageError', 'KairosWarning', '__version__']
+           'InvalidQuery', 'DataConflict', 'StorageError', 'StorageUnavailable',
+           'AuthenticationError', 'KairosWarning', '__version__']

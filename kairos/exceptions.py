@@ -14,11 +14,19 @@ code written against plain Python errors keeps working::
      ├── InvalidQuery             (ValueError)    bad steps/start/end/transform in a read
      ├── DataConflict             (ValueError)    stored data is not of the kind this
      │                                            series writes (e.g. another type's key)
-     └── StorageError             (ConnectionError)  the database went away; chains
-                                                  the driver's error as __cause__
+     └── StorageError                             the database failed the call; chains
+          │                                       the driver's error as __cause__
+          ├── StorageUnavailable  (ConnectionError)  unreachable, or the connection broke
+          │                                       mid-command: a retry may succeed
+          └── AuthenticationError                 the server refused the client's credentials
+                                                  or their rights: a retry fails the same way
 
-A write that raises :class:`StorageError` has an unknown outcome: it may or
-may not have been applied. kairos never retries it on its own.
+A plain :class:`StorageError` is a failure no retry mends either (a closed
+client, say). Only :class:`StorageUnavailable` is a ``ConnectionError``, so a
+loop that retries on connection errors never retries a bad password.
+A write that raises :class:`StorageUnavailable` has an unknown outcome: it may
+or may not have been applied. kairos never retries it on its own. Messages
+name the server by host and port, never by a password.
 
 A configuration that kairos 0.5.0 accepted but ignored, or that means little,
 still constructs and warns with :class:`KairosWarning` (a ``UserWarning``).
@@ -84,10 +92,21 @@ class DataConflict(KairosException, ValueError):
     """The database refused the command because of what it already holds."""
 
 
-class StorageError(KairosException, ConnectionError):
-    """The database could not be reached or failed mid-command.
+class StorageError(KairosException):
+    """The database failed the call; the driver's error is the ``__cause__``."""
+
+
+class StorageUnavailable(StorageError, ConnectionError):
+    """The database could not be reached or failed mid-command; a retry may succeed.
 
     For a write, the outcome is unknown: kairos does not retry it.
+    """
+
+
+class AuthenticationError(StorageError):
+    """The server refused the client's credentials (or their rights); nothing was done.
+
+    Not a ``ConnectionError``: retrying with the same credentials fails again.
     """
 
 

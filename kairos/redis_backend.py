@@ -39,8 +39,9 @@ import redis
 from redis.exceptions import AskError, ClusterDownError, ResponseError, TryAgainError
 
 from .exceptions import (ConfigurationError, DataConflict, InvalidValue, StorageError,
-                         UnsupportedClient)
-from .redis_wire import Router
+                         StorageUnavailable, UnsupportedClient)
+from .redis_wire import (DRIVER_ERRORS, Router, authentication_error, cluster_server,
+                         pool_server, refuses_credentials, root_error)
 from .series_types import MISSING
 from .timeseries import Timeseries, typed_classes
 
@@ -229,6 +230,9 @@ class RedisBackend(Timeseries):
         self._router = Router(client, {_WRITE_SHA: WRITE_SCRIPT},
                               ('WAIT', wait_replicas, wait_timeout) if wait_replicas else None)
         self._wire = self._router.wire
+        # the server as messages name it
+        self._server = pool_server(client.connection_pool) if self._wire is not None \
+            else cluster_server(client)
         self.write_mode = 'multi'
         self.fast_reads = True
         self._ops = OPS[self._type.name]
@@ -354,8 +358,8 @@ class RedisBackend(Timeseries):
                 batches = iter(lambda: list(islice(found, SCAN_COUNT)), [])
             for keys in batches:
                 yield [_str(key) for key in keys]
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StorageError('Redis is unreachable: %s' % exc) from exc
+        except DRIVER_ERRORS as exc:
+            raise self._error(exc) from root_error(exc)
 
     def _scan_batches(self, match: str):
         cursor = None
@@ -472,23 +476,24 @@ class RedisBackend(Timeseries):
                 errors.append(error)
         if errors:
             if len(plans) > 1:   # a cluster: say what the other slots did
-                errors[0].args = ('%s (this call spans %d hash slots; %d of them failed, each '
-                                  'slot\'s part is atomic, the others were applied)'
-                                  % (errors[0], len(plans), len(errors)),)
+                errors[0].args = ('%s (this call spans %d hash slots; %s)' % (
+                    errors[0], len(plans), 'each failed' if len(errors) == len(plans) else
+                    '%d of them failed, each slot\'s part is atomic, the others were applied'
+                    % len(errors)),)
             raise errors[0]
 
     def _settle_multi(self, commands, results, now: float) -> Optional[Exception]:
         """``results``: EXEC's reply, or the one command's reply in a list."""
         if isinstance(results, ResponseError):
-            return _chain(DataConflict('Redis refused the write; nothing was written: %s'
-                                       % results), results)
+            return _chain(self._refusal('Redis refused the write; nothing was written: %s',
+                                        results), results)
         return self._settle(commands, now, (), [
             (command[1], '%s %s: %s' % (command[0], command[1], result), result)
             for command, result in zip(commands, results) if isinstance(result, ResponseError)])
 
     def _settle_script(self, commands, names, reply, now: float) -> Optional[Exception]:
         if isinstance(reply, ResponseError):
-            return _chain(DataConflict('Redis refused the write: %s' % reply), reply)
+            return _chain(self._refusal('Redis refused the write: %s', reply), reply)
         floats, refused = reply
         return self._settle(commands, now, {names[int(i) - 1] for i in floats}, [
             (names[int(refused[i]) - 1], refused[i + 1], None)
@@ -543,8 +548,8 @@ class RedisBackend(Timeseries):
             return
         for command, reply in zip(commands, self._wire.round_trip(commands, True)):
             if isinstance(reply, ResponseError):
-                raise DataConflict('Redis refused %s %s: %s' % (command[0], command[1], reply)) \
-                    from reply
+                raise self._refusal('Redis refused %s %s: %%s' % (command[0], command[1]),
+                                    reply) from reply
 
     # -- reading -------------------------------------------------------------
 
@@ -580,7 +585,7 @@ class RedisBackend(Timeseries):
             replies = self._router.read([(command, key) + tail for key in keys])
         for reply in replies:
             if isinstance(reply, ResponseError):
-                raise DataConflict('Redis refused the command: %s' % reply) from reply
+                raise self._refusal('Redis refused the command: %s', reply) from reply
         return replies
 
     def _fetch_all(self, keys: List[str], fetch: Callable, index: bool) -> list:
@@ -613,19 +618,33 @@ class RedisBackend(Timeseries):
             return handle.lrange(key, 0, -1)
         return handle.execute_command(command, key)
 
-    @staticmethod
-    def _call(func):
+    def _call(self, func):
         """Run a read or idempotent command through redis-py, translating its errors."""
         try:
             return func()
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StorageError('Redis is unreachable: %s' % exc) from exc
-        except (ClusterDownError, TryAgainError, AskError) as exc:   # MOVED included
-            raise StorageError('Redis Cluster could not serve the command: %s' % exc) from exc
-        except ResponseError as exc:
-            raise DataConflict('Redis refused the command: %s' % exc) from exc
-        except redis.RedisError as exc:   # a cluster client's own errors: no node for a slot
-            raise StorageError('Redis failed: %s' % exc) from exc
+        except DRIVER_ERRORS as exc:
+            raise self._error(exc) from root_error(exc)
+
+    def _error(self, exc: Exception) -> Exception:
+        """The kairos error for an error redis-py raised."""
+        if refuses_credentials(exc):   # before ConnectionError: redis-py derives it from that
+            exc = root_error(exc)
+            return authentication_error(self._server, exc, isinstance(exc, ResponseError))
+        if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+            return StorageUnavailable('Redis at %s is unreachable: %s' % (self._server, exc))
+        if isinstance(exc, (ClusterDownError, TryAgainError, AskError)):   # MOVED included
+            return StorageUnavailable('Redis Cluster could not serve the command: %s' % exc)
+        if isinstance(exc, ResponseError):
+            return DataConflict('Redis refused the command: %s' % exc)
+        # a cluster client's own errors: no node for a slot
+        return StorageUnavailable('Redis failed: %s' % exc)
+
+    def _refusal(self, message: str, reply: ResponseError) -> Exception:
+        """A refused command's error: AuthenticationError for the client's credentials or
+        rights (``message`` unused), else DataConflict with ``message % reply``."""
+        if refuses_credentials(reply):
+            return authentication_error(self._server, reply, True)
+        return DataConflict(message % (reply,))
 
 
 def _chain(error: Exception, cause: Exception) -> Exception:

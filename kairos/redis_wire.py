@@ -27,26 +27,32 @@ import weakref
 from typing import Dict, List, Optional, Sequence
 
 import redis
-from redis.exceptions import (AskError, ClusterDownError, MovedError, NoScriptError,
-                              ResponseError, TryAgainError)
+from redis.exceptions import (AskError, ClusterDownError, MovedError, NoPermissionError,
+                              NoScriptError, RedisClusterException, ResponseError,
+                              TryAgainError)
 
 try:
     import hiredis
 except ImportError:  # hiredis is optional
     hiredis = None
 
-from .exceptions import StorageError
+from .exceptions import AuthenticationError, StorageError, StorageUnavailable
 
 # redis-py before 5.3 needs a command name to hand out a connection; later ones deprecate it
 _GET_CONNECTION_ARGS = () if inspect.signature(
     redis.ConnectionPool.get_connection).parameters['command_name'].default \
     is not inspect.Parameter.empty else ('EVALSHA',)
 _FAILURES = (redis.ConnectionError, redis.TimeoutError, OSError)
+# what redis-py raises: a cluster client's own errors are not RedisErrors
+DRIVER_ERRORS = (redis.RedisError, RedisClusterException)
 _CHUNK = 65536
 # Times a packet Redis Cluster did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent
 # again, waiting RESEND_PAUSE * attempt seconds before a TRYAGAIN's or CLUSTERDOWN's.
 RESENDS = 8
 RESEND_PAUSE = 0.05
+
+# error codes of replies refusing the client's credentials or their rights
+_AUTH_CODES = ('NOAUTH', 'WRONGPASS', 'NOPERM')
 
 # the read_response of redis-py's own connection classes
 _STOCK_READ = getattr(redis.connection, 'AbstractConnection', redis.Connection).read_response
@@ -99,6 +105,7 @@ class Wire:
     def __init__(self, client):
         self.pool = client.connection_pool
         options = self.pool.connection_kwargs
+        self.server = pool_server(self.pool)
         # hiredis packs exactly as redis-py's encoder does for utf-8, in a tenth of the time;
         # its Reader is used only where nothing else may arrive between replies (no client
         # cache) and where the connections read as redis-py's own do (a connection class
@@ -149,19 +156,23 @@ class Wire:
             connection = self.kept and self.kept.take()
             if connection is None:
                 connection = self.pool.get_connection(*_GET_CONNECTION_ARGS)
+        except redis.AuthenticationError as exc:   # a ConnectionError to redis-py
+            raise authentication_error(self.server, exc) from exc
         except _FAILURES as exc:
-            raise StorageError('Redis is unreachable%s: %s' % (
-                '; nothing was written' if write else '', exc)) from exc
+            raise StorageUnavailable('Redis at %s is unreachable%s: %s' % (
+                self.server, '; nothing was written' if write else '', exc)) from exc
         try:
             # one item: redis-py sends each item of a list with its own sendall
             connection.send_packed_command([pack(connection)])
             return connection
         except BaseException as exc:
             self._drop(connection)
+            if isinstance(exc, redis.AuthenticationError):   # refused as it (re)connected
+                raise authentication_error(self.server, exc) from exc
             if isinstance(exc, _FAILURES):
-                raise StorageError('%s: %s' % ('write to Redis failed; its outcome is unknown'
-                                               if write else 'read from Redis failed', exc)) \
-                    from exc
+                raise StorageUnavailable('%s: %s' % (
+                    'write to Redis failed; its outcome is unknown' if write
+                    else 'read from Redis failed', exc)) from exc
             raise
 
     def receive(self, connection, count: int, write: bool) -> list:
@@ -174,12 +185,18 @@ class Wire:
         except BaseException as exc:
             self._drop(connection)   # replies may be left unread: the connection is unusable
             if isinstance(exc, _FAILURES):
-                raise StorageError('%s: %s' % ('write to Redis failed; its outcome is unknown'
-                                               if write else 'read from Redis failed', exc)) \
-                    from exc
+                raise StorageUnavailable('%s: %s' % (
+                    'write to Redis failed; its outcome is unknown' if write
+                    else 'read from Redis failed', exc)) from exc
             raise
         if self.kept is None or not self.kept.give(connection):
             self.pool.release(connection)
+        if replies and (isinstance(replies[0], ResponseError) or
+                        isinstance(replies[-1], ResponseError)):
+            # a refusal of the credentials refuses every command; of their rights, some
+            for reply in replies:
+                if refuses_credentials(reply):
+                    raise authentication_error(self.server, reply, True) from reply
         return replies
 
     def _drop(self, connection) -> None:
@@ -268,9 +285,9 @@ class ClusterNodes:
     def wire(self, slot: int) -> Wire:
         try:
             node = self.client.nodes_manager.get_node_from_slot(slot)
-        except redis.RedisError as exc:
-            raise StorageError('Redis Cluster has no node for slot %d: %s' % (slot, exc)) \
-                from exc
+        except DRIVER_ERRORS as exc:
+            raise StorageUnavailable('Redis Cluster has no node for slot %d: %s'
+                                     % (slot, exc)) from exc
         return self._wire(node)
 
     def wire_at(self, host: str, port: int) -> Wire:
@@ -280,7 +297,7 @@ class ClusterNodes:
             self.refresh()
             node = self.client.nodes_manager.get_node(host, port)
             if node is None:
-                raise StorageError('Redis Cluster node %s:%d is unknown' % (host, port))
+                raise StorageUnavailable('Redis Cluster node %s:%d is unknown' % (host, port))
         return self._wire(node)
 
     def _wire(self, node) -> Wire:
@@ -293,8 +310,11 @@ class ClusterNodes:
     def refresh(self) -> None:
         try:
             self.client.nodes_manager.initialize()
-        except redis.RedisError as exc:
-            raise StorageError('Redis Cluster is unreachable: %s' % exc) from exc
+        except DRIVER_ERRORS as exc:
+            if refuses_credentials(exc):
+                cause = root_error(exc)
+                raise authentication_error(cluster_server(self.client), cause) from cause
+            raise StorageUnavailable('Redis Cluster is unreachable: %s' % exc) from exc
 
 
 class Router:
@@ -374,7 +394,7 @@ class Router:
                     reply = reply[1:]
                 why, where = not_run(reply)
                 if why is None or attempt == RESENDS:
-                    rval[i] = reply if why is None else StorageError(
+                    rval[i] = reply if why is None else StorageUnavailable(
                         'Redis Cluster did not take this packet for slot %s after %d attempts '
                         '(%s); nothing of it was written' % (packets[i][0], attempt + 1, why))
                     continue
@@ -408,7 +428,7 @@ class Router:
             if isinstance(reply, StorageError) or not_run(reply)[0] is not None:
                 continue
             if isinstance(answer, StorageError) or answer[0] < wanted:
-                replies[index] = StorageError(
+                replies[index] = StorageUnavailable(
                     'the write was applied on the master but %s of the %d replicas asked for '
                     'acknowledged it in time: a failover may lose it' % (
                         'not' if isinstance(answer, StorageError) else answer[0], wanted))
@@ -457,6 +477,54 @@ def not_run(replies):
         if code in ('MOVED', 'TRYAGAIN', 'CLUSTERDOWN', 'NOSCRIPT'):
             return {'MOVED': 'moved', 'NOSCRIPT': 'noscript'}.get(code, 'retry'), None
     return None, None
+
+
+def refuses_credentials(error) -> bool:
+    """Whether a redis-py error or refused reply says the server refused this client's
+    credentials (WRONGPASS, NOAUTH: redis-py raises some, hiredis hands others back)
+    or their rights (NOPERM)."""
+    error = root_error(error)
+    if isinstance(error, (redis.AuthenticationError, NoPermissionError)):
+        return True
+    if not isinstance(error, ResponseError):
+        return False
+    message = str(error)
+    words = message.split(None, 1)
+    # Redis closes an unauthenticated connection that sends a long command, with this error
+    return bool(words) and (words[0] in _AUTH_CODES or
+                            message.startswith('ERR Protocol error: unauthenticated'))
+
+
+def root_error(error):
+    """The redis-py error a cluster client's RedisClusterException wraps, else ``error``."""
+    if isinstance(error, RedisClusterException) and \
+            isinstance(error.__cause__, redis.RedisError):
+        return error.__cause__
+    return error
+
+
+def authentication_error(server: str, error, sent: bool = False) -> AuthenticationError:
+    """The AuthenticationError for a refusal by ``server`` (host:port, no credentials);
+    ``sent``: the refusal came in reply to the call's commands, not as they connected."""
+    return AuthenticationError('authentication failed: Redis at %s refused this client\'s '
+                               'credentials or their rights%s: %s' % (
+                                   server, '' if sent else '; nothing was sent', error))
+
+
+def pool_server(pool) -> str:
+    """host:port (or the socket path) of a connection pool's server."""
+    options = pool.connection_kwargs
+    if options.get('path'):
+        return options['path']
+    return '%s:%s' % (options.get('host', 'localhost'), options.get('port', 6379))
+
+
+def cluster_server(client) -> str:
+    """host:port of a cluster client's default node: the cluster as a message names it."""
+    try:
+        return '%s (a Redis Cluster node)' % client.get_default_node().name
+    except (AttributeError, redis.RedisError):
+        return 'a Redis Cluster'
 
 
 def hashed(key: str) -> str:

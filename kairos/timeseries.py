@@ -48,9 +48,10 @@ from collections import OrderedDict
 from datetime import datetime, timedelta  # noqa: F401
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from .exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidQuery,
-                         InvalidTimestamp, InvalidValue, KairosException, KairosWarning,
-                         StorageError, UnknownInterval, UnsupportedClient, warn)
+from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
+                         InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
+                         KairosWarning, StorageError, StorageUnavailable, UnknownInterval,
+                         UnsupportedClient, warn)
 from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES, GregorianTime,
                         Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
@@ -65,7 +66,8 @@ __all__ = ['Timeseries', 'Series', 'Histogram', 'Count', 'Gauge', 'Set',
            'SIMPLE_TIMES', 'GREGORIAN_TIMES', 'time', 'sys', 're', 'operator', 'datetime',
            'timedelta', 'OrderedDict', 'KairosException', 'KairosWarning', 'UnknownInterval',
            'ConfigurationError', 'UnsupportedClient', 'InvalidName', 'InvalidValue',
-           'InvalidTimestamp', 'InvalidQuery', 'DataConflict', 'StorageError']
+           'InvalidTimestamp', 'InvalidQuery', 'DataConflict', 'StorageError',
+           'StorageUnavailable', 'AuthenticationError']
 
 # driver module -> the kairos module whose BACKEND takes that driver's clients.
 # A client of a driver implies the driver is imported, so only imported drivers

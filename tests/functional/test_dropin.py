@@ -27,7 +27,8 @@ TIMESERIES_NAMES = ('Timeseries', 'RelativeTime', 'GregorianTime', 'Series', 'Hi
                     'UnknownInterval')
 EXCEPTIONS = ('KairosException', 'UnknownInterval', 'ConfigurationError', 'UnsupportedClient',
               'InvalidName', 'InvalidValue', 'InvalidTimestamp', 'InvalidQuery',
-              'DataConflict', 'StorageError', 'KairosWarning')
+              'DataConflict', 'StorageError', 'StorageUnavailable', 'AuthenticationError',
+              'KairosWarning')
 BACKEND_NAMES = {
     kairos.redis_backend: ('RedisBackend', 'RedisSeries', 'RedisHistogram', 'RedisCount',
                            'RedisGauge', 'RedisSet'),
