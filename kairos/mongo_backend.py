@@ -26,9 +26,10 @@ from typing import Callable, Dict, List, Optional, Tuple
 import bson
 import bson.errors
 from pymongo import ASCENDING, DESCENDING, UpdateOne
-from pymongo.errors import ConnectionFailure, OperationFailure
+from pymongo.errors import ConnectionFailure, InvalidOperation, OperationFailure, PyMongoError
 
-from .exceptions import DataConflict, InvalidValue, StorageError, UnsupportedClient, warn
+from .exceptions import (AuthenticationError, DataConflict, InvalidValue, StorageError,
+                         StorageUnavailable, UnsupportedClient, warn)
 from .intervals import GregorianTime
 from .series_types import MISSING, Duplicates
 from .timeseries import Timeseries, typed_classes
@@ -46,6 +47,9 @@ OPS = {
 
 _EPOCH = datetime(1970, 1, 1)
 _DRIVERS = ('pymongo', 'mongomock', 'mongomock_ng')
+# OperationFailure codes refusing the client's credentials (AuthenticationFailed) or, for
+# a client that did not authenticate or lacks the rights, the command (Unauthorized)
+_AUTH_CODES = {18, 13}
 
 
 def mongo_database(client):
@@ -58,7 +62,10 @@ def mongo_database(client):
         if module is None:
             continue
         if isinstance(client, module.MongoClient):
-            return client['kairos']
+            try:
+                return client['kairos']
+            except InvalidOperation as exc:   # mongomock_ng's closed client
+                raise StorageError('the MongoDB client is closed: %s' % exc) from exc
         database = getattr(module, 'Database', None) or sys.modules.get(driver + '.database')
         database = getattr(database, 'Database', database)
         if isinstance(database, type) and isinstance(client, database):
@@ -166,11 +173,12 @@ class MongoBackend(Timeseries):
             collection = self._db[name]
             try:
                 if self._bulk:
-                    self._call(collection.bulk_write,
-                               [UpdateOne(q, u, upsert=True) for q, u in requests], ordered=True)
+                    self._write_call(collection.bulk_write,
+                                     [UpdateOne(q, u, upsert=True) for q, u in requests],
+                                     ordered=True)
                 else:
                     for query, update in requests:
-                        self._call(collection.update_one, query, update, upsert=True)
+                        self._write_call(collection.update_one, query, update, upsert=True)
             except StorageError as exc:
                 exc.intervals_written = done
                 raise
@@ -217,7 +225,8 @@ class MongoBackend(Timeseries):
         return rval
 
     def _delete(self, name: str) -> int:
-        return sum(self._call(self._db[interval].delete_many, {'name': name}).deleted_count
+        return sum(self._write_call(self._db[interval].delete_many,
+                                    {'name': name}).deleted_count
                    for interval in self._intervals)
 
     def _list_names(self):
@@ -246,7 +255,7 @@ class MongoBackend(Timeseries):
     def _delete_all(self) -> int:
         # an interval's collection holds only its buckets (of every Timeseries
         # that shares the database and the interval name)
-        return sum(self._call(self._db[interval].delete_many, {}).deleted_count
+        return sum(self._write_call(self._db[interval].delete_many, {}).deleted_count
                    for interval in self._intervals)
 
     def _expire(self, name: Optional[str], now: float) -> int:
@@ -265,15 +274,45 @@ class MongoBackend(Timeseries):
             return {unescape(k): int(v) for k, v in value.items()}
         return value
 
-    @staticmethod
-    def _call(func, *args, **kwargs):
+    def _call(self, func, *args, **kwargs):
+        """Run a read (or the constructor's index creation), translating driver errors."""
         try:
             return func(*args, **kwargs)
-        except ConnectionFailure as exc:
-            raise StorageError('MongoDB is unreachable; a write\'s outcome is unknown: %s'
-                               % exc) from exc
-        except OperationFailure as exc:
-            raise DataConflict('MongoDB refused the command: %s' % exc) from exc
+        except PyMongoError as exc:
+            raise self._error(exc, False) from exc
+
+    def _write_call(self, func, *args, **kwargs):
+        """Run a write, translating driver errors."""
+        try:
+            return func(*args, **kwargs)
+        except PyMongoError as exc:
+            raise self._error(exc, True) from exc
+
+    def _error(self, exc: PyMongoError, write: bool) -> Exception:
+        server = server_name(self._db)
+        if isinstance(exc, ConnectionFailure):
+            return StorageUnavailable('MongoDB at %s is unreachable%s: %s' % (
+                server, '; the write\'s outcome is unknown' if write else '', exc))
+        if isinstance(exc, OperationFailure) and exc.code in _AUTH_CODES:
+            return AuthenticationError('authentication failed: MongoDB at %s refused this '
+                                       'client\'s credentials or their rights: %s'
+                                       % (server, exc))
+        if isinstance(exc, OperationFailure):
+            return DataConflict('MongoDB refused the command: %s' % exc)
+        if isinstance(exc, InvalidOperation) and 'after close' in str(exc):
+            return StorageError('the MongoDB client of %s is closed: %s' % (server, exc))
+        return StorageError('MongoDB at %s failed the call: %s' % (server, exc))
+
+
+def server_name(database) -> str:
+    """host:port of each server a pymongo client knows (no credentials), for messages."""
+    pymongo = sys.modules['pymongo']
+    client = database.client
+    if isinstance(client, pymongo.MongoClient):
+        addresses = list(client.topology_description.server_descriptions())
+        if addresses:
+            return ','.join('%s:%s' % address for address in addresses)
+    return type(client).__module__.split('.')[0]   # a mock: no address
 
 
 def _add(present, value):

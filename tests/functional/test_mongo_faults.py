@@ -1,8 +1,8 @@
 """MongoDB errors surface as kairos errors, and failed writes do not land half-way.
 
 mongomock_ng has no network, so errors are injected by patching its
-Collection methods: connection failures must raise StorageError (also a
-ConnectionError) chaining the driver's error, refusals (OperationFailure and
+Collection methods: connection failures must raise StorageUnavailable (a
+StorageError and a ConnectionError) chaining the driver's error, refusals (OperationFailure and
 its subclasses) DataConflict. The random fault run of fault_harness.py is
 then repeated with bulk_write failing before it applies anything, after
 applying a prefix of its ordered requests, or after applying all of them.
@@ -17,7 +17,7 @@ from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure,
                             NetworkTimeout, OperationFailure, ServerSelectionTimeoutError,
                             WriteError)
 
-from kairos import DataConflict, StorageError
+from kairos import DataConflict, StorageError, StorageUnavailable
 from tests.functional.fault_harness import CALLS as FAULT_CALLS
 from tests.functional.fault_harness import INTERVALS, FaultBehaviour, report_totals
 from tests.support import MongoCase
@@ -80,8 +80,8 @@ class TestErrorTranslation(MongoCase):
 
     def test_unreachable_raises_storage_error(self):
         """AutoReconnect, ServerSelectionTimeout, NetworkTimeout: StorageError from every call."""
-        self.check(UNREACHABLE, StorageError)
-        self.assertTrue(issubclass(StorageError, ConnectionError))
+        self.check(UNREACHABLE, StorageUnavailable)
+        self.assertTrue(issubclass(StorageUnavailable, ConnectionError))
 
     def test_refusal_raises_data_conflict(self):
         """OperationFailure and its write errors raise DataConflict from every call."""
