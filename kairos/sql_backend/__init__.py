@@ -45,8 +45,8 @@ from typing import Any, Callable, List, NamedTuple, Optional
 import sqlalchemy
 from sqlalchemy import BigInteger, exc as sa_exc, sql, types as sqltypes
 
-from ..exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidValue,
-                          StorageError, warn)
+from ..exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
+                          InvalidValue, StorageError, StorageUnavailable, warn)
 from ..intervals import RelativeTime
 from ..series_types import MISSING
 from ..timeseries import Timeseries, typed_classes
@@ -202,14 +202,19 @@ class SqlBackend(Timeseries):
     def _create(self):
         """Create the table, or add to a 0.10.1 table what this version needs."""
         table = self._table
+        failed = None
         try:
             with self._engine.begin() as connection:
                 changed = not sqlalchemy.inspect(connection).has_table(table.name)
                 table.create(connection, checkfirst=True)
-        except sa_exc.DBAPIError:
+        except sa_exc.DBAPIError as exc:
+            if exc.connection_invalidated or _refuses_credentials(exc.orig):
+                raise   # not reached, or refused: nothing more to ask
+            failed, changed = exc, False
+        if failed is not None:   # checked outside the except: its error would chain to this
             with self._engine.connect() as connection:  # another process created it meanwhile?
                 if not sqlalchemy.inspect(connection).has_table(table.name):
-                    raise
+                    raise failed
         with self._engine.connect() as connection:
             inspector = sqlalchemy.inspect(connection)
             self._columns = {c['name']: c['type'] for c in inspector.get_columns(table.name)}
@@ -237,16 +242,21 @@ class SqlBackend(Timeseries):
                             'VIRTUAL' % (quote(table.name), NULL_BUCKET))
                         self._columns['r_key'] = BigInteger()
                     index.create(connection)
+                continue
             except sa_exc.DBAPIError as exc:
-                with self._engine.connect() as connection:
-                    inspector = sqlalchemy.inspect(connection)
-                    if index.name in {i['name'] for i in inspector.get_indexes(table.name)}:
-                        continue    # another process created it meanwhile
-                if isinstance(exc, sa_exc.IntegrityError):
-                    raise DataConflict('table %s holds several rows for one bucket (0.10.1 '
-                                       'wrote them concurrently): merge them, then retry: %s'
-                                       % (table.name, exc.orig)) from exc
-                raise
+                if exc.connection_invalidated or _refuses_credentials(exc.orig):
+                    raise
+                failed = exc
+            # checked outside the except: an error here would chain to the one before
+            with self._engine.connect() as connection:
+                inspector = sqlalchemy.inspect(connection)
+                if index.name in {i['name'] for i in inspector.get_indexes(table.name)}:
+                    continue    # another process created it meanwhile
+            if isinstance(failed, sa_exc.IntegrityError):
+                raise DataConflict('table %s holds several rows for one bucket (0.10.1 '
+                                   'wrote them concurrently): merge them, then retry: %s'
+                                   % (table.name, failed.orig)) from failed
+            raise failed
 
     def _upsert(self, coarse: bool):
         table, op = self._table, self._op
@@ -319,14 +329,14 @@ class SqlBackend(Timeseries):
             if not isinstance(pipeline, sqlalchemy.engine.Connection):
                 raise InvalidValue('pipeline= takes an SQLAlchemy Connection, not %r'
                                    % (pipeline,))
-            return self._call(self._execute, pipeline, batches)
+            return self._call(self._execute, pipeline, batches, write=True)
         for attempt in range(RETRIES):
             try:
                 with self._engine.begin() as connection:
                     return self._execute(connection, batches)
-            except sa_exc.DBAPIError as exc:
+            except sa_exc.SQLAlchemyError as exc:
                 if attempt + 1 == RETRIES or not _rolled_back(exc):
-                    raise self._error(exc) from exc
+                    raise self._error(exc, True) from exc
                 time.sleep(0.005 * 2 ** attempt)
 
     def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
@@ -376,7 +386,7 @@ class SqlBackend(Timeseries):
         self._check_name(name)
         t = self._table
         statement = t.delete().where(t.c.name == name, t.c.interval.in_(list(self._intervals)))
-        return self._call(self._transaction, statement)
+        return self._call(self._transaction, statement, write=True)
 
     def _list_names(self):
         t = self._table
@@ -396,7 +406,7 @@ class SqlBackend(Timeseries):
     def _delete_all(self) -> int:
         t = self._table
         return self._call(self._transaction,
-                          t.delete().where(t.c.interval.in_(list(self._intervals))))
+                          t.delete().where(t.c.interval.in_(list(self._intervals))), write=True)
 
     def _expire(self, name: Optional[str], now: float) -> int:
         """Delete the rows whose buckets are past their interval's retention, of ``name``
@@ -410,7 +420,7 @@ class SqlBackend(Timeseries):
                 statement = t.delete().where(t.c.interval == interval.name, t.c.i_time < cutoff)
                 statements.append(statement if name is None else
                                   statement.where(t.c.name == name))
-        return self._call(self._transaction, *statements)
+        return self._call(self._transaction, *statements, write=True)
 
     # -- helpers -------------------------------------------------------------
 
@@ -574,19 +584,29 @@ class SqlBackend(Timeseries):
                               % (name,))
         return name
 
-    def _call(self, func, *args):
+    def _call(self, func, *args, write: bool = False):
+        """Run ``func(*args)``, translating SQLAlchemy's errors; ``write``: it writes."""
         try:
             return func(*args)
-        except sa_exc.DBAPIError as exc:
-            raise self._error(exc) from exc
+        except sa_exc.SQLAlchemyError as exc:
+            raise self._error(exc, write) from exc
 
-    @staticmethod
-    def _error(exc):
-        if exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError,
-                                                          sa_exc.InterfaceError)):
-            return StorageError('the database failed (a write\'s transaction is rolled back '
-                                'unless its COMMIT was sent): %s' % exc.orig)
-        return DataConflict('the database refused the statement: %s' % exc.orig)
+    def _error(self, exc: sa_exc.SQLAlchemyError, write: bool) -> Exception:
+        """The kairos error for an SQLAlchemy error, saying only what is known of the call."""
+        url = self._engine.url
+        server = '%s database at %s' % (self._dialect, '%s:%s' % (url.host, url.port)
+                                        if url.port else url.host or url.database)
+        if not isinstance(exc, sa_exc.DBAPIError):   # the pool's or a closed Connection's
+            error = StorageUnavailable if isinstance(exc, sa_exc.TimeoutError) else StorageError
+            return error('the %s failed the call: %s' % (server, exc))
+        if _refuses_credentials(exc.orig):
+            return AuthenticationError('authentication failed: the %s refused this client\'s '
+                                       'credentials or their rights: %s' % (server, exc.orig))
+        if _unavailable(exc):
+            return StorageUnavailable('the %s failed %s: %s' % (
+                server, 'the write (its transaction is rolled back unless its COMMIT was sent)'
+                if write else 'the call, which wrote nothing', exc.orig))
+        return DataConflict('the %s refused the statement: %s' % (server, exc.orig))
 
 
 _FIRST, _AFTER_NAME = itemgetter(0), itemgetter(slice(1, None))
@@ -612,8 +632,36 @@ def _lock_order_by_value(row):
     return (row[1], row[2], row[3], row[0], repr(row[4]))
 
 
+# SQLSTATE (PostgreSQL) and error numbers (MariaDB/MySQL) refusing the credentials
+# (28P01, 28000, 1045, 1698: unix_socket) or the database to the user (1044)
+_AUTH_CODES = {'28P01', '28000', 1044, 1045, 1698}
+# what libpq says for a refusal before the server sends an SQLSTATE
+_AUTH_MESSAGES = ('password authentication failed', 'no password supplied',
+                  'no pg_hba.conf entry', 'authentication failed')
+
+
+def _refuses_credentials(orig) -> bool:
+    """Whether a DB-API error is the server refusing the client's credentials or rights."""
+    code = getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
+                                               else None)
+    if code in _AUTH_CODES:
+        return True
+    message = str(orig)
+    return type(orig).__name__ == 'OperationalError' and any(
+        words in message for words in _AUTH_MESSAGES)
+
+
+def _unavailable(exc) -> bool:
+    """Whether an SQLAlchemy error says the database could not be reached or refused the
+    client (not a statement)."""
+    return exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError,
+                                                          sa_exc.InterfaceError))
+
+
 def _rolled_back(exc) -> bool:
     """True for a deadlock or lock timeout: the database undid the whole transaction."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
     orig = exc.orig
     code = getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
                                                else None)
