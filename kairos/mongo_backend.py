@@ -207,7 +207,9 @@ class MongoBackend(Timeseries):
                     found = self._call(fetch, collection, spec=spec, method='find_one')
                     documents.extend([dict(found, name=name, interval=first)] if found else [])
                 else:
-                    found = self._call(fetch, collection, spec=spec, sort=sort, method='find')
+                    # a cursor reads as it is iterated: inside _call
+                    found = self._call(lambda: list(fetch(collection, spec=spec, sort=sort,
+                                                          method='find')))
                     documents.extend(dict(doc, name=name) for doc in found)
         position = {bucket: index for index, bucket in enumerate(buckets)}
         rval = {name: [MISSING if interval.coarse else OrderedDict() for _ in buckets]

@@ -359,7 +359,7 @@ class RedisBackend(Timeseries):
             for keys in batches:
                 yield [_str(key) for key in keys]
         except DRIVER_ERRORS as exc:
-            raise self._error(exc) from root_error(exc)
+            raise self._error(exc) from exc
 
     def _scan_batches(self, match: str):
         cursor = None
@@ -539,9 +539,17 @@ class RedisBackend(Timeseries):
             argv.extend(command[2:])
         return list(key_index), (len(key_index),) + tuple(key_index) + tuple(kinds) + tuple(argv)
 
+    def _reopened(self):
+        """The client, for redis-py's own pipelines. A closed cluster client has lost its
+        default node, which they need: the slot map is reloaded, as after a failure, so
+        that they reconnect as kairos' own commands and a closed single client do."""
+        if self._wire is None and self._client.get_default_node() is None:
+            self._router.nodes.refresh()
+        return self._client
+
     def _send_pipeline(self, commands) -> None:
         if self._wire is None:  # a cluster client: redis-py groups the commands by node
-            pipe = self._client.pipeline(transaction=False)
+            pipe = self._reopened().pipeline(transaction=False)
             for command in commands:
                 pipe.execute_command(*command)
             self._call(pipe.execute)
@@ -595,7 +603,7 @@ class RedisBackend(Timeseries):
         """
         if not keys:
             return []
-        pipe = self._client.pipeline(transaction=False)
+        pipe = self._reopened().pipeline(transaction=False)
         spans = []
         for key in keys:
             before = len(pipe)
@@ -623,7 +631,7 @@ class RedisBackend(Timeseries):
         try:
             return func()
         except DRIVER_ERRORS as exc:
-            raise self._error(exc) from root_error(exc)
+            raise self._error(exc) from exc
 
     def _error(self, exc: Exception) -> Exception:
         """The kairos error for an error redis-py raised."""

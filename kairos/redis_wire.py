@@ -312,8 +312,8 @@ class ClusterNodes:
             self.client.nodes_manager.initialize()
         except DRIVER_ERRORS as exc:
             if refuses_credentials(exc):
-                cause = root_error(exc)
-                raise authentication_error(cluster_server(self.client), cause) from cause
+                raise authentication_error(cluster_server(self.client), root_error(exc)) \
+                    from exc
             raise StorageUnavailable('Redis Cluster is unreachable: %s' % exc) from exc
 
 

@@ -702,3 +702,99 @@ class MysqlCase(SqlCase):
 
 
 SQL_CASES = (SqliteCase, PostgresCase, MysqlCase)
+
+
+# -- servers that require a password -------------------------------------------
+
+# The credentials of the servers below; tests check that no message shows a password.
+AUTH_USER, AUTH_PASSWORD = 'kairos_auth', 'kairos-auth-secret-7d3f'
+
+
+class AuthRedisServer(RedisServer):
+    """A private redis-server whose default user needs AUTH_PASSWORD (requirepass)."""
+
+    def start(self) -> 'AuthRedisServer':
+        super().start()
+        client = redis.Redis(port=self.port)
+        try:
+            client.config_set('requirepass', AUTH_PASSWORD)
+        finally:
+            client.close()
+        return self
+
+
+class AuthPostgresServer(PostgresServer):
+    """A private PostgreSQL whose TCP logins take scram-sha-256 passwords: AUTH_USER
+    (and postgres) with AUTH_PASSWORD. ``url`` carries them."""
+
+    def start(self) -> 'AuthPostgresServer':
+        super().start()
+        import psycopg
+        with psycopg.connect(host='127.0.0.1', port=self.port, user='postgres',
+                             dbname='postgres', autocommit=True) as connection:
+            connection.execute("SET password_encryption = 'scram-sha-256'")
+            for verb, user in (('ALTER', 'postgres'), ('CREATE', AUTH_USER)):
+                connection.execute("%s ROLE %s LOGIN SUPERUSER PASSWORD '%s'"
+                                   % (verb, user, AUTH_PASSWORD))
+            hba = connection.execute('SHOW hba_file').fetchone()[0]
+            with open(hba, 'w') as rules:
+                rules.write('local all all trust\n'
+                            'host all all 127.0.0.1/32 scram-sha-256\n'
+                            'host all all ::1/128 scram-sha-256\n')
+            connection.execute('SELECT pg_reload_conf()')
+        self.url = 'postgresql+psycopg://%s:%s@127.0.0.1:%d/postgres' % (
+            AUTH_USER, AUTH_PASSWORD, self.port)
+
+        def refuses_no_password():
+            try:
+                psycopg.connect(host='127.0.0.1', port=self.port, user='postgres',
+                                dbname='postgres', connect_timeout=1).close()
+            except psycopg.OperationalError:
+                return
+            raise RuntimeError('PostgreSQL still trusts TCP logins')
+        return self.wait(refuses_no_password)
+
+
+class AuthMariadbServer(MariadbServer):
+    """A private MariaDB checking its grant tables: AUTH_USER with AUTH_PASSWORD may use
+    the database kairos_test. ``url`` carries them."""
+
+    def start(self) -> 'AuthMariadbServer':
+        super().start()
+        import pymysql
+        connection = pymysql.connect(host='127.0.0.1', port=self.port, user='root',
+                                     connect_timeout=1)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute('FLUSH PRIVILEGES')   # from now on the grants count
+                cursor.execute("CREATE USER '%s'@'%%' IDENTIFIED BY '%s'"
+                               % (AUTH_USER, AUTH_PASSWORD))
+                cursor.execute("GRANT ALL ON kairos_test.* TO '%s'@'%%'" % AUTH_USER)
+        finally:
+            connection.close()
+        self.url = 'mysql+pymysql://%s:%s@127.0.0.1:%d/kairos_test?charset=utf8mb4' % (
+            AUTH_USER, AUTH_PASSWORD, self.port)
+        return self
+
+
+def auth_server(kind: str):
+    """The one private server of ``kind`` ('redis', 'postgresql', 'mysql') that requires a
+    password, started on first use and stopped at exit; unittest.SkipTest where its
+    binaries are missing (outside CI)."""
+    key = 'auth-' + kind
+    if key not in _server:
+        server_class = {'redis': AuthRedisServer, 'postgresql': AuthPostgresServer,
+                        'mysql': AuthMariadbServer}[kind]
+        found = shutil.which('redis-server') if kind == 'redis' else server_class.available()
+        if not found:
+            if os.environ.get('CI') == 'true':
+                raise RuntimeError('CI=true and no %s server is installed' % kind)
+            raise unittest.SkipTest('no %s server is installed' % kind)
+        _server[key] = None   # one attempt per process
+        server = server_class()
+        atexit.register(server.stop)   # also if its start fails half-way
+        server.start()
+        _server[key] = server
+    if _server[key] is None:
+        raise RuntimeError('the private %s server requiring a password did not start' % kind)
+    return _server[key]
