@@ -336,8 +336,10 @@ class SqlBackend(Timeseries):
                     return self._execute(connection, batches)
             except sa_exc.SQLAlchemyError as exc:
                 if attempt + 1 == RETRIES or not _rolled_back(exc):
-                    raise self._error(exc, True) from exc
+                    failure = exc
+                    break
                 time.sleep(0.005 * 2 ** attempt)
+        raise self._error(failure, True) from _driver_error(failure)
 
     def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
         for name in names:
@@ -589,7 +591,9 @@ class SqlBackend(Timeseries):
         try:
             return func(*args)
         except sa_exc.SQLAlchemyError as exc:
-            raise self._error(exc, write) from exc
+            failure = exc
+        # raised outside the except, from the driver's own error: a chain of two, not three
+        raise self._error(failure, write) from _driver_error(failure)
 
     def _error(self, exc: sa_exc.SQLAlchemyError, write: bool) -> Exception:
         """The kairos error for an SQLAlchemy error, saying only what is known of the call."""
@@ -638,6 +642,13 @@ _AUTH_CODES = {'28P01', '28000', 1044, 1045, 1698}
 # what libpq says for a refusal before the server sends an SQLSTATE
 _AUTH_MESSAGES = ('password authentication failed', 'no password supplied',
                   'no pg_hba.conf entry', 'authentication failed')
+
+
+def _driver_error(exc: sa_exc.SQLAlchemyError) -> BaseException:
+    """The DB-API driver's error inside an SQLAlchemy one, else the SQLAlchemy error
+    itself (a pool timeout, a closed Connection)."""
+    orig = getattr(exc, 'orig', None)
+    return orig if isinstance(orig, BaseException) else exc
 
 
 def _refuses_credentials(orig) -> bool:

@@ -14,12 +14,15 @@ every call succeeds.
 """
 
 import os
+import sqlite3
 import traceback
 import unittest
 from unittest import mock
 
+import psycopg
 import pymongo
 import pymongo.collection
+import pymysql
 import redis
 import sqlalchemy
 from pymongo.errors import OperationFailure, PyMongoError
@@ -399,7 +402,8 @@ class TestPymongo(ClosedClient, Unreachable, Refused, MongoWalk, unittest.TestCa
 # -- SQL -----------------------------------------------------------------------
 
 class SqlWalk(Walk):
-    driver_errors = (sa_exc.SQLAlchemyError,)
+    # the DB-API driver's error (SQLAlchemy's own, for a pool timeout or a closed Connection)
+    driver_errors = (sa_exc.SQLAlchemyError, sqlite3.Error, psycopg.Error, pymysql.err.Error)
     extra_calls = [
         ('series through fetch', lambda t: t.series(
             'hits', 'minute', start=T0, steps=3,
