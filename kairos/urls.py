@@ -30,7 +30,7 @@ import re
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from .exceptions import ConfigurationError, UnsupportedClient
+from .exceptions import ConfigurationError, StorageUnavailable, UnsupportedClient
 
 REDIS = ('redis', 'rediss', 'unix')
 CLUSTER = ('redis+cluster', 'rediss+cluster')
@@ -111,8 +111,23 @@ def _redis(url, config, database):
 
 
 def _cluster(url, config, database):
+    import redis
     from redis.cluster import RedisCluster
-    return RedisCluster.from_url(url.replace('+cluster', '', 1), **config)
+    from redis.exceptions import RedisClusterException
+
+    from .redis_wire import authentication_error, refuses_credentials, root_error
+    plain = url.replace('+cluster', '', 1)
+    try:   # the client asks a node for the slot map as it is built
+        return RedisCluster.from_url(plain, **config)
+    except (redis.RedisError, RedisClusterException) as exc:
+        failure = exc
+    node = '%s (a Redis Cluster node)' % (urlsplit(plain).netloc.rsplit('@', 1)[-1]
+                                          or 'localhost:6379')
+    # raised outside the except, from redis-py's error: one link, not two
+    if refuses_credentials(failure):
+        raise authentication_error(node, root_error(failure)) from failure
+    raise StorageUnavailable('Redis Cluster at %s gave no slot map, so no client was built: %s'
+                             % (node, failure)) from failure
 
 
 def _mongo(url, config, database):

@@ -7,16 +7,17 @@ import unittest
 from unittest import mock
 
 import redis
+from redis.exceptions import RedisClusterException
 
-from kairos import (ConfigurationError, KairosWarning, StorageError, Timeseries,
-                    UnsupportedClient)
+from kairos import (AuthenticationError, ConfigurationError, KairosWarning, StorageError,
+                    StorageUnavailable, Timeseries, UnsupportedClient)
 import kairos.sql_backend  # noqa: F401 (imported before a test puts a fake sqlalchemy in place)
 from kairos.mongo_backend import MongoBackend
 from kairos.redis_backend import RedisBackend
 from kairos.urls import client_from_url, sql_url
 
 from tests.functional.common import at, intervals
-from tests.support import free_port, redis_url
+from tests.support import free_port, redis_cluster_url, redis_url
 
 
 class TestRedisURL(unittest.TestCase):
@@ -239,3 +240,35 @@ class TestSqlURL(unittest.TestCase):
         """An unknown dialect or driver is refused naming the URL, without its password."""
         for url in ('mysql+nosuch://u:secret@h/db', 'mssql+nosuch://u:secret@h/db'):
             self.assertRefused('cannot build a client from', url)
+
+
+class TestClusterURLFailures(unittest.TestCase):
+    """A redis+cluster:// client asks a node for the slot map as it is built."""
+
+    def test_unreachable(self):
+        """No node answering raises StorageUnavailable naming the node, never its password."""
+        port = free_port()
+        with self.assertRaises(StorageUnavailable) as caught:
+            Timeseries('redis+cluster://kairos:s3cret@127.0.0.1:%d' % port, type='count',
+                       intervals=intervals(), client_config={'socket_connect_timeout': 0.5})
+        message = str(caught.exception)
+        self.assertIn('127.0.0.1:%d' % port, message)
+        self.assertNotIn('s3cret', message)
+        self.assertIsInstance(caught.exception.__cause__, (redis.RedisError,
+                                                           RedisClusterException))
+
+    def test_refused_credentials(self):
+        """A wrong password raises AuthenticationError, which is not a ConnectionError."""
+        from redis.cluster import RedisCluster
+        admin = RedisCluster.from_url(redis_cluster_url())
+        self.addCleanup(admin.close)
+        nodes = [admin.get_redis_connection(node) for node in admin.get_nodes()]
+        for node in nodes:
+            node.acl_setuser('kairos-url', enabled=True, reset_passwords=True,
+                             passwords=['+right'], keys=['*'], commands=['+@all'])
+            self.addCleanup(node.acl_deluser, 'kairos-url')
+        url = redis_cluster_url().replace('redis://', 'redis+cluster://kairos-url:wrong@', 1)
+        with self.assertRaises(AuthenticationError) as caught:
+            Timeseries(url, type='count', intervals=intervals())
+        self.assertNotIsInstance(caught.exception, ConnectionError)
+        self.assertNotIn(':wrong@', str(caught.exception))
