@@ -34,6 +34,10 @@ still constructs and warns with :class:`KairosWarning` (a ``UserWarning``).
 
 import sys
 import warnings
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 
 class KairosException(Exception):
@@ -49,11 +53,11 @@ class UnknownInterval(KairosException, LookupError):
     "unknown interval 'minutes': configured intervals are 'minute', 'hour'"
     """
 
-    def __init__(self, *args):
+    def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.configured = tuple(args[1]) if len(args) > 1 else None
 
-    def __str__(self):
+    def __str__(self) -> str:
         if not self.args:
             return 'unknown interval'
         if self.configured is None:
@@ -102,6 +106,9 @@ class StorageUnavailable(StorageError, ConnectionError):
     For a write, the outcome is unknown: kairos does not retry it.
     """
 
+    # set by bulk_insert: how many values the pieces before the failed one stored
+    values_written: int
+
 
 class AuthenticationError(StorageError):
     """The server refused the client's credentials (or their rights); nothing was done.
@@ -116,6 +123,7 @@ class KairosWarning(UserWarning):
 
 def warn(message: str) -> None:
     """Warn with KairosWarning, attributed to the first caller outside kairos."""
+    frame: Optional[FrameType]
     level, frame = 2, sys._getframe(1)
     while frame is not None and frame.f_globals.get('__name__', '').startswith('kairos.'):
         level, frame = level + 1, frame.f_back

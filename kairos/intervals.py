@@ -49,7 +49,7 @@ import math
 import numbers
 import re
 from datetime import date, datetime, timedelta
-from typing import List, Optional, Union
+from typing import Any, Iterable, List, Literal, Optional, TypedDict, Union, overload
 
 from dateutil.relativedelta import relativedelta
 
@@ -84,16 +84,31 @@ _UNITS = 's, min, h, d, w, m (30 days), y (365 days), or sec(s), second(s), min(
 _EPOCH = datetime(1970, 1, 1)
 
 
-def check_timestamp(timestamp) -> Union[int, float]:
+class _IntervalStep(TypedDict):
+    step: Union[int, float, str]
+
+
+class IntervalConfig(_IntervalStep, total=False):
+    """One interval's configuration, e.g. ``{'step': '1h', 'steps': 24, 'resolution': 60}``.
+
+    ``step`` is required; ``resolution`` defaults to the step, ``steps`` (the
+    buckets kept) to no retention.
+    """
+
+    steps: Optional[int]
+    resolution: Union[int, float, str]
+
+
+def check_timestamp(timestamp: Any) -> Union[int, float]:
     """Return ``timestamp`` if it is a finite real number, else raise InvalidTimestamp."""
     if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Real):
         raise InvalidTimestamp('timestamp must be a number of seconds, not %r' % (timestamp,))
     if not math.isfinite(timestamp):
         raise InvalidTimestamp('timestamp must be finite, not %r' % (timestamp,))
-    return timestamp
+    return timestamp  # type: ignore[return-value]  # or a Fraction, which computes alike
 
 
-def resolve_time(value, what='step') -> Union[int, str]:
+def resolve_time(value: Any, what: str = 'step') -> Union[int, str]:
     """Parse a step or resolution: seconds, a count and a unit, or a Gregorian name.
 
     >>> resolve_time('2h'), resolve_time(60), resolve_time('5min'), resolve_time('monthly')
@@ -106,7 +121,7 @@ def resolve_time(value, what='step') -> Union[int, str]:
     elif isinstance(value, str) and NUMBER_TIME.match(value):
         seconds = int(value)
     elif isinstance(value, str) and SIMPLE_TIME.match(value):
-        count, unit = SIMPLE_TIME.match(value).groups()
+        count, unit = SIMPLE_TIME.match(value).groups()  # type: ignore[union-attr]
         seconds = int(count) * SIMPLE_TIMES[unit]
     elif isinstance(value, str) and value in GREGORIAN_TIMES:
         return value
@@ -125,7 +140,7 @@ def approx_seconds(step: Union[int, str]) -> int:
     return step if isinstance(step, int) else SIMPLE_TIMES[step[0]]
 
 
-def _to_datetime(timestamp) -> datetime:
+def _to_datetime(timestamp: float) -> datetime:
     check_timestamp(timestamp)
     # timedelta arithmetic handles negative and fractional timestamps alike
     return _EPOCH + timedelta(seconds=timestamp)
@@ -141,14 +156,14 @@ class RelativeTime:
     def __init__(self, step: int = 1):
         self._step = step
 
-    def step_size(self, t0=None, t1=None) -> int:
+    def step_size(self, t0: Optional[float] = None, t1: Optional[float] = None) -> int:
         return self._step
 
-    def to_bucket(self, timestamp, steps: int = 0) -> int:
+    def to_bucket(self, timestamp: float, steps: int = 0) -> int:
         check_timestamp(timestamp)
         return int(timestamp // self._step) + steps
 
-    def bucket(self, timestamp) -> int:
+    def bucket(self, timestamp: float) -> int:
         """to_bucket for a timestamp already checked (the write path's hot loop)."""
         return int(timestamp // self._step)
 
@@ -159,20 +174,20 @@ class RelativeTime:
         """The bucket ``steps`` buckets after (or before, if negative) ``bucket``."""
         return bucket + steps
 
-    def buckets(self, start, end) -> List[int]:
+    def buckets(self, start: float, end: float) -> List[int]:
         return self.span(self.to_bucket(start), self.to_bucket(end))
 
     def span(self, first: int, last: int) -> List[int]:
         """Every bucket from ``first`` to ``last``, both included."""
         return list(range(first, last + 1))
 
-    def normalize(self, timestamp, steps: int = 0) -> int:
+    def normalize(self, timestamp: float, steps: int = 0) -> int:
         return self.from_bucket(self.to_bucket(timestamp, steps))
 
     def ttl(self, steps: Optional[int]) -> Optional[int]:
         return steps * self._step if steps else None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return 'RelativeTime(%d)' % self._step
 
 
@@ -254,33 +269,42 @@ class GregorianTime:
                 self._bucket_of(start - timedelta(days=1)))
         return self._bucket_of(start)
 
-    def to_bucket(self, timestamp, steps: int = 0) -> str:
+    def to_bucket(self, timestamp: float, steps: int = 0) -> str:
         """The bucket's strftime name, e.g. '20380201' for daily (a str, as in 0.5.0)."""
         return str(self._to_bucket(timestamp, steps))
 
-    def _to_bucket(self, timestamp, steps: int = 0) -> int:
+    def _to_bucket(self, timestamp: float, steps: int = 0) -> int:
         bucket = self._bucket_of(_to_datetime(timestamp).date())
         return self.shift(bucket, steps) if steps else bucket
 
-    def bucket(self, timestamp) -> int:
+    def bucket(self, timestamp: float) -> int:
         """to_bucket for a timestamp already checked (the write path's hot loop)."""
         return self._bucket_of((_EPOCH + timedelta(seconds=timestamp)).date())
 
-    def from_bucket(self, bucket: int, native: bool = False):
+    @overload
+    def from_bucket(self, bucket: int, native: Literal[False] = False) -> int: ...
+
+    @overload
+    def from_bucket(self, bucket: int, native: Literal[True]) -> datetime: ...
+
+    @overload
+    def from_bucket(self, bucket: int, native: bool) -> Union[int, datetime]: ...
+
+    def from_bucket(self, bucket: int, native: bool = False) -> Union[int, datetime]:
         """UTC start of the bucket: a timestamp, or a naive UTC datetime if native."""
         start = datetime.combine(self._start_of(bucket), datetime.min.time())
         if native:
             return start
         return calendar.timegm(start.timetuple())
 
-    def buckets(self, start, end) -> List[str]:
+    def buckets(self, start: float, end: float) -> List[str]:
         """The names of the buckets from ``start``'s to ``end``'s (str, as in 0.5.0)."""
         return [str(bucket) for bucket in
                 self.span(self._to_bucket(start), self._to_bucket(end))]
 
     def span(self, first: int, last: int) -> List[int]:
         """Every bucket from ``first`` to ``last``, both included."""
-        rval = []
+        rval: List[int] = []
         day = self._start_of(first)
         bucket = first
         while bucket <= last:
@@ -289,10 +313,10 @@ class GregorianTime:
             bucket = self._bucket_of(day)
         return rval
 
-    def normalize(self, timestamp, steps: int = 0) -> int:
+    def normalize(self, timestamp: float, steps: int = 0) -> int:
         return self.from_bucket(self._to_bucket(timestamp, steps))
 
-    def step_size(self, t0, t1=None) -> int:
+    def step_size(self, t0: float, t1: Optional[float] = None) -> int:
         """Seconds from the start of t0's bucket to the end of t1's (or t0's) bucket."""
         first = self._start_of(self._to_bucket(t0))
         last = self._start_of(self._to_bucket(t1 if t1 is not None else t0))
@@ -302,11 +326,11 @@ class GregorianTime:
     def ttl(self, steps: Optional[int]) -> Optional[int]:
         return steps * SIMPLE_TIMES[self._step[0]] if steps else None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return 'GregorianTime(%r)' % self._step
 
 
-def calculator(step: Union[int, str]):
+def calculator(step: Union[int, str]) -> 'Calculator':
     """The bucket calculator for a resolved step."""
     return RelativeTime(step) if isinstance(step, int) else GregorianTime(step)
 
@@ -324,7 +348,16 @@ class Interval:
     _LEGACY_KEYS = frozenset(__slots__) | {'interval'}
     _KEYS = ('step', 'steps', 'resolution')  # those a configuration gives
 
-    def __init__(self, name: str, config):
+    name: str
+    step: Union[int, str]
+    steps: Optional[int]
+    resolution: Union[int, str]
+    i_calc: 'Calculator'
+    r_calc: 'Calculator'
+    coarse: bool
+    expire: Optional[int]
+
+    def __init__(self, name: str, config: Any):
         if not isinstance(name, str) or not name:
             raise ConfigurationError('interval names must be non-empty strings, not %r' % (name,))
         if not isinstance(config, dict):
@@ -360,35 +393,38 @@ class Interval:
         set_(self, 'coarse', resolution == step)
         set_(self, 'expire', self.i_calc.ttl(steps))
 
-    def __setattr__(self, key, value):
+    def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError('Interval is read-only')
 
-    def __delattr__(self, key):
+    def __delattr__(self, key: str) -> None:
         raise AttributeError('Interval is read-only')
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         if key not in self._LEGACY_KEYS:
             raise KeyError(key)
         return self.name if key == 'interval' else getattr(self, key)
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         try:
             return self[key]
         except KeyError:
             return default
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return key in self._LEGACY_KEYS
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return 'Interval(%r, step=%r, steps=%r, resolution=%r)' % (
             self.name, self.step, self.steps, self.resolution)
 
 
+# what a bucket calculator is: both share bucket, shift, span, from_bucket, step_size
+Calculator = Union[RelativeTime, GregorianTime]
+
 _GREGORIAN_ORDER = {name: rank for rank, name in enumerate(GREGORIAN_TIMES)}
 
 
-def _check_nesting(name: str, config, step, resolution) -> None:
+def _check_nesting(name: str, config: Any, step: Any, resolution: Union[int, str]) -> None:
     """Refuse a finer resolution whose buckets straddle the step's; warn where the
     configuration is likely a mistake but means what kairos 0.5.0 made of it."""
     written_step, written_resolution = config['step'], config.get('resolution', step)
@@ -418,7 +454,7 @@ def _check_nesting(name: str, config, step, resolution) -> None:
             written_step, name, step // _DAY, written_resolution, _months(written_step)))
 
 
-def _months(written) -> str:
+def _months(written: Any) -> str:
     """A hint for a step or resolution written with 0.5.0's 'm', a month, not a minute."""
     match = SIMPLE_TIME.match(written) if isinstance(written, str) else None
     if match is None or match.group(2) != 'm':
@@ -427,7 +463,7 @@ def _months(written) -> str:
         % match.group(1)
 
 
-def close_match(word, candidates) -> Optional[str]:
+def close_match(word: Any, candidates: Iterable[str]) -> Optional[str]:
     """The candidate ``word`` is likely a typo of: one or two letters off (one for
     candidates of four letters or fewer, so short words stay apart), else None."""
     if not isinstance(word, str):
@@ -450,13 +486,13 @@ def _edits(a: str, b: str) -> int:
         for j, other in enumerate(b, 1):
             cost = min(above[j] + 1, row[j - 1] + 1, above[j - 1] + (letter != other))
             if i > 1 and j > 1 and letter == b[j - 2] and a[i - 2] == other:
-                cost = min(cost, before[j - 2] + 1)
+                cost = min(cost, before[j - 2] + 1)  # type: ignore[index]  # set once i > 1
             row.append(cost)
         before, above = above, row
     return above[-1]
 
 
-def _coarser(resolution, step) -> bool:
+def _coarser(resolution: Union[int, str], step: Union[int, str]) -> bool:
     if isinstance(resolution, str) and isinstance(step, str):
         return _GREGORIAN_ORDER[resolution] > _GREGORIAN_ORDER[step]
     return approx_seconds(resolution) > approx_seconds(step)

@@ -5,11 +5,16 @@ Written once, on four storage primitives every backend fills (see
 and ``_expire(name, now)``. ``Timeseries`` inherits this mixin.
 """
 
-from typing import Dict, Iterator, List, Optional, Tuple
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from .exceptions import InvalidName
-from .intervals import RelativeTime
-from .reads import ReadHooks, either
+from .intervals import Calculator, Interval, RelativeTime
+from .reads import Condense, ReadHooks, either
+from .transforms import TransformArg
+
+if TYPE_CHECKING:
+    from .series_types import SeriesType
 
 
 class MetaData:
@@ -23,6 +28,27 @@ class MetaData:
     [(1385615520, 0.05), (1385615580, 0.0), (1385615640, 0.1)]
     """
 
+    if TYPE_CHECKING:
+        # what Timeseries and its backends provide
+        _intervals: Dict[str, Interval]
+        _type: SeriesType
+        _clock: Callable[[], float]
+
+        def _list_names(self) -> Iterable[str]: ...
+
+        def _extent(self, name: str) -> Dict[str, Tuple[int, int]]: ...
+
+        def _delete_all(self) -> int: ...
+
+        def _expire(self, name: Optional[str], now: float) -> int: ...
+
+        def _interval(self, interval: Any) -> Interval: ...
+
+        def _names(self, name: Any) -> List[str]: ...
+
+        def _get(self, config: Interval, names: List[str], i_bucket: int, fetch: Any,
+                 hooks: ReadHooks) -> 'OrderedDict[int, Any]': ...
+
     def list(self) -> List[str]:
         """The names of every statistic stored in this configuration's intervals, sorted.
 
@@ -35,7 +61,7 @@ class MetaData:
         """``{interval: {'first': t, 'last': t}}``: the UTC starts of the first and last
         interval buckets holding ``name``, for each interval that holds it."""
         extents = self._extent(self._one_name(name))
-        rval = {}
+        rval: Dict[str, Dict[str, int]] = {}
         for interval in self._intervals.values():  # in configured order
             if interval.name in extents:
                 first, last = extents[interval.name]
@@ -43,9 +69,12 @@ class MetaData:
                                        'last': interval.i_calc.from_bucket(last)}
         return rval
 
-    def iterate(self, name: str, interval: str, condensed: bool = False, transform=None,
-                fetch=None, *, process_row=None, condense=None,
-                join_rows=None) -> Iterator[Tuple[int, object]]:
+    def iterate(self, name: str, interval: str, condensed: Condense = False,
+                transform: Optional[TransformArg] = None, fetch: Any = None, *,
+                process_row: Optional[Callable[[Any], Any]] = None,
+                condense: Optional[Condense] = None,
+                join_rows: Optional[Callable[[List[Any]], Any]] = None
+                ) -> Iterator[Tuple[int, Any]]:
         """Every bucket of ``name`` from its first to its last, as ``(time, data)`` pairs.
 
         Each bucket is read alone, with ``get``'s arguments, and yields what
@@ -59,7 +88,8 @@ class MetaData:
                           process_row, join_rows)
         return self._iterate(name, config, fetch, hooks)
 
-    def _iterate(self, name, config, fetch, hooks):
+    def _iterate(self, name: str, config: Interval, fetch: Any,
+                 hooks: ReadHooks) -> Iterator[Tuple[int, Any]]:
         extent = self._extent(name).get(config.name)
         if extent is None:
             return
@@ -84,13 +114,13 @@ class MetaData:
             name = self._one_name(name)
         return self._expire(name, self._clock())
 
-    def _one_name(self, name) -> str:
+    def _one_name(self, name: Any) -> str:
         if not isinstance(name, str):
             raise InvalidName('a statistic name must be a str, not %r' % (name,))
         return self._names(name)[0]  # the checks of every name
 
 
-def _buckets(calc, first: int, last: int) -> Iterator[int]:
+def _buckets(calc: Calculator, first: int, last: int) -> Iterator[int]:
     """The buckets from ``first`` to ``last``, one at a time (memory stays flat)."""
     if isinstance(calc, RelativeTime):
         yield from range(first, last + 1)

@@ -15,7 +15,7 @@ A type never talks to a database. It knows how to
 import math
 import numbers
 from collections import Counter
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Type
 
 from . import transforms
 from .exceptions import InvalidValue
@@ -24,14 +24,14 @@ from .exceptions import InvalidValue
 class _Missing:
     """Marks a bucket that holds no data, until results are finalised."""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return 'MISSING'
 
 
 MISSING = _Missing()
 
 
-class Duplicates(list):
+class Duplicates(list[Any]):
     """Several stored records of one bucket, joined when read.
 
     Two first writes racing to upsert one Mongo bucket can create two
@@ -44,32 +44,32 @@ class SeriesType:
 
     name = ''
     default_value: Any = None
-    transforms: Dict[str, Callable] = {}
+    transforms: Dict[str, Callable[..., Any]] = {}
 
-    def __init__(self, read_func: Optional[Callable] = None):
+    def __init__(self, read_func: Optional[Callable[[Any], Any]] = None):
         self.read_func = read_func
 
-    def prepare(self, value):
+    def prepare(self, value: Any) -> Any:
         if value is None:
             raise InvalidValue('a %s needs a value, got None' % self.name)
         return value
 
-    def merge(self, values: List) -> Any:
+    def merge(self, values: List[Any]) -> Any:
         return list(values)
 
-    def process_row(self, raw):
+    def process_row(self, raw: Any) -> Any:
         raise NotImplementedError
 
-    def no_value(self):
+    def no_value(self) -> Any:
         raise NotImplementedError
 
-    def condense(self, rows: List):
+    def condense(self, rows: List[Any]) -> Any:
         raise NotImplementedError
 
-    def join(self, rows: List):
+    def join(self, rows: List[Any]) -> Any:
         return self.condense(rows)
 
-    def finalize(self, row):
+    def finalize(self, row: Any) -> Any:
         return self.no_value() if row is MISSING else row
 
 
@@ -79,15 +79,15 @@ class Series(SeriesType):
     name = 'series'
     transforms = transforms.SEQUENCE
 
-    def process_row(self, raw):
+    def process_row(self, raw: Any) -> List[Any]:
         if self.read_func:
             return [self.read_func(v) for v in raw]
         return raw if type(raw) is list else list(raw)  # decoded rows are fresh lists
 
-    def no_value(self):
+    def no_value(self) -> List[Any]:
         return []
 
-    def condense(self, rows):
+    def condense(self, rows: List[Any]) -> List[Any]:
         return [value for row in rows for value in row]
 
 
@@ -97,28 +97,28 @@ class Histogram(SeriesType):
     name = 'histogram'
     transforms = transforms.HISTOGRAM
 
-    def merge(self, values):
+    def merge(self, values: List[Any]) -> List[Any]:
         """[(value, count)], one per distinct stored value: 1 and 1.0 stay apart."""
         if len(values) == 1:   # an insert() of one value
             return [(values[0], 1)]
         counts = Counter((value.__class__, value) for value in values)
         return [(value, count) for (_, value), count in counts.items()]
 
-    def process_row(self, raw):
+    def process_row(self, raw: Any) -> Dict[Any, int]:
         # backends deliver a fresh dict of value -> int count
         if not self.read_func:
-            return raw
-        rval = {}
+            return raw  # type: ignore[no-any-return]
+        rval: Dict[Any, int] = {}
         for value, count in raw.items():  # read_func may map two values to one
             value = self.read_func(value)
             rval[value] = rval.get(value, 0) + count
         return rval
 
-    def no_value(self):
+    def no_value(self) -> Dict[Any, int]:
         return {}
 
-    def condense(self, rows):
-        rval = {}
+    def condense(self, rows: List[Any]) -> Dict[Any, int]:
+        rval: Dict[Any, int] = {}
         for row in rows:
             for value, count in row.items():
                 rval[value] = rval.get(value, 0) + count
@@ -132,7 +132,7 @@ class Count(SeriesType):
     default_value = 1
     transforms = transforms.COUNT
 
-    def prepare(self, value):
+    def prepare(self, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise InvalidValue('a count needs a number to add, not %r' % (value,))
         if isinstance(value, int):
@@ -144,13 +144,13 @@ class Count(SeriesType):
                 raise InvalidValue('a count cannot add %r' % (value,))
         return value
 
-    def merge(self, values):
+    def merge(self, values: List[Any]) -> Any:
         total = sum(values)
         if isinstance(total, int) and not -2 ** 63 <= total < 2 ** 63:
             total = float(total)  # beyond a 64-bit counter: add it as a float
         return total
 
-    def process_row(self, raw):
+    def process_row(self, raw: Any) -> Any:
         if isinstance(raw, str):
             try:
                 raw = int(raw)
@@ -158,10 +158,10 @@ class Count(SeriesType):
                 raw = float(raw)
         return self.read_func(raw) if self.read_func else raw
 
-    def no_value(self):
+    def no_value(self) -> int:
         return 0
 
-    def condense(self, rows):
+    def condense(self, rows: List[Any]) -> Any:
         return sum(rows)
 
 
@@ -171,13 +171,13 @@ class Gauge(SeriesType):
     name = 'gauge'
     transforms = transforms.SCALAR
 
-    def merge(self, values):
+    def merge(self, values: List[Any]) -> Any:
         return values[-1]
 
-    def process_row(self, raw):
+    def process_row(self, raw: Any) -> Any:
         return self.read_func(raw) if self.read_func else raw
 
-    def no_value(self):
+    def no_value(self) -> Any:
         """``read_func('')``, as kairos 0.5.0 read an empty gauge (``int(v or 0)`` gives 0),
         or None where read_func cannot read '' (``float``, ``Decimal``)."""
         if self.read_func is None:
@@ -187,7 +187,7 @@ class Gauge(SeriesType):
         except (ValueError, TypeError, ArithmeticError):
             return None
 
-    def condense(self, rows):
+    def condense(self, rows: List[Any]) -> Any:
         return rows[-1]
 
 
@@ -197,7 +197,7 @@ class Set(SeriesType):
     name = 'set'
     transforms = transforms.SEQUENCE
 
-    def prepare(self, value):
+    def prepare(self, value: Any) -> Any:
         value = super().prepare(value)
         try:
             hash(value)
@@ -205,18 +205,18 @@ class Set(SeriesType):
             raise InvalidValue('a set stores hashable values, not %r' % (value,)) from None
         return value
 
-    def merge(self, values):
+    def merge(self, values: List[Any]) -> List[Any]:
         # distinct as stored: 1 and 1.0 are two members
         return [value for _, value in dict.fromkeys((v.__class__, v) for v in values)]
 
-    def process_row(self, raw):
+    def process_row(self, raw: Any) -> set[Any]:
         return {self.read_func(v) for v in raw} if self.read_func else set(raw)
 
-    def no_value(self):
+    def no_value(self) -> set[Any]:
         return set()
 
-    def condense(self, rows):
+    def condense(self, rows: List[Any]) -> set[Any]:
         return set().union(*rows)
 
 
-TYPES: Dict[str, type] = {cls.name: cls for cls in (Series, Histogram, Count, Gauge, Set)}
+TYPES: Dict[str, Type[SeriesType]] = {cls.name: cls for cls in (Series, Histogram, Count, Gauge, Set)}

@@ -46,17 +46,20 @@ import sys
 import time
 from collections import OrderedDict
 from datetime import datetime, timedelta  # noqa: F401
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import (TYPE_CHECKING, AbstractSet, Any, Callable, Dict, FrozenSet, Generic, Iterable,
+                    Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Type, TypeVar,
+                    Union, overload)
 
 from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
                          InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
                          KairosWarning, StorageError, StorageUnavailable, UnknownInterval,
                          UnsupportedClient, warn)
 from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES, GregorianTime,
-                        Interval, RelativeTime, check_timestamp, close_match)
+                        Interval, IntervalConfig, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
-from .reads import ReadHooks, either
+from .reads import Condense, ReadHooks, either
 from .series_types import MISSING, TYPES, Duplicates, SeriesType
+from .transforms import TransformArg
 from .urls import ClientFromURL, client_from_url
 
 # What ``from kairos.timeseries import *`` gives: kairos 0.5.0's module had no
@@ -82,6 +85,15 @@ BACKENDS = OrderedDict([
 
 _SPECIAL = (Duplicates, type(MISSING))  # raw values that process_row does not take
 
+V = TypeVar('V')  # the value of one bucket a read returns (see Timeseries)
+_Stamp = TypeVar('_Stamp', bound=Optional[float])
+# a statistic's name, or several names read together
+Names = Union[str, Sequence[str], AbstractSet[str]]
+# intervals=: {name: IntervalConfig}; any mapping of str, as a dict literal held in a
+# variable is typed {str: {str: object}}
+Intervals = Mapping[str, Union[IntervalConfig, Mapping[str, object]]]
+Fetch = Callable[..., Any]
+
 
 class _DefaultType(str):
     """The default type: 'series', or the own type of a 0.5.0 class such as Count."""
@@ -99,11 +111,12 @@ class Write:
 
     __slots__ = ('interval', 'name', 'i_bucket', 'r_bucket', 'payload', 'stamp')
 
-    def __init__(self, interval, name, i_bucket, r_bucket, payload, stamp):
+    def __init__(self, interval: Interval, name: str, i_bucket: int, r_bucket: Optional[int],
+                 payload: Any, stamp: float):
         self.interval, self.name, self.payload, self.stamp = interval, name, payload, stamp
         self.i_bucket, self.r_bucket = i_bucket, r_bucket
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return 'Write(%s, %r, %r, %r, %r)' % (self.interval.name, self.name, self.i_bucket,
                                               self.r_bucket, self.payload)
 
@@ -116,13 +129,13 @@ BULK_CHUNK = 20000
 SEEN_VALUES = 10000
 
 
-def _backend_class(client):
+def _backend_class(client: Any) -> 'Type[Timeseries[Any]]':
     """The backend class that takes ``client``, found through BACKENDS."""
     for driver, module in BACKENDS.items():
         if driver in sys.modules:
             backend = importlib.import_module(module).BACKEND
             if backend.accepts(client):
-                return backend
+                return backend  # type: ignore[no-any-return]
     raise UnsupportedClient('unsupported client %r: pass a redis.Redis, a pymongo '
                             'MongoClient or Database, their mongomock versions, or an '
                             'SQLAlchemy Engine' % (client,))
@@ -132,10 +145,10 @@ def _backend_class(client):
 # as 0.5.0 ignored every unknown keyword, and never taken for a typo.
 KNOWN_IGNORED = frozenset({'ttl', 'string_length', 'text_length', 'table_name'})
 
-_KEYWORDS: Dict[type, frozenset] = {}
+_KEYWORDS: Dict[type, FrozenSet[str]] = {}
 
 
-def keywords(cls: type) -> frozenset:
+def keywords(cls: type) -> FrozenSet[str]:
     """The keywords a class's constructors take, read from their signatures (with the
     URL constructor's ``client_config`` and ``database``)."""
     known = _KEYWORDS.get(cls)
@@ -160,7 +173,7 @@ def _check_unknown(cls: type, unknown: Dict[str, Any]) -> None:
     warn('ignored argument(s): %s' % ', '.join(sorted(unknown)))
 
 
-def check_name(name) -> str:
+def check_name(name: Any) -> str:
     if not isinstance(name, str):
         raise InvalidName('a statistic name must be a str, not %r' % (name,))
     if not name:
@@ -172,7 +185,7 @@ def check_name(name) -> str:
     return name
 
 
-class Timeseries(MetaData, metaclass=ClientFromURL):
+class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
     """Bucketed time series of one type in Redis, MongoDB or an SQL database.
 
     ``Timeseries(client, type=..., intervals=...)`` returns an instance of the
@@ -187,6 +200,22 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
     >>> t.insert('hits', 3)
     >>> t.get('hits', 'minute')
     OrderedDict([(1699999980, 3)])
+
+    For a type checker, a Timeseries is generic in ``V``, the value of one
+    bucket that ``get`` and ``series`` return: ``float`` for a count (an int
+    or a float), ``List[Any]`` for a series, ``Dict[Any, int]`` for a
+    histogram, ``set[Any]`` for a set and ``Any`` for a gauge, whatever the
+    backend. ``Timeseries(client, type='count', ...)`` is a
+    ``Timeseries[float]``, as is ``Count(client, ...)``; a ``type`` the
+    checker cannot read as one of those literals, or a ``read_func`` (which
+    decides the values), gives ``Timeseries[Any]`` (the 0.5.0 classes keep
+    their type's ``V``: a read_func given to ``Count`` is expected to return
+    numbers). ``get`` returns ``OrderedDict[int, V]`` (bucket or resolution
+    times); ``series`` returns that with ``condense=True`` or
+    ``collapse=True``, else ``OrderedDict[int, V | OrderedDict[int, V]]``, as
+    an interval with a resolution gives each bucket its resolution rows. A
+    ``transform``, ``process_row``, ``join_rows`` or callable ``condense``
+    reshapes the rows: those reads return ``OrderedDict[int, Any]``.
     """
 
     # the type of the classes that kairos 0.5.0 named (Count, RedisCount, ...)
@@ -200,17 +229,70 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
     # bulk pieces of BULK_CHUNK values times this: Redis's bound how long one blocks the server
     _bulk_pieces = 1
 
-    def __new__(cls, client=None, *args, **kwargs):
+    if TYPE_CHECKING:
+        # the storage primitives every backend fills (see the module docstring)
+        @staticmethod
+        def accepts(client: Any) -> bool: ...
+
+        def _check_value(self, value: Any) -> None: ...
+
+        def _write(self, writes: List[Write], pipeline: Any = None) -> None: ...
+
+        def _read(self, interval: Interval, names: List[str], buckets: List[int],
+                  fetch: Optional[Fetch]) -> Dict[str, List[Any]]: ...
+
+        def _delete(self, name: str) -> int: ...
+
+    def __new__(cls, client: Any = None, *args: Any, **kwargs: Any) -> 'Timeseries[Any]':
         """Build the backend's class for the type: Timeseries(redis, type='count') is a RedisCount."""
         typed = cls.TYPED or _backend_class(client).TYPED
+        assert typed is not None  # a backend module builds TYPED when it loads
         name = cls._series_type or kwargs.get('type', args[0] if args else _OWN_TYPE)
         # an unknown type is refused by __init__
-        return super().__new__(typed.get(name if isinstance(name, str) else '', typed['series']))
+        return super().__new__(
+            typed.get(name if isinstance(name, str) else '', typed['series']))
 
-    def __init__(self, client, type: str = _OWN_TYPE, prefix: Optional[str] = None,
-                 read_func: Optional[Callable] = None, write_func: Optional[Callable] = None,
-                 intervals: Optional[Dict[str, dict]] = None, clock: Callable[[], float] = time.time,
-                 **kwargs):
+    # the value type V follows type= (see the class docstring)
+    @overload
+    def __init__(self: 'Timeseries[float]', client: Any, type: Literal['count'],
+                 prefix: Optional[str] = None, read_func: None = None,
+                 write_func: Optional[Callable[[Any], Any]] = None,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 **kwargs: Any) -> None: ...
+
+    @overload
+    def __init__(self: 'Timeseries[List[Any]]', client: Any, type: Literal['series'] = ...,
+                 prefix: Optional[str] = None, read_func: None = None,
+                 write_func: Optional[Callable[[Any], Any]] = None,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 **kwargs: Any) -> None: ...
+
+    @overload
+    def __init__(self: 'Timeseries[Dict[Any, int]]', client: Any, type: Literal['histogram'],
+                 prefix: Optional[str] = None, read_func: None = None,
+                 write_func: Optional[Callable[[Any], Any]] = None,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 **kwargs: Any) -> None: ...
+
+    @overload
+    def __init__(self: 'Timeseries[set[Any]]', client: Any, type: Literal['set'],
+                 prefix: Optional[str] = None, read_func: None = None,
+                 write_func: Optional[Callable[[Any], Any]] = None,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 **kwargs: Any) -> None: ...
+
+    @overload
+    def __init__(self: 'Timeseries[Any]', client: Any, type: str = ...,
+                 prefix: Optional[str] = None, read_func: Optional[Callable[[Any], Any]] = None,
+                 write_func: Optional[Callable[[Any], Any]] = None,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 **kwargs: Any) -> None: ...
+
+    def __init__(self, client: Any, type: str = _OWN_TYPE, prefix: Optional[str] = None,
+                 read_func: Optional[Callable[[Any], Any]] = None,
+                 write_func: Optional[Callable[[Any], Any]] = None,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 **kwargs: Any):
         if kwargs:
             _check_unknown(self.__class__, kwargs)
         if type is _OWN_TYPE:
@@ -239,7 +321,7 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
     # -- writing -------------------------------------------------------------
 
     def insert(self, name: str, value: Any = None, timestamp: Optional[float] = None,
-               intervals: int = 0, pipeline=None) -> None:
+               intervals: int = 0, pipeline: Any = None) -> None:
         """Add ``value`` to the bucket of ``timestamp`` (default now) in every interval.
 
         A list, tuple or set of values is inserted as a bulk insert.
@@ -256,8 +338,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         pending = self._plan(timestamp, [(name, [value])], self._check_shift(intervals), {})
         self._write(self._merged(pending), pipeline)
 
-    def bulk_insert(self, inserts: Dict[Optional[float], Dict[str, Iterable]],
-                    intervals: int = 0, pipeline=None) -> None:
+    def bulk_insert(self, inserts: Mapping[_Stamp, Mapping[str, Any]],
+                    intervals: int = 0, pipeline: Any = None) -> None:
         """Insert many points: ``{timestamp: {name: [value, ...]}}``.
 
         Everything is checked before anything is written; the writes are then
@@ -271,6 +353,7 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         """
         shift = self._check_shift(intervals)
         now = self._clock()
+        groups: Iterable[Tuple[float, Any, int, bool]]
         if self._write_func:
             groups = list(self._bulk_groups(inserts, now, keep=True))
         else:
@@ -282,7 +365,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                        by_name.items(), sum(map(len, by_name.values())), True)
                       for timestamp, by_name in inserts.items()) if as_given else \
                 self._bulk_groups(inserts, now, keep=True)
-        pending, size, written = {}, 0, 0
+        pending: Dict[Tuple[str, int, Optional[int]], Dict[str, Write]] = {}
+        size, written = 0, 0
         try:
             for timestamp, named, count, _ in groups:
                 self._plan(timestamp, named, shift, pending)
@@ -297,7 +381,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
             exc.values_written = written
             raise
 
-    def _bulk_groups(self, inserts, now: float, keep: bool):
+    def _bulk_groups(self, inserts: Mapping[Any, Mapping[str, Any]], now: float,
+                     keep: bool) -> Iterator[Tuple[float, Any, int, bool]]:
         """Check every name, timestamp and value of a bulk insert, and prepare the values.
 
         Yields (timestamp, [(name, values)] if ``keep`` else None, how many values, whether
@@ -306,16 +391,18 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         if not isinstance(inserts, dict):
             raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, not %r'
                                % (inserts,))
-        names_seen = set()
+        names_seen: set[Any] = set()
         # values of these exact types that passed the checks unchanged (without a write_func,
         # checks are pure): {type: set of values}, up to SEEN_VALUES in all
-        passed = None if self._write_func else {int: set(), float: set(), str: set()}
+        passed: Optional[Dict[type, set[Any]]] = \
+            None if self._write_func else {int: set(), float: set(), str: set()}
         room = SEEN_VALUES
         for timestamp, by_name in inserts.items():
             timestamp = now if timestamp is None else check_timestamp(timestamp)
             if not isinstance(by_name, dict):
                 raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, '
                                    'not %r at %r' % (by_name, timestamp))
+            named: Any
             named, count, given = [] if keep else None, 0, True
             for name, raw in by_name.items():
                 if type(raw) is list:
@@ -349,21 +436,23 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                 count += len(values)
             yield timestamp, named, count, given
 
-    def _merged(self, pending) -> List[Write]:
+    def _merged(self, pending: Dict[Any, Dict[str, Write]]) -> List[Write]:
         merge = self._type.merge
         writes = [write for group in pending.values() for write in group.values()]
         for write in writes:
             write.payload = merge(write.payload)
         return writes
 
-    def _prepare(self, value):
+    def _prepare(self, value: Any) -> Any:
         if self._write_func:
             value = self._write_func(value)
         value = self._type.prepare(value)
         self._check_value(value)
         return value
 
-    def _plan(self, timestamp, named, shift: int, pending):
+    def _plan(self, timestamp: float, named: Iterable[Tuple[str, Iterable[Any]]], shift: int,
+              pending: Dict[Tuple[str, int, Optional[int]], Dict[str, Write]]
+              ) -> Dict[Tuple[str, int, Optional[int]], Dict[str, Write]]:
         """Group the values of one timestamp by the bucket they land in, in every interval:
         ``pending`` is {(interval, i_bucket, r_bucket): {name: Write}}."""
         for interval in self._intervals.values():
@@ -390,7 +479,7 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         return pending
 
     @staticmethod
-    def _check_shift(intervals) -> int:
+    def _check_shift(intervals: Any) -> int:
         if isinstance(intervals, bool) or not isinstance(intervals, int):
             raise InvalidQuery('intervals must be an integer number of buckets, not %r'
                                % (intervals,))
@@ -398,10 +487,24 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
 
     # -- reading -------------------------------------------------------------
 
-    def get(self, name, interval: str, timestamp: Optional[float] = None,
-            condensed: bool = False, transform=None, fetch: Optional[Callable] = None, *,
-            process_row: Optional[Callable] = None, condense=None,
-            join_rows: Optional[Callable] = None) -> 'OrderedDict':
+    @overload
+    def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
+            condensed: bool = False, transform: None = None, fetch: Optional[Fetch] = None, *,
+            process_row: None = None, condense: Optional[bool] = None,
+            join_rows: None = None) -> 'OrderedDict[int, V]': ...
+
+    @overload
+    def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
+            condensed: Condense = False, transform: Optional[TransformArg] = None,
+            fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
+            condense: Optional[Condense] = None,
+            join_rows: Optional[Callable[[List[Any]], Any]] = None) -> 'OrderedDict[int, Any]': ...
+
+    def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
+            condensed: Condense = False, transform: Optional[TransformArg] = None,
+            fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
+            condense: Optional[Condense] = None,
+            join_rows: Optional[Callable[[List[Any]], Any]] = None) -> 'OrderedDict[int, Any]':
         """The data in the bucket of ``interval`` that holds ``timestamp`` (default now).
 
         ``condense`` (0.5.0: ``condensed``), ``process_row`` and ``join_rows``
@@ -414,8 +517,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
         i_bucket = config.i_calc.bucket(self._timestamp(timestamp))
         return self._get(config, names, i_bucket, fetch, hooks)
 
-    def _get(self, config: Interval, names: List[str], i_bucket: int, fetch,
-             hooks: ReadHooks) -> 'OrderedDict':
+    def _get(self, config: Interval, names: List[str], i_bucket: int, fetch: Optional[Fetch],
+             hooks: ReadHooks) -> 'OrderedDict[int, Any]':
         row = self._rows(config, names, [i_bucket], fetch, hooks)[0]
         i_time = config.i_calc.from_bucket(i_bucket)
         if config.coarse:
@@ -425,11 +528,55 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                                 config.i_calc.step_size)
         return hooks.finish(row, config.r_calc.step_size)
 
-    def series(self, name, interval: str, steps: Optional[int] = None, condensed: bool = False,
-               start: Optional[float] = None, end: Optional[float] = None, transform=None,
-               collapse=False, fetch: Optional[Callable] = None, *,
-               process_row: Optional[Callable] = None, condense=None,
-               join_rows: Optional[Callable] = None) -> 'OrderedDict':
+    # one row per bucket, of V where the rows are condensed or collapsed
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None, *,
+               condensed: Literal[True], start: Optional[float] = None,
+               end: Optional[float] = None, collapse: bool = False, condense: Optional[bool] = None,
+               transform: None = None, fetch: Optional[Fetch] = None, process_row: None = None,
+               join_rows: None = None) -> 'OrderedDict[int, V]': ...
+
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: bool = False, start: Optional[float] = None,
+               end: Optional[float] = None, *, condense: Literal[True], collapse: bool = False,
+               transform: None = None, fetch: Optional[Fetch] = None, process_row: None = None,
+               join_rows: None = None) -> 'OrderedDict[int, V]': ...
+
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: bool = False, start: Optional[float] = None,
+               end: Optional[float] = None, *, collapse: Literal[True],
+               condense: Optional[bool] = None, transform: None = None, fetch: Optional[Fetch] = None, process_row: None = None,
+               join_rows: None = None) -> 'OrderedDict[int, V]': ...
+
+    # else a bucket of an interval with a resolution holds its resolution rows
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: bool = False, start: Optional[float] = None,
+               end: Optional[float] = None, transform: None = None, collapse: bool = False,
+               fetch: Optional[Fetch] = None, *, process_row: None = None,
+               condense: Optional[bool] = None, join_rows: None = None
+               ) -> 'OrderedDict[int, Union[V, OrderedDict[int, V]]]': ...
+
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: Condense = False, start: Optional[float] = None,
+               end: Optional[float] = None, transform: Optional[TransformArg] = None,
+               collapse: Condense = False, fetch: Optional[Fetch] = None, *,
+               process_row: Optional[Callable[[Any], Any]] = None,
+               condense: Optional[Condense] = None,
+               join_rows: Optional[Callable[[List[Any]], Any]] = None
+               ) -> 'OrderedDict[int, Any]': ...
+
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: Condense = False, start: Optional[float] = None,
+               end: Optional[float] = None, transform: Optional[TransformArg] = None,
+               collapse: Condense = False, fetch: Optional[Fetch] = None, *,
+               process_row: Optional[Callable[[Any], Any]] = None,
+               condense: Optional[Condense] = None,
+               join_rows: Optional[Callable[[List[Any]], Any]] = None
+               ) -> 'OrderedDict[int, Any]':
         """The data in a run of consecutive buckets of ``interval``.
 
         With ``start`` and ``end`` the run covers both; with one of them,
@@ -460,7 +607,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                 hooks.finish(row, config.r_calc.step_size)
         return rval
 
-    def _window(self, config: Interval, steps, start, end) -> List[int]:
+    def _window(self, config: Interval, steps: Any, start: Optional[float],
+                end: Optional[float]) -> List[int]:
         calc = config.i_calc
         if steps is None:
             steps = config.steps or 1
@@ -477,8 +625,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
             raise InvalidQuery('start %r is after end %r' % (start, end))
         return calc.span(first, last)
 
-    def _rows(self, config: Interval, names: List[str], buckets: List[int], fetch,
-              hooks: ReadHooks):
+    def _rows(self, config: Interval, names: List[str], buckets: List[int],
+              fetch: Optional[Fetch], hooks: ReadHooks) -> List[Any]:
         """One processed row per bucket, the names' data joined together.
 
         A row is MISSING or data for a coarse interval, else an ordered dict
@@ -504,6 +652,7 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                  process(data) if type(data) not in _SPECIAL else one(data))
                 for r, data in sorted(row.items())]) for row in raw[names[0]]]
         rval, join = [], hooks.join
+        per_name: Sequence[Any]
         for per_name in zip(*(raw[name] for name in names)):
             # each name's processed rows, then joined per resolution bucket
             per_name = [{r: process(data) if type(data) not in _SPECIAL else one(data)
@@ -514,7 +663,8 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
                 for r in sorted(set().union(*per_name))))
         return rval
 
-    def _join_final(self, coarse: bool, names: List[str], raw, hooks: ReadHooks):
+    def _join_final(self, coarse: bool, names: List[str], raw: Dict[str, List[Any]],
+                    hooks: ReadHooks) -> List[Any]:
         """``_rows`` of a backend with ``_rows_final``: its rows, processed only for a
         read_func or process_row, then joined."""
         if hooks.process_row is not None or self._type.read_func is not None:
@@ -539,21 +689,21 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
 
     # -- helpers -------------------------------------------------------------
 
-    def _interval(self, interval) -> Interval:
+    def _interval(self, interval: Any) -> Interval:
         try:
             return self._intervals[interval]
         except (KeyError, TypeError):
             raise UnknownInterval(interval, tuple(self._intervals)) from None
 
     @staticmethod
-    def _names(name) -> List[str]:
+    def _names(name: Any) -> List[str]:
         if isinstance(name, (list, tuple, set)):
             if not name:
                 raise InvalidName('a list of names cannot be empty')
             return [check_name(n) for n in name]
         return [check_name(name)]
 
-    def _timestamp(self, timestamp) -> float:
+    def _timestamp(self, timestamp: Any) -> float:
         return self._clock() if timestamp is None else check_timestamp(timestamp)
 
 
@@ -561,32 +711,32 @@ class Timeseries(MetaData, metaclass=ClientFromURL):
 # a count on any backend. They add no behaviour (a type's behaviour lives in
 # series_types); built directly, they build their type on the client's backend.
 
-class Series(Timeseries):
+class Series(Timeseries[List[Any]]):
     """A timeseries whose buckets are lists of every value inserted."""
     _series_type = 'series'
 
 
-class Histogram(Timeseries):
+class Histogram(Timeseries[Dict[Any, int]]):
     """A timeseries whose buckets count each distinct value."""
     _series_type = 'histogram'
 
 
-class Count(Timeseries):
+class Count(Timeseries[float]):
     """A timeseries whose buckets are counters."""
     _series_type = 'count'
 
 
-class Gauge(Timeseries):
+class Gauge(Timeseries[Any]):
     """A timeseries whose buckets hold the last value written."""
     _series_type = 'gauge'
 
 
-class Set(Timeseries):
+class Set(Timeseries[set[Any]]):
     """A timeseries whose buckets are sets of distinct values."""
     _series_type = 'set'
 
 
-def typed_classes(backend: type) -> tuple:
+def typed_classes(backend: 'Type[Timeseries[Any]]') -> Tuple[type, ...]:
     """Build ``backend.TYPED``: its class per type, named as 0.5.0 named them (RedisCount).
 
     Returns the classes of series, histogram, count, gauge and set, in that order.

@@ -14,30 +14,36 @@ once per read.
 
 import inspect
 from collections import OrderedDict
-from typing import Callable, Dict, Optional
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Union
 
 from .exceptions import InvalidQuery
 
+# a transform as a read runs it: f(data, duration in seconds)
+Transform = Callable[[Any, Any], Any]
+# what ``transform=`` takes: a name, a callable, several of them, or {label: one of them}
+TransformSpec = Union[str, Callable[..., Any]]
+TransformArg = Union[TransformSpec, Iterable[TransformSpec], Mapping[Any, TransformSpec]]
 
-def _seq_mean(data):
+
+def _seq_mean(data: Iterable[Any]) -> Any:
     data = list(data)
     return float(sum(data)) / len(data) if data else 0
 
 
-def _seq_min(data):
+def _seq_min(data: Any) -> Any:
     return min(data) if data else 0
 
 
-def _seq_max(data):
+def _seq_max(data: Any) -> Any:
     return max(data) if data else 0
 
 
-def _seq_rate(data, duration):
+def _seq_rate(data: Any, duration: Any) -> Any:
     """Values per second of the bucket."""
     return len(data) / duration
 
 
-SEQUENCE: Dict[str, Callable] = {
+SEQUENCE: Dict[str, Callable[..., Any]] = {
     'mean': _seq_mean,
     'count': len,
     'min': _seq_min,
@@ -47,24 +53,24 @@ SEQUENCE: Dict[str, Callable] = {
 }
 
 
-def _hist_count(data):
+def _hist_count(data: Any) -> Any:
     return sum(data.values())
 
 
-def _hist_sum(data):
+def _hist_sum(data: Any) -> Any:
     return sum(value * count for value, count in data.items())
 
 
-def _hist_mean(data):
+def _hist_mean(data: Any) -> Any:
     count = _hist_count(data)
     return float(_hist_sum(data)) / count if count else 0
 
 
-def _hist_rate(data, duration):
+def _hist_rate(data: Any, duration: Any) -> Any:
     return _hist_count(data) / duration
 
 
-HISTOGRAM: Dict[str, Callable] = {
+HISTOGRAM: Dict[str, Callable[..., Any]] = {
     'mean': _hist_mean,
     'count': _hist_count,
     'min': lambda data: min(data) if data else 0,
@@ -74,7 +80,7 @@ HISTOGRAM: Dict[str, Callable] = {
 }
 
 
-def _single(data):
+def _single(data: Any) -> Any:
     """A count or gauge row is one value: its mean, min, max and sum are itself.
 
     'count' also returns the value unchanged, as kairos 0.5.0 did for these types.
@@ -83,17 +89,17 @@ def _single(data):
 
 
 # a gauge holds a level, not events: it has no rate
-SCALAR: Dict[str, Callable] = dict.fromkeys(('mean', 'count', 'min', 'max', 'sum'), _single)
+SCALAR: Dict[str, Callable[..., Any]] = dict.fromkeys(('mean', 'count', 'min', 'max', 'sum'), _single)
 
 
-def _count_rate(data, duration):
+def _count_rate(data: Any, duration: Any) -> Any:
     return data / duration
 
 
-COUNT: Dict[str, Callable] = dict(SCALAR, rate=_count_rate)
+COUNT: Dict[str, Callable[..., Any]] = dict(SCALAR, rate=_count_rate)
 
 
-def takes_duration(func: Callable) -> bool:
+def takes_duration(func: Callable[..., Any]) -> bool:
     """True when ``func`` has exactly two required positional parameters."""
     try:
         parameters = inspect.signature(func).parameters.values()
@@ -105,8 +111,8 @@ def takes_duration(func: Callable) -> bool:
     return len(required) == 2
 
 
-def compile_transform(spec, table: Dict[str, Callable],
-                      type_name: str) -> Optional[Callable]:
+def compile_transform(spec: Optional[TransformArg], table: Dict[str, Callable[..., Any]],
+                      type_name: str) -> Optional[Transform]:
     """``spec`` as one function ``f(data, duration)``, or None for no transform.
 
     ``spec`` is a name in ``table``, a callable, a list/tuple/set of those
@@ -122,7 +128,8 @@ def compile_transform(spec, table: Dict[str, Callable],
     return _one(spec, table, type_name)
 
 
-def _one(spec, table, type_name) -> Callable:
+def _one(spec: Any, table: Dict[str, Callable[..., Any]],
+         type_name: str) -> Transform:
     if isinstance(spec, str) and spec in table:
         func = table[spec]
         duration = func in _TAKE_DURATION

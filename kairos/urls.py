@@ -27,7 +27,7 @@ Nothing here connects; a driver may (RedisCluster asks a node for its slots,
 
 import importlib
 import re
-from typing import Any, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
 from .exceptions import ConfigurationError, StorageUnavailable, UnsupportedClient
@@ -55,7 +55,7 @@ def safe(url: str) -> str:
     return _SECRET.sub(r'\1:***@', url)
 
 
-def client_from_url(url: str, client_config: Optional[dict] = None,
+def client_from_url(url: str, client_config: Optional[Mapping[str, Any]] = None,
                     database: Optional[str] = None) -> Any:
     """The client (a Mongo Database for Mongo URLs) that ``url`` names."""
     if client_config is not None and not isinstance(client_config, dict):
@@ -84,7 +84,7 @@ class ClientFromURL(type):
     """Metaclass of Timeseries: a URL becomes its client before ``__new__`` and
     ``__init__`` see it, so that neither changes for it."""
 
-    def __call__(cls, *args, **kwargs):
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         client = args[0] if args else kwargs.get('client')
         if isinstance(client, str):
             client = client_from_url(client, kwargs.pop('client_config', None),
@@ -105,12 +105,12 @@ def _scheme(url: str) -> str:
     return url.split('://', 1)[0].lower()
 
 
-def _redis(url, config, database):
+def _redis(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     import redis
     return redis.Redis.from_url(url, **config)
 
 
-def _cluster(url, config, database):
+def _cluster(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     import redis
     from redis.cluster import RedisCluster
     from redis.exceptions import RedisClusterException
@@ -130,7 +130,7 @@ def _cluster(url, config, database):
                              % (node, failure)) from failure
 
 
-def _mongo(url, config, database):
+def _mongo(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     import pymongo
     from pymongo.errors import ConfigurationError as MongoConfigurationError
     try:
@@ -140,11 +140,11 @@ def _mongo(url, config, database):
     return client[database or client.get_default_database(DEFAULT_DATABASE).name]
 
 
-def _mock(url, config, database):
+def _mock(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     try:
         import mongomock_ng as mongomock
     except ImportError:
-        import mongomock
+        import mongomock  # type: ignore[no-redef]
     return mongomock.MongoClient(**config)[database or urlsplit(url).path.strip('/')
                                            or DEFAULT_DATABASE]
 
@@ -164,7 +164,7 @@ def sql_url(url: str) -> str:
     return '%s://%s' % ('+'.join(filter(None, (dialect, driver))), rest)
 
 
-def _installed_driver(url, dialect):
+def _installed_driver(url: str, dialect: str) -> str:
     extra, lacking, candidates = DRIVERS[dialect]
     for module, driver in candidates:
         try:
@@ -175,12 +175,12 @@ def _installed_driver(url, dialect):
     raise UnsupportedClient("%s needs %s: pip install 'kairos[%s]'" % (safe(url), lacking, extra))
 
 
-def _extra(url):
+def _extra(url: str) -> str:
     dialect = _scheme(url).split('+')[0]
     return DRIVERS.get(ALIASES.get(dialect, dialect), ('sql',))[0]
 
 
-def _sql(url, config, database):
+def _sql(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     try:
         import sqlalchemy
         from sqlalchemy.exc import ArgumentError
