@@ -18,6 +18,7 @@ from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, 
                          InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
                          KairosWarning, StorageError, StorageUnavailable, UnknownInterval,
                          UnsupportedClient)
+from .intervals import IntervalConfig
 from .timeseries import Timeseries
 
 __version__ = '1.0.0'
@@ -25,4 +26,4 @@ __version__ = '1.0.0'
 __all__ = ['Timeseries', 'KairosException', 'UnknownInterval', 'ConfigurationError',
            'UnsupportedClient', 'InvalidName', 'InvalidValue', 'InvalidTimestamp',
            'InvalidQuery', 'DataConflict', 'StorageError', 'StorageUnavailable',
-           'AuthenticationError', 'KairosWarning', '__version__']
+           'AuthenticationError', 'KairosWarning', 'IntervalConfig', '__version__']

@@ -55,7 +55,7 @@ from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, 
                          KairosWarning, StorageError, StorageUnavailable, UnknownInterval,
                          UnsupportedClient, warn)
 from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES, GregorianTime,
-                        Interval, IntervalConfig, RelativeTime, check_timestamp, close_match)
+                        Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
 from .reads import Condense, ReadHooks, either
 from .series_types import MISSING, TYPES, Duplicates, SeriesType
@@ -89,9 +89,10 @@ V = TypeVar('V')  # the value of one bucket a read returns (see Timeseries)
 _Stamp = TypeVar('_Stamp', bound=Optional[float])
 # a statistic's name, or several names read together
 Names = Union[str, Sequence[str], AbstractSet[str]]
-# intervals=: {name: IntervalConfig}; any mapping of str, as a dict literal held in a
-# variable is typed {str: {str: object}}
-Intervals = Mapping[str, Union[IntervalConfig, Mapping[str, object]]]
+# intervals=: {name: IntervalConfig}, typed loosely: mypy types the README's dict literal
+# held in a variable, {'minute': {'step': 60, ...}, 'hour': {'step': '1h', ...}}, as
+# dict[str, object]; __init__ refuses a value that is not an interval's dict
+Intervals = Mapping[str, object]
 Fetch = Callable[..., Any]
 
 

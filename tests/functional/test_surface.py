@@ -6,6 +6,7 @@ import redis
 
 import kairos
 import kairos.exceptions
+import kairos.intervals
 from kairos import Timeseries
 from kairos.mongo_backend import MongoBackend
 from kairos.redis_backend import RedisBackend
@@ -27,6 +28,13 @@ class TestImports(unittest.TestCase):
         self.assertTrue(issubclass(kairos.exceptions.UnknownInterval,
                                    kairos.exceptions.KairosException))
         self.assertIs(kairos.UnknownInterval, kairos.exceptions.UnknownInterval)
+
+    def test_interval_config(self):
+        """kairos exports IntervalConfig, the typed dict of one interval's configuration."""
+        self.assertIn('IntervalConfig', kairos.__all__)
+        self.assertIs(kairos.IntervalConfig, kairos.intervals.IntervalConfig)
+        self.assertEqual(kairos.IntervalConfig.__required_keys__, {'step'})
+        self.assertEqual(kairos.IntervalConfig.__optional_keys__, {'steps', 'resolution'})
 
     def test_star_import(self):
         """from kairos.timeseries import * gives Timeseries, the calculators and the types."""
