@@ -24,7 +24,7 @@ import os
 import socket
 import time
 import weakref
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import redis
 from redis.exceptions import (AskError, ClusterDownError, MovedError, NoPermissionError,
@@ -34,7 +34,7 @@ from redis.exceptions import (AskError, ClusterDownError, MovedError, NoPermissi
 try:
     import hiredis
 except ImportError:  # hiredis is optional
-    hiredis = None
+    hiredis = None  # type: ignore[assignment]
 
 from .exceptions import AuthenticationError, StorageError, StorageUnavailable
 
@@ -60,7 +60,9 @@ _MORE = object()   # what a hiredis Reader returns while a reply is incomplete
 # Idle connections kept per pool (see _Kept), for pools of at least KEEP_FROM_POOLS_OF.
 KEEP = 2
 KEEP_FROM_POOLS_OF = 50
-_KEPT: 'weakref.WeakKeyDictionary' = weakref.WeakKeyDictionary()
+_KEPT: 'weakref.WeakKeyDictionary[Any, _Kept]' = weakref.WeakKeyDictionary()
+# a command: its name, then its arguments
+Command = Tuple[Any, ...]
 
 
 class _Kept:
@@ -72,11 +74,11 @@ class _Kept:
     closed it, say) is reconnected. A forked child never uses its parent's.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.pid = os.getpid()
-        self.idle: List = []
+        self.idle: List[Any] = []
 
-    def take(self):
+    def take(self) -> Any:
         """A kept connection ready for a command, or None."""
         if self.pid != os.getpid():
             self.pid, self.idle = os.getpid(), []
@@ -91,7 +93,7 @@ class _Kept:
             connection.disconnect()
         return connection
 
-    def give(self, connection) -> bool:
+    def give(self, connection: Any) -> bool:
         """Keep a connection whose replies were all read; False when enough are kept."""
         if len(self.idle) >= KEEP or self.pid != os.getpid():
             return False
@@ -102,7 +104,7 @@ class _Kept:
 class Wire:
     """Round trips on the connections of one redis-py client's pool."""
 
-    def __init__(self, client):
+    def __init__(self, client: Any):
         self.pool = client.connection_pool
         options = self.pool.connection_kwargs
         self.server = pool_server(self.pool)
@@ -124,7 +126,7 @@ class Wire:
             self.pool.max_connections >= KEEP_FROM_POOLS_OF and \
             options.get('credential_provider') is None else None
 
-    def round_trip(self, commands: Sequence[tuple], write: bool) -> list:
+    def round_trip(self, commands: Sequence[Command], write: bool) -> List[Any]:
         """Send ``commands`` in one packet; return their replies.
 
         Raises StorageError when Redis cannot be reached or the connection
@@ -132,7 +134,8 @@ class Wire:
         """
         return self.receive(self.send(commands, write), len(commands), write)
 
-    def read_each(self, command: str, keys: Sequence[str], tail: tuple = ()) -> list:
+    def read_each(self, command: str, keys: Sequence[str],
+                  tail: Tuple[Any, ...] = ()) -> List[Any]:
         """``command key *tail`` for every key, in one round trip: a read's replies."""
         if not self.fast:
             return self.round_trip([(command, key) + tail for key in keys], False)
@@ -145,13 +148,14 @@ class Wire:
             [b'%s$%d\r\n%s\r\n%s' % (head, len(key), key, rest) for key in encoded]))
         return self.receive(connection, len(keys), False)
 
-    def send(self, commands: Sequence[tuple], write: bool):
+    def send(self, commands: Sequence[Command], write: bool) -> Any:
         """Send ``commands`` in one packet on a pooled connection; return the connection."""
         return self._send_packed(write, lambda connection: (
             b''.join([hiredis.pack_command(c) for c in commands]) if self.fast
             else b''.join(connection.pack_commands(commands))))
 
-    def _send_packed(self, write: bool, pack):
+    def _send_packed(self, write: bool, pack: Callable[[Any], bytes]) -> Any:
+        connection: Any
         try:
             connection = self.kept and self.kept.take()
             if connection is None:
@@ -175,7 +179,7 @@ class Wire:
                     else 'read from Redis failed', exc)) from exc
             raise
 
-    def receive(self, connection, count: int, write: bool) -> list:
+    def receive(self, connection: Any, count: int, write: bool) -> List[Any]:
         """Read ``count`` replies from a connection ``send`` returned, then give it back."""
         try:
             if self.fast:
@@ -199,14 +203,15 @@ class Wire:
                     raise authentication_error(self.server, reply, True) from reply
         return replies
 
-    def _drop(self, connection) -> None:
+    def _drop(self, connection: Any) -> None:
         connection.disconnect()
         self.pool.release(connection)
 
     @staticmethod
-    def _read_fast(connection, count: int) -> List:
+    def _read_fast(connection: Any, count: int) -> List[Any]:
         reader = hiredis.Reader(replyError=ResponseError, notEnoughData=_MORE,
                                 encoding='utf-8', errors='surrogateescape')
+        replies: List[Any]
         gets, recv, replies = reader.gets, connection._sock.recv, []
         append = replies.append
         for _ in range(count):
@@ -226,21 +231,21 @@ class Wire:
         return replies
 
 
-def _reply(connection):
+def _reply(connection: Any) -> Any:
     try:
         return connection.read_response()
     except ResponseError as exc:
         return exc
 
 
-def exchange(packets: Sequence[tuple], write: bool) -> list:
+def exchange(packets: Sequence[Tuple[Wire, List[Command]]], write: bool) -> List[Any]:
     """Send every ``(wire, commands)`` packet, then read each one's replies.
 
     Packets for the same wire go in one round trip. The result holds the
     replies of each packet, or the StorageError of its node in their place:
     the other nodes' replies are read all the same (their writes happened).
     """
-    by_wire = {}
+    by_wire: Dict[Wire, List[int]] = {}
     for index, (wire, commands) in enumerate(packets):
         by_wire.setdefault(wire, []).append(index)
     sent = []
@@ -250,7 +255,7 @@ def exchange(packets: Sequence[tuple], write: bool) -> list:
             sent.append((wire, indices, wire.send(commands, write), len(commands)))
         except StorageError as exc:
             sent.append((wire, indices, exc, 0))
-    rval = [None] * len(packets)
+    rval: List[Any] = [None] * len(packets)
     for wire, indices, connection, count in sent:
         replies = connection
         if not isinstance(connection, StorageError):
@@ -275,12 +280,12 @@ class ClusterNodes:
     after a MOVED reply or a node that stopped answering.
     """
 
-    def __init__(self, client):
+    def __init__(self, client: Any):
         self.client = client
-        self._wires = {}   # node name -> (its redis client, its Wire)
+        self._wires: Dict[str, Tuple[Any, Wire]] = {}   # node name -> (its redis client, its Wire)
 
-    def slot(self, key) -> int:
-        return self.client.keyslot(key)
+    def slot(self, key: str) -> int:
+        return self.client.keyslot(key)  # type: ignore[no-any-return]
 
     def wire(self, slot: int) -> Wire:
         try:
@@ -300,7 +305,7 @@ class ClusterNodes:
                 raise StorageUnavailable('Redis Cluster node %s:%d is unknown' % (host, port))
         return self._wire(node)
 
-    def _wire(self, node) -> Wire:
+    def _wire(self, node: Any) -> Wire:
         client = self.client.get_redis_connection(node)
         known = self._wires.get(node.name)
         if known is None or known[0] is not client:
@@ -325,18 +330,20 @@ class Router:
     NOSCRIPT; ``wait`` is a WAIT command sent after every node's write packets.
     """
 
-    def __init__(self, client, scripts: Dict[str, str], wait: Optional[tuple] = None):
+    def __init__(self, client: Any, scripts: Dict[str, str],
+                 wait: Optional[Command] = None):
         single = isinstance(client, redis.Redis)
         self.wire = Wire(client) if single else None
         self.nodes = None if single else ClusterNodes(client)
         self.stale = False   # a cluster node failed: reload the slot map before the next call
         self.scripts, self.wait = scripts, wait
 
-    def slots(self, commands):
+    def slots(self, commands: List[Command]) -> List[Tuple[Optional[int], List[Command]]]:
         """[(slot, its commands)] in order of first appearance; one part on single Redis."""
         if self.nodes is None:
             return [(None, commands)]
-        parts, slots = {}, {}
+        parts: Dict[Optional[int], List[Command]] = {}
+        slots: Dict[str, int] = {}
         for command in commands:
             tag = hashed(command[1])
             slot = slots.get(tag)
@@ -345,7 +352,7 @@ class Router:
             parts.setdefault(slot, []).append(command)
         return list(parts.items())
 
-    def send(self, packets, write: bool) -> list:
+    def send(self, packets: Sequence[Tuple[Any, List[Command]]], write: bool) -> List[Any]:
         """The replies of each (slot, commands) packet, or a StorageError in their place.
 
         Every packet goes to its slot's node, a node's packets in one round
@@ -355,6 +362,7 @@ class Router:
         """
         if self.nodes is None and self.wait is None and len(packets) == 1:
             # single Redis, one packet: the usual write, sent without grouping
+            assert self.wire is not None  # single Redis
             try:
                 replies = self.wire.round_trip(packets[0][1], write)
             except StorageError as exc:
@@ -364,21 +372,22 @@ class Router:
             # NOSCRIPT: the loop below sends it again (the script in full the second time)
         if self.stale:
             self.stale = False
-            self.nodes.refresh()
-        rval = [None] * len(packets)
+            self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster goes stale
+        rval: List[Any] = [None] * len(packets)
         packets = list(packets)
-        todo, asking = list(range(len(packets))), {}
+        asking: Dict[int, Any] = {}   # packet -> ASK's (host, port)
+        todo = list(range(len(packets)))
         for attempt in range(RESENDS + 1):
-            sends = []
+            sends: List[Tuple[Wire, List[Command]]] = []
             for i in todo:
                 slot, commands = packets[i]
                 if self.nodes is None:
-                    sends.append((self.wire, commands))
+                    sends.append((self.wire, commands))  # type: ignore[arg-type]
                 elif i in asking:
                     sends.append((self.nodes.wire_at(*asking.pop(i)), [('ASKING',)] + commands))
                 else:
                     sends.append((self.nodes.wire(slot), commands))
-            waits = []
+            waits: List[Wire] = []
             if write and self.wait is not None:
                 waits = list({wire: None for wire, _ in sends})
                 sends.extend((wire, [self.wait]) for wire in waits)
@@ -410,19 +419,20 @@ class Router:
             if not again:
                 break
             if moved:
-                self.nodes.refresh()
+                self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster moves slots
             if pause:
                 time.sleep(RESEND_PAUSE * (attempt + 1))
             todo = again
         return rval
 
-    def _check_waits(self, todo, sends, waits, replies) -> None:
+    def _check_waits(self, todo: List[int], sends: List[Tuple[Wire, List[Command]]],
+                     waits: List[Wire], replies: List[Any]) -> None:
         """With wait_replicas: a node's WAIT answered by too few replicas fails its packets."""
         if not waits:
             return
         answers = dict(zip(waits, replies[len(todo):]))
         del replies[len(todo):]
-        wanted = self.wait[1]
+        wanted = self.wait[1]  # type: ignore[index]  # waits are sent only with a WAIT
         for index, ((wire, _), reply) in enumerate(zip(sends, replies)):
             answer = answers[wire]
             if isinstance(reply, StorageError) or not_run(reply)[0] is not None:
@@ -433,15 +443,15 @@ class Router:
                     'acknowledged it in time: a failover may lose it' % (
                         'not' if isinstance(answer, StorageError) else answer[0], wanted))
 
-    def read(self, commands: List[tuple]) -> list:
+    def read(self, commands: List[Command]) -> List[Any]:
         """Replies to read commands in their order; raises StorageError."""
         if self.nodes is None:
-            return self.wire.round_trip(commands, False)
-        slots = {}
+            return self.wire.round_trip(commands, False)  # type: ignore[union-attr]
+        slots: Dict[int, List[int]] = {}
         for position, command in enumerate(commands):
             slots.setdefault(self.nodes.slot(hashed(command[1])), []).append(position)
         groups = list(slots.items())
-        replies = [None] * len(commands)
+        replies: List[Any] = [None] * len(commands)
         answers = self.send([(s, [commands[p] for p in positions]) for s, positions in groups],
                             False)
         for (_, positions), answer in zip(groups, answers):
@@ -452,7 +462,7 @@ class Router:
         return replies
 
 
-def not_run(replies):
+def not_run(replies: Sequence[Any]) -> Tuple[Optional[str], Optional[Tuple[str, int]]]:
     """Why Redis did not run a packet at all, so that sending it again is safe.
 
     ('moved' | 'ask' | 'retry' | 'noscript', ASK's (host, port)), or (None, None).

@@ -219,4 +219,5 @@ class Set(SeriesType):
         return set().union(*rows)
 
 
-TYPES: Dict[str, Type[SeriesType]] = {cls.name: cls for cls in (Series, Histogram, Count, Gauge, Set)}
+TYPES: Dict[str, Type[SeriesType]] = {
+    cls.name: cls for cls in (Series, Histogram, Count, Gauge, Set)}

@@ -533,8 +533,9 @@ class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
     @overload
     def series(self, name: Names, interval: str, steps: Optional[int] = None, *,
                condensed: Literal[True], start: Optional[float] = None,
-               end: Optional[float] = None, collapse: bool = False, condense: Optional[bool] = None,
-               transform: None = None, fetch: Optional[Fetch] = None, process_row: None = None,
+               end: Optional[float] = None, collapse: bool = False,
+               condense: Optional[bool] = None, transform: None = None,
+               fetch: Optional[Fetch] = None, process_row: None = None,
                join_rows: None = None) -> 'OrderedDict[int, V]': ...
 
     @overload
@@ -548,7 +549,8 @@ class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
     def series(self, name: Names, interval: str, steps: Optional[int] = None,
                condensed: bool = False, start: Optional[float] = None,
                end: Optional[float] = None, *, collapse: Literal[True],
-               condense: Optional[bool] = None, transform: None = None, fetch: Optional[Fetch] = None, process_row: None = None,
+               condense: Optional[bool] = None, transform: None = None,
+               fetch: Optional[Fetch] = None, process_row: None = None,
                join_rows: None = None) -> 'OrderedDict[int, V]': ...
 
     # else a bucket of an interval with a resolution holds its resolution rows

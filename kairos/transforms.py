@@ -89,7 +89,8 @@ def _single(data: Any) -> Any:
 
 
 # a gauge holds a level, not events: it has no rate
-SCALAR: Dict[str, Callable[..., Any]] = dict.fromkeys(('mean', 'count', 'min', 'max', 'sum'), _single)
+SCALAR: Dict[str, Callable[..., Any]] = dict.fromkeys(
+    ('mean', 'count', 'min', 'max', 'sum'), _single)
 
 
 def _count_rate(data: Any, duration: Any) -> Any:
