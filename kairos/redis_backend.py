@@ -33,17 +33,18 @@ import hashlib
 import re
 import time
 from itertools import islice
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import AbstractSet, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import redis
 from redis.exceptions import AskError, ClusterDownError, ResponseError, TryAgainError
 
 from .exceptions import (ConfigurationError, DataConflict, InvalidValue, StorageError,
                          StorageUnavailable, UnsupportedClient)
-from .redis_wire import (DRIVER_ERRORS, Router, authentication_error, cluster_server,
+from .intervals import Interval
+from .redis_wire import (DRIVER_ERRORS, Command, Router, authentication_error, cluster_server,
                          pool_server, refuses_credentials, root_error)
 from .series_types import MISSING
-from .timeseries import Timeseries, typed_classes
+from .timeseries import Timeseries, Write, typed_classes
 
 # type -> (write command, read command, kind of reply)
 OPS = {
@@ -141,7 +142,7 @@ def _sha(script: str) -> str:
     return hashlib.sha1(script.encode()).hexdigest()
 
 
-def _str(value):
+def _str(value: Any) -> Any:
     """Redis replies as str, whatever the client's decode_responses."""
     if isinstance(value, bytes):
         return value.decode('utf-8', 'surrogateescape')
@@ -152,13 +153,13 @@ def _str(value):
     return value
 
 
-def _decode_string(raw):
+def _decode_string(raw: Any) -> Any:
     if raw is None:
         return MISSING
     return raw if type(raw) is str else _str(raw)
 
 
-def _decode_members(raw):
+def _decode_members(raw: Any) -> Any:
     if not raw:
         return MISSING
     if type(raw) is list and type(raw[0]) is str:  # hiredis decoded it already
@@ -166,7 +167,7 @@ def _decode_members(raw):
     return [_str(value) for value in raw]
 
 
-def _decode_hash(raw):
+def _decode_hash(raw: Any) -> Any:
     """value -> int count (int() reads bytes and str alike)."""
     if not raw:
         return MISSING
@@ -175,11 +176,12 @@ def _decode_hash(raw):
 
 
 # kind of reply -> decoder of one stored bucket into str-based data, or MISSING
-DECODERS = {'string': _decode_string, 'list': _decode_members, 'set': _decode_members,
-            'hash': _decode_hash}
+DECODERS: Dict[str, Callable[[Any], Any]] = {
+    'string': _decode_string, 'list': _decode_members, 'set': _decode_members,
+    'hash': _decode_hash}
 
 
-class RedisBackend(Timeseries):
+class RedisBackend(Timeseries[Any]):
     """Timeseries stored in Redis; see the module docstring for the layout.
 
     ``write_mode`` is 'multi' (default), 'script' or 'pipeline':
@@ -201,16 +203,16 @@ class RedisBackend(Timeseries):
     """
 
     @staticmethod
-    def accepts(client) -> bool:
+    def accepts(client: Any) -> bool:
         """Whether ``client`` is a redis-py client, single or cluster."""
         try:
             from redis.cluster import RedisCluster
         except ImportError:  # redis-py before 4.1
-            RedisCluster = ()
+            RedisCluster = ()  # type: ignore[misc, assignment]
         return isinstance(client, (redis.Redis, RedisCluster))
 
-    def __init__(self, client, prefix: Optional[str] = None, hash_tag: bool = False,
-                 wait_replicas: int = 0, wait_timeout: int = 1000, **kwargs):
+    def __init__(self, client: Any, prefix: Optional[str] = None, hash_tag: bool = False,
+                 wait_replicas: int = 0, wait_timeout: int = 1000, **kwargs: Any):
         if not self.accepts(client):
             raise UnsupportedClient('a Redis timeseries needs a redis-py client, not %r'
                                     % (client,))
@@ -265,7 +267,7 @@ class RedisBackend(Timeseries):
 
     # -- storage primitives --------------------------------------------------
 
-    def _check_value(self, value) -> None:
+    def _check_value(self, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, (str, bytes, int, float)):
             raise InvalidValue('Redis stores str, bytes, int or float values, not %r'
                                % (value,))
@@ -275,7 +277,7 @@ class RedisBackend(Timeseries):
             except UnicodeEncodeError:
                 raise InvalidValue('%r is not valid unicode' % (value,)) from None
 
-    def _write(self, writes, pipeline=None) -> None:
+    def _write(self, writes: List[Write], pipeline: Any = None) -> None:
         mode = 'pipeline' if pipeline is not None else self.write_mode
         commands = self._commands(writes, exact=mode != 'pipeline')
         if pipeline is not None:
@@ -286,7 +288,8 @@ class RedisBackend(Timeseries):
         else:
             self._send_atomic(commands, mode)
 
-    def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
+    def _read(self, interval: Interval, names: List[str], buckets: List[int],
+              fetch: Optional[Callable[..., Any]]) -> Dict[str, List[Any]]:
         keys = [self._key(name, interval, bucket) for name in names for bucket in buckets]
         if fetch is None and self.fast_reads:
             send = self._read_keys
@@ -304,7 +307,8 @@ class RedisBackend(Timeseries):
     def _delete(self, name: str) -> int:
         head = self._head(name)
         match = _GLOB_SPECIAL.sub(r'\\\1', head) + '*'
-        doomed, removed = [], 0
+        doomed: List[Any] = []
+        removed = 0
         for key in self._call(lambda: list(self._client.scan_iter(match=match, count=1000))):
             if self._owned.match(_str(key)[len(head):]):
                 doomed.append(key)
@@ -314,8 +318,8 @@ class RedisBackend(Timeseries):
             removed += self._call(lambda: self._client.delete(*doomed[start:start + 500]))
         return removed
 
-    def _list_names(self):
-        names = set()
+    def _list_names(self) -> Iterable[str]:
+        names: set[str] = set()
         match = self._statistic.match
         for keys in self._scan(self._prefix):
             names.update(found.group(1) for found in map(match, keys) if found)
@@ -323,12 +327,12 @@ class RedisBackend(Timeseries):
 
     def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
         head = self._head(name)
-        rval = {}
+        rval: Dict[str, Tuple[int, int]] = {}
         for keys in self._scan(head):
             for key in keys:
-                interval, _, bucket = key[len(head):].rpartition(':')
-                if interval in self._intervals and _BUCKET.match(bucket):
-                    bucket = int(bucket)
+                interval, _, digits = key[len(head):].rpartition(':')
+                if interval in self._intervals and _BUCKET.match(digits):
+                    bucket = int(digits)
                     first, last = rval.get(interval, (bucket, bucket))
                     rval[interval] = (min(first, bucket), max(last, bucket))
         return rval
@@ -361,7 +365,7 @@ class RedisBackend(Timeseries):
         except DRIVER_ERRORS as exc:
             raise self._error(exc) from exc
 
-    def _scan_batches(self, match: str):
+    def _scan_batches(self, match: str) -> Iterator[List[Any]]:
         cursor = None
         while cursor != 0:
             cursor, keys = self._client.scan(cursor or 0, match=match, count=SCAN_COUNT)
@@ -369,12 +373,12 @@ class RedisBackend(Timeseries):
 
     # -- writing -------------------------------------------------------------
 
-    def _key(self, name: str, interval, i_bucket) -> str:
+    def _key(self, name: str, interval: Interval, i_bucket: Any) -> str:
         if self._hash_tag:
             return '%s{%s}:%s:%s' % (self._prefix, name, interval.name, i_bucket)
         return '%s%s:%s:%s' % (self._prefix, name, interval.name, i_bucket)
 
-    def _commands(self, writes, exact: bool = True) -> List[tuple]:
+    def _commands(self, writes: List[Write], exact: bool = True) -> List[Command]:
         """The commands of some writes, every EXPIRE included.
 
         ``exact``: integer increments go as INCRBY, for a script that falls back
@@ -383,7 +387,7 @@ class RedisBackend(Timeseries):
         listing the bucket in the index only; reads give the type's empty value).
         """
         command = self._ops[0]
-        commands = []
+        commands: List[Command] = []
         for write in writes:
             interval = write.interval
             key = self._key(write.name, interval, write.i_bucket)
@@ -427,7 +431,8 @@ class RedisBackend(Timeseries):
         if len(self._verified) >= VERIFIED_KEYS // 2:
             self._verified_before, self._verified = self._verified, {}
 
-    def _remember_all(self, commands, when: float, floats=()) -> None:
+    def _remember_all(self, commands: List[Command], when: float,
+                      floats: Iterable[str] = ()) -> None:
         """After a write: its keys are verified, but counters holding floats are not."""
         floats = set(floats).union(c[1] for c in commands if c[0] == 'INCRBYFLOAT')
         for command in commands:
@@ -437,7 +442,7 @@ class RedisBackend(Timeseries):
             elif command[0] == 'EXPIRE' or command[1] not in self._verified:
                 self._remember(command[1], when)
 
-    def _send_atomic(self, commands, mode: str) -> None:
+    def _send_atomic(self, commands: List[Command], mode: str) -> None:
         """Each slot's commands in MULTI/EXEC (every key verified) or the script, at once.
 
         In 'multi' mode a verified key's EXPIRE is left out until it is due,
@@ -447,13 +452,15 @@ class RedisBackend(Timeseries):
         part's reply has been handled.
         """
         now = time.monotonic()
-        plans = []
+        plans: List[Tuple[Optional[int], List[Command], List[Command], Optional[List[str]]]] = []
+        names: Optional[List[str]]
         for slot, part in self._router.slots(commands):
-            trusted, verified = set(), False
+            trusted: AbstractSet[str] = set()
+            verified = False
             if mode == 'multi':
                 known = {c[1]: self._known(c[1]) for c in part}
                 part = [c for c in part if c[0] != 'EXPIRE' or known[c[1]] is None or
-                        now - known[c[1]] >= c[2] * EXPIRE_REFRESH]
+                        now - known[c[1]] >= c[2] * EXPIRE_REFRESH]  # type: ignore[operator]
                 trusted = {key for key, when in known.items() if when is not None}
                 verified = len(trusted) == len(known)
             if not part:
@@ -467,7 +474,7 @@ class RedisBackend(Timeseries):
         if not plans:
             return
         replies = self._router.send([(slot, packet) for slot, _, packet, _ in plans], True)
-        errors = []
+        errors: List[Exception] = []
         for (slot, part, packet, names), reply in zip(plans, replies):
             error = reply if isinstance(reply, StorageError) else \
                 self._settle_multi(part, reply if len(packet) == 1 else reply[-1], now) \
@@ -482,7 +489,8 @@ class RedisBackend(Timeseries):
                     % len(errors)),)
             raise errors[0]
 
-    def _settle_multi(self, commands, results, now: float) -> Optional[Exception]:
+    def _settle_multi(self, commands: List[Command], results: Any,
+                      now: float) -> Optional[Exception]:
         """``results``: EXEC's reply, or the one command's reply in a list."""
         if isinstance(results, ResponseError):
             return _chain(self._refusal('Redis refused the write; nothing was written: %s',
@@ -491,7 +499,8 @@ class RedisBackend(Timeseries):
             (command[1], '%s %s: %s' % (command[0], command[1], result), result)
             for command, result in zip(commands, results) if isinstance(result, ResponseError)])
 
-    def _settle_script(self, commands, names, reply, now: float) -> Optional[Exception]:
+    def _settle_script(self, commands: List[Command], names: List[str], reply: Any,
+                       now: float) -> Optional[Exception]:
         if isinstance(reply, ResponseError):
             return _chain(self._refusal('Redis refused the write: %s', reply), reply)
         floats, refused = reply
@@ -499,7 +508,8 @@ class RedisBackend(Timeseries):
             (names[int(refused[i]) - 1], refused[i + 1], None)
             for i in range(0, len(refused), 2)])
 
-    def _settle(self, commands, now: float, floats, refused) -> Optional[Exception]:
+    def _settle(self, commands: List[Command], now: float, floats: Iterable[str],
+                refused: List[Tuple[str, str, Any]]) -> Optional[Exception]:
         """Remember the keys of an applied write; a DataConflict if Redis refused some of its
         commands ((key, message, error) each: keys verified before, whose type changed).
 
@@ -518,14 +528,15 @@ class RedisBackend(Timeseries):
         return _chain(error, refused[0][2]) if refused[0][2] is not None else error
 
     @staticmethod
-    def _script_args(commands, trusted=frozenset()):
+    def _script_args(commands: List[Command], trusted: AbstractSet[str] = frozenset()
+                     ) -> Tuple[List[str], Tuple[Any, ...]]:
         """(the keys in KEYS order, the script's arguments from numkeys on) for some commands.
 
         Keys in ``trusted`` are verified already: the script does not check them.
         """
         key_index: Dict[str, int] = {}
-        kinds = []
-        argv = []
+        kinds: List[str] = []
+        argv: List[Any] = []
         for command in commands:
             key = command[1]
             index = key_index.get(key)
@@ -539,7 +550,7 @@ class RedisBackend(Timeseries):
             argv.extend(command[2:])
         return list(key_index), (len(key_index),) + tuple(key_index) + tuple(kinds) + tuple(argv)
 
-    def _reopened(self):
+    def _reopened(self) -> Any:
         """The client, for redis-py's own pipelines. A closed cluster client has lost its
         default node, which they need: the slot map is reloaded, as after a failure, so
         that they reconnect as kairos' own commands and a closed single client do."""
@@ -547,7 +558,7 @@ class RedisBackend(Timeseries):
             self._router.nodes.refresh()
         return self._client
 
-    def _send_pipeline(self, commands) -> None:
+    def _send_pipeline(self, commands: List[Command]) -> None:
         if self._wire is None:  # a cluster client: redis-py groups the commands by node
             pipe = self._reopened().pipeline(transaction=False)
             for command in commands:
@@ -561,7 +572,8 @@ class RedisBackend(Timeseries):
 
     # -- reading -------------------------------------------------------------
 
-    def _read_rows(self, keys: List[str], coarse: bool, send: Callable) -> list:
+    def _read_rows(self, keys: List[str], coarse: bool,
+                   send: Callable[..., List[Any]]) -> List[Any]:
         """One row per key: its data, or {r_bucket: data} for each r_bucket its index lists
         (MISSING for one without data: expired, or a 0.5.0 zero increment).
 
@@ -572,14 +584,15 @@ class RedisBackend(Timeseries):
             return [decode(reply) for reply in send(keys)]
         members = [[int(m) for m in ms] for ms in send(keys, True)]
         data = send(['%s:%s' % (key, m) for key, ms in zip(keys, members) for m in ms])
-        rows, offset = [], 0
+        rows: List[Any] = []
+        offset = 0
         for ms in members:
             row = zip(ms, map(decode, data[offset:offset + len(ms)]))
             rows.append(dict(row))
             offset += len(ms)
         return rows
 
-    def _read_keys(self, keys: List[str], index: bool = False) -> list:
+    def _read_keys(self, keys: List[str], index: bool = False) -> List[Any]:
         """The data (or index members) of keys, read by kairos itself in one round trip
         (one per node on a Redis Cluster)."""
         if not keys:
@@ -596,7 +609,8 @@ class RedisBackend(Timeseries):
                 raise self._refusal('Redis refused the command: %s', reply) from reply
         return replies
 
-    def _fetch_all(self, keys: List[str], fetch: Callable, index: bool) -> list:
+    def _fetch_all(self, keys: List[str], fetch: Callable[..., Any],
+                   index: bool) -> List[Any]:
         """Run ``fetch(pipe, key)`` per key (or SMEMBERS of an ``index``).
 
         One command queued gives its reply, several a list, none what fetch returned.
@@ -604,13 +618,13 @@ class RedisBackend(Timeseries):
         if not keys:
             return []
         pipe = self._reopened().pipeline(transaction=False)
-        spans = []
+        spans: List[Tuple[int, int, Any]] = []
         for key in keys:
             before = len(pipe)
             returned = pipe.smembers(key) if index else fetch(pipe, key)
             spans.append((before, len(pipe), returned))
         replies = self._call(pipe.execute)
-        rval = []
+        rval: List[Any] = []
         for before, after, returned in spans:
             if after == before:
                 rval.append(returned)
@@ -620,13 +634,13 @@ class RedisBackend(Timeseries):
                 rval.append(replies[before:after])
         return rval
 
-    def _fetch(self, handle, key: str):
+    def _fetch(self, handle: Any, key: str) -> Any:
         command = self._ops[1]
         if command == 'LRANGE':
             return handle.lrange(key, 0, -1)
         return handle.execute_command(command, key)
 
-    def _call(self, func):
+    def _call(self, func: Callable[[], Any]) -> Any:
         """Run a read or idempotent command through redis-py, translating its errors."""
         try:
             return func()
