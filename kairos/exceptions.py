@@ -34,7 +34,7 @@ still constructs and warns with :class:`KairosWarning` (a ``UserWarning``).
 
 import sys
 import warnings
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -99,15 +99,17 @@ class DataConflict(KairosException, ValueError):
 class StorageError(KairosException):
     """The database failed the call; the driver's error is the ``__cause__``."""
 
+    # set by bulk_insert: how many values the pieces before the failed one stored
+    values_written: int
+    # set by a Mongo write: the intervals whose collections took it
+    intervals_written: List[str]
+
 
 class StorageUnavailable(StorageError, ConnectionError):
     """The database could not be reached or failed mid-command; a retry may succeed.
 
     For a write, the outcome is unknown: kairos does not retry it.
     """
-
-    # set by bulk_insert: how many values the pieces before the failed one stored
-    values_written: int
 
 
 class AuthenticationError(StorageError):

@@ -21,7 +21,7 @@ as U+FFFF (as kairos 0.8+ did) and a leading '$' as U+FF04; reads undo both.
 import sys
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import bson
 import bson.errors
@@ -30,14 +30,14 @@ from pymongo.errors import ConnectionFailure, InvalidOperation, OperationFailure
 
 from .exceptions import (AuthenticationError, DataConflict, InvalidValue, StorageError,
                          StorageUnavailable, UnsupportedClient, warn)
-from .intervals import GregorianTime
+from .intervals import Calculator, GregorianTime, Interval
 from .series_types import MISSING, Duplicates
-from .timeseries import Timeseries, typed_classes
+from .timeseries import Timeseries, Write, typed_classes
 
 DOT, DOLLAR = '\uffff', '\uff04'
 
 # type -> (update for a merged payload, the Python type a stored value must have)
-OPS = {
+OPS: Dict[str, Tuple[Callable[[Any], Dict[str, Any]], Any]] = {
     'series': (lambda payload: {'$push': {'value': {'$each': payload}}}, list),
     'histogram': (lambda payload: {'$inc': _counts(payload)}, dict),
     'count': (lambda payload: {'$inc': {'value': payload}}, (int, float)),
@@ -52,7 +52,7 @@ _DRIVERS = ('pymongo', 'mongomock', 'mongomock_ng')
 _AUTH_CODES = {18, 13}
 
 
-def mongo_database(client):
+def mongo_database(client: Any) -> Any:
     """The Database to use for ``client``, or None if it is not a Mongo client.
 
     Only drivers already imported are checked: a client of a driver implies it.
@@ -73,16 +73,16 @@ def mongo_database(client):
     return None
 
 
-def _counts(payload):
+def _counts(payload: Iterable[Tuple[Any, int]]) -> Dict[str, int]:
     """{'value.<escaped>': count}, adding up values that are one key in Mongo (1 and '1')."""
-    rval = {}
+    rval: Dict[str, int] = {}
     for value, count in payload:
         key = 'value.' + escape(value)
         rval[key] = rval.get(key, 0) + count
     return rval
 
 
-def escape(value) -> str:
+def escape(value: Any) -> str:
     key = str(value).replace('.', DOT)
     return DOLLAR + key[1:] if key.startswith('$') else key
 
@@ -92,7 +92,7 @@ def unescape(key: str) -> str:
     return '$' + key[1:] if key.startswith(DOLLAR) else key
 
 
-class MongoBackend(Timeseries):
+class MongoBackend(Timeseries[Any]):
     """Timeseries stored in MongoDB; see the module docstring for the layout.
 
     Each bucket document is updated atomically, but one insert writes one
@@ -102,11 +102,11 @@ class MongoBackend(Timeseries):
     """
 
     @staticmethod
-    def accepts(client) -> bool:
+    def accepts(client: Any) -> bool:
         """Whether ``client`` is a MongoClient or Database of pymongo or a mongomock."""
         return mongo_database(client) is not None
 
-    def __init__(self, client, prefix: Optional[str] = None, **kwargs):
+    def __init__(self, client: Any, prefix: Optional[str] = None, **kwargs: Any):
         super().__init__(client, **kwargs)
         if prefix:
             # as in kairos 0.5.0, where prefix was Redis only: collections carry the interval
@@ -130,7 +130,7 @@ class MongoBackend(Timeseries):
 
     # -- storage primitives --------------------------------------------------
 
-    def _check_value(self, value) -> None:
+    def _check_value(self, value: Any) -> None:
         if self._type.name != 'histogram':
             try:
                 bson.encode({'value': value})
@@ -153,13 +153,15 @@ class MongoBackend(Timeseries):
         except UnicodeEncodeError:
             raise InvalidValue('%r is not valid unicode' % (value,)) from None
 
-    def _write(self, writes, pipeline=None) -> None:
+    def _write(self, writes: List[Write], pipeline: Any = None) -> None:
         if pipeline is not None:
             raise InvalidValue('pipeline= is a Redis feature')
-        by_collection = OrderedDict()
+        by_collection: 'OrderedDict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]]' = \
+            OrderedDict()
         for write in writes:
             interval = write.interval
-            query = {'name': write.name, 'interval': _field(interval.i_calc, write.i_bucket)}
+            query: Dict[str, Any] = {'name': write.name,
+                                     'interval': _field(interval.i_calc, write.i_bucket)}
             if not interval.coarse:
                 query['resolution'] = _field(interval.r_calc, write.r_bucket)
             update = self._op(write.payload)
@@ -168,7 +170,7 @@ class MongoBackend(Timeseries):
                 # the latest data timestamp: writing older data never shortens a bucket's life
                 update['$max'] = {'expire_from': expire_from}
             by_collection.setdefault(interval.name, []).append((query, update))
-        done = []
+        done: List[str] = []
         for name, requests in by_collection.items():
             collection = self._db[name]
             try:
@@ -184,10 +186,12 @@ class MongoBackend(Timeseries):
                 raise
             done.append(name)
 
-    def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
+    def _read(self, interval: Interval, names: List[str], buckets: List[int],
+              fetch: Optional[Callable[..., Any]]) -> Dict[str, List[Any]]:
         collection = self._db[interval.name]
         first = _field(interval.i_calc, buckets[0])
         last = _field(interval.i_calc, buckets[-1])
+        when: Any
         if isinstance(interval.i_calc, GregorianTime):
             # kairos 0.10.1 stored Gregorian buckets as ints: read both forms
             when = {'$in': [str(b) for b in buckets] + list(buckets)}
@@ -212,13 +216,15 @@ class MongoBackend(Timeseries):
                                                           method='find')))
                     documents.extend(dict(doc, name=name) for doc in found)
         position = {bucket: index for index, bucket in enumerate(buckets)}
-        rval = {name: [MISSING if interval.coarse else OrderedDict() for _ in buckets]
-                for name in names}
+        rval: Dict[str, List[Any]] = {
+            name: [MISSING if interval.coarse else OrderedDict() for _ in buckets]
+            for name in names}
         for doc in documents:
             index = position.get(int(doc['interval']))
             if index is None or doc['name'] not in rval:
                 continue
             value = self._decode(doc.get('value', MISSING))
+            row: Any
             if interval.coarse:
                 row, key = rval[doc['name']], index
             else:
@@ -231,19 +237,19 @@ class MongoBackend(Timeseries):
                                     {'name': name}).deleted_count
                    for interval in self._intervals)
 
-    def _list_names(self):
+    def _list_names(self) -> Iterable[str]:
         return {name for interval in self._intervals
                 for name in self._call(self._db[interval].distinct, 'name')
                 if isinstance(name, str)}
 
     def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
-        rval = {}
+        rval: Dict[str, Tuple[int, int]] = {}
         for interval in self._intervals.values():
             collection = self._db[interval.name]
             # strings and numbers sort apart; Gregorian buckets may be either
             forms = [{'$type': 'number'}, {'$type': 'string'}] \
                 if isinstance(interval.i_calc, GregorianTime) else [{'$exists': True}]
-            ends = []
+            ends: List[int] = []
             for form in forms:
                 for order in (ASCENDING, DESCENDING):
                     found = self._call(collection.find_one, {'name': name, 'interval': form},
@@ -265,7 +271,7 @@ class MongoBackend(Timeseries):
 
     # -- helpers -------------------------------------------------------------
 
-    def _decode(self, value):
+    def _decode(self, value: Any) -> Any:
         if value is MISSING:
             return value
         if not isinstance(value, self._shape) or (isinstance(value, bool)
@@ -276,14 +282,14 @@ class MongoBackend(Timeseries):
             return {unescape(k): int(v) for k, v in value.items()}
         return value
 
-    def _call(self, func, *args, **kwargs):
+    def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a read (or the constructor's index creation), translating driver errors."""
         try:
             return func(*args, **kwargs)
         except PyMongoError as exc:
             raise self._error(exc, False) from exc
 
-    def _write_call(self, func, *args, **kwargs):
+    def _write_call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a write, translating driver errors."""
         try:
             return func(*args, **kwargs)
@@ -306,7 +312,7 @@ class MongoBackend(Timeseries):
         return StorageError('MongoDB at %s failed the call: %s' % (server, exc))
 
 
-def server_name(database) -> str:
+def server_name(database: Any) -> str:
     """host:port of each server a pymongo client knows (no credentials), for messages."""
     pymongo = sys.modules['pymongo']
     client = database.client
@@ -317,7 +323,7 @@ def server_name(database) -> str:
     return type(client).__module__.split('.')[0]   # a mock: no address
 
 
-def _add(present, value):
+def _add(present: Any, value: Any) -> Any:
     """A bucket's value, or Duplicates when racing upserts stored it twice."""
     if present is MISSING or value is MISSING:
         return value if present is MISSING else present
@@ -327,7 +333,7 @@ def _add(present, value):
     return Duplicates([present, value])
 
 
-def _field(calc, bucket):
+def _field(calc: Calculator, bucket: Any) -> Any:
     """Buckets as kairos 0.5.0 stored them: str for Gregorian steps, else int."""
     return str(bucket) if isinstance(calc, GregorianTime) else bucket
 
