@@ -40,16 +40,16 @@ from collections import OrderedDict
 from functools import partial
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, Callable, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, TypeVar
 
 import sqlalchemy
 from sqlalchemy import BigInteger, exc as sa_exc, sql, types as sqltypes
 
 from ..exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
                           InvalidValue, StorageError, StorageUnavailable, warn)
-from ..intervals import RelativeTime
+from ..intervals import Interval, RelativeTime
 from ..series_types import MISSING
-from ..timeseries import Timeseries, typed_classes
+from ..timeseries import Timeseries, Write, typed_classes
 from .schema import NULL_BUCKET, checker, column_type, define_table, no_check, plain
 
 
@@ -58,7 +58,13 @@ from .schema import NULL_BUCKET, checker, column_type, define_table, no_check, p
 # without resolution), skipping rows of other buckets. A row is (i_time, r_time, data
 # columns); the data is what the type's process_row makes of it without read_func.
 
-def _collect_values(rows, scale: Optional[int], cells: dict, kind: type = list) -> None:
+_T = TypeVar('_T')
+# (statement, its SQL for the driver or None, the order of its parameters or None)
+Compiled = Tuple[Any, Optional[str], Optional[Tuple[str, ...]]]
+
+
+def _collect_values(rows: Iterable[Any], scale: Optional[int], cells: Dict[Any, Any],
+                    kind: Any = list) -> None:
     """[value, ...] per bucket, in the rows' order (a series); {value, ...} with ``kind``
     set (a set)."""
     add = kind.append if kind is list else kind.add
@@ -72,7 +78,8 @@ def _collect_values(rows, scale: Optional[int], cells: dict, kind: type = list) 
                 cell[r_time] = kind((value,))
 
 
-def _collect_histograms(rows, scale: Optional[int], cells: dict) -> None:
+def _collect_histograms(rows: Iterable[Any], scale: Optional[int],
+                        cells: Dict[Any, Any]) -> None:
     """{value: count} per bucket."""
     for i_time, r_time, value, count in rows:
         cell = cells.get(i_time)
@@ -84,7 +91,7 @@ def _collect_histograms(rows, scale: Optional[int], cells: dict) -> None:
             counts[value] = counts.get(value, 0) + int(count)
 
 
-def _collect_counts(rows, scale: Optional[int], cells: dict) -> None:
+def _collect_counts(rows: Iterable[Any], scale: Optional[int], cells: Dict[Any, Any]) -> None:
     """The count per bucket, integral counts as int; repeated rows add up."""
     for i_time, r_time, count in rows:
         cell = cells.get(i_time)
@@ -98,7 +105,7 @@ def _collect_counts(rows, scale: Optional[int], cells: dict) -> None:
                 cell[r_time] = count
 
 
-def _collect_last(rows, scale: Optional[int], cells: dict) -> None:
+def _collect_last(rows: Iterable[Any], scale: Optional[int], cells: Dict[Any, Any]) -> None:
     """A gauge's value per bucket; of repeated rows, the last."""
     for i_time, r_time, value in rows:
         cell = cells.get(i_time)
@@ -109,10 +116,11 @@ def _collect_last(rows, scale: Optional[int], cells: dict) -> None:
 class Op(NamedTuple):
     """How one type writes and reads its table."""
     table: str
-    columns: tuple            # data columns read after name, i_time, r_time
+    columns: Tuple[str, ...]  # data columns read after name, i_time, r_time
     by_value: bool            # the value is part of a bucket's unique key
-    on_conflict: Optional[Callable]  # (table, new row) -> SET clause; None: plain inserts
-    collect: Callable         # (rows read, scale, cells): see _collect_values
+    # (table, new row) -> SET clause; None: plain inserts
+    on_conflict: Optional[Callable[[Any, Any], Dict[str, Any]]]
+    collect: Callable[..., None]  # (rows read, scale, cells): see _collect_values
 
 
 # type -> Op: the one place the backend depends on the type
@@ -133,7 +141,7 @@ RETRIES = 8
 _STAMP_LOCK, _LAST_STAMP = threading.Lock(), [0.0]
 
 
-class SqlBackend(Timeseries):
+class SqlBackend(Timeseries[Any]):
     """Timeseries stored in SQL through an SQLAlchemy ``Engine``; see the package docstring.
 
     >>> engine = sqlalchemy.create_engine('sqlite:///kairos.db')
@@ -151,13 +159,13 @@ class SqlBackend(Timeseries):
     _bulk_pieces = 5
 
     @staticmethod
-    def accepts(client) -> bool:
+    def accepts(client: Any) -> bool:
         """Whether ``client`` is an SQLAlchemy Engine."""
         return isinstance(client, sqlalchemy.engine.Engine)
 
-    def __init__(self, client, prefix: Optional[str] = None, string_length: int = 255,
+    def __init__(self, client: Any, prefix: Optional[str] = None, string_length: int = 255,
                  text_length: int = 32 * 1024, table_name: Optional[str] = None,
-                 value_type: Any = float, **kwargs):
+                 value_type: Any = float, **kwargs: Any):
         super().__init__(client, **kwargs)
         if prefix:
             warn('prefix %r is ignored on SQL: use table_name' % (prefix,))
@@ -190,7 +198,7 @@ class SqlBackend(Timeseries):
             (('value', 'insert_time') if self._op.on_conflict is None else self._op.columns)
         self._upserts = {coarse: self._compiled(self._upsert(coarse))
                          for coarse in (True, False)}
-        self._selects = {}
+        self._selects: Dict[Tuple[int, bool], Compiled] = {}
         # psycopg parses rows in binary format a fifth faster than as text, for the column
         # types it decodes the same either way (REAL or CITEXT it would not)
         self._binary = client.dialect.driver == 'psycopg' and all(
@@ -199,7 +207,7 @@ class SqlBackend(Timeseries):
 
     # -- the schema ----------------------------------------------------------
 
-    def _create(self):
+    def _create(self) -> None:
         """Create the table, or add to a 0.10.1 table what this version needs."""
         table = self._table
         failed = None
@@ -217,7 +225,8 @@ class SqlBackend(Timeseries):
                     raise failed
         with self._engine.connect() as connection:
             inspector = sqlalchemy.inspect(connection)
-            self._columns = {c['name']: c['type'] for c in inspector.get_columns(table.name)}
+            self._columns: Dict[str, Any] = {
+                c['name']: c['type'] for c in inspector.get_columns(table.name)}
             have = {i['name'] for i in inspector.get_indexes(table.name)}
             have |= {c['name'] for c in inspector.get_unique_constraints(table.name)}
             missing = [i for i in table.indexes if i.name not in have]
@@ -230,7 +239,7 @@ class SqlBackend(Timeseries):
             # loaded before this DDL (an upsert then finds no unique index): reconnect them
             self._engine.dispose()
 
-    def _add_to_old_table(self, missing):
+    def _add_to_old_table(self, missing: List[Any]) -> None:
         table = self._table
         quote = self._engine.dialect.identifier_preparer.quote
         for index in missing:
@@ -258,8 +267,9 @@ class SqlBackend(Timeseries):
                                    % (table.name, failed.orig)) from failed
             raise failed
 
-    def _upsert(self, coarse: bool):
+    def _upsert(self, coarse: bool) -> Any:
         table, op = self._table, self._op
+        insert: Any
         if self._dialect == 'postgresql':
             from sqlalchemy.dialects.postgresql import insert
         elif self._dialect == 'sqlite':
@@ -286,7 +296,7 @@ class SqlBackend(Timeseries):
         return statement.on_conflict_do_update(index_elements=key, index_where=where,
                                                set_=update)
 
-    def _compiled(self, statement):
+    def _compiled(self, statement: Any) -> Compiled:
         """(statement, its SQL if the driver takes our parameters as they are, their order)."""
         keys = [c.name for c in self._table.c if c.name in ('name', 'interval', 'i_time',
                                                            'r_time', 'insert_time')
@@ -298,19 +308,20 @@ class SqlBackend(Timeseries):
 
     # -- storage primitives --------------------------------------------------
 
-    def _check_value(self, value) -> None:
+    def _check_value(self, value: Any) -> None:
         wanted = self._check(value)
         if wanted:
             raise InvalidValue('%s cannot store %r: the column takes %s'
                                % (self._table.name, value, wanted))
 
-    def _write(self, writes, pipeline=None) -> None:
-        rows = {True: [], False: []}
+    def _write(self, writes: List[Write], pipeline: Any = None) -> None:
+        rows: Dict[bool, List[Any]] = {True: [], False: []}
         for name in {write.name for write in writes}:
             self._check_name(name)
         for write in writes:
             self._params(write, rows[write.interval.coarse])
         batches = [(self._upserts[coarse], batch) for coarse, batch in rows.items() if batch]
+        order: Any
         if self._op.on_conflict is not None and not self._mysql and self._dialect != 'sqlite':
             # upserts take row locks in one order in every writer: no deadlocks
             order = _lock_order_by_value if self._op.by_value else _LOCK_ORDER
@@ -341,7 +352,8 @@ class SqlBackend(Timeseries):
                 time.sleep(0.005 * 2 ** attempt)
         raise self._error(failure, True) from _driver_error(failure)
 
-    def _read(self, interval, names: List[str], buckets: List[int], fetch: Optional[Callable]):
+    def _read(self, interval: Interval, names: List[str], buckets: List[int],
+              fetch: Optional[Callable[..., Any]]) -> Dict[str, List[Any]]:
         for name in names:
             self._check_name(name)
         first, last = buckets[0], buckets[-1]
@@ -351,8 +363,10 @@ class SqlBackend(Timeseries):
         coarse, collect = interval.coarse, self._op.collect
         # resolution rows keyed by time: bucket * step, or by bucket until converted below
         gregorian = not coarse and not isinstance(interval.r_calc, RelativeTime)
-        scale = None if coarse else 1 if gregorian else interval.r_calc.step_size()
-        rval = {name: [OrderedDict() for _ in buckets] for name in names}
+        scale = None if coarse else 1 if gregorian else \
+            interval.r_calc.step_size()  # type: ignore[call-arg]  # a RelativeTime's
+        rval: Dict[str, List[Any]] = {name: [OrderedDict() for _ in buckets] for name in names}
+        cells: Any
         if first <= last:
             cells = {name: dict(zip(buckets, row)) for name, row in rval.items()}
             params = {'interval': interval.name, 'first': first, 'last': last}
@@ -390,13 +404,13 @@ class SqlBackend(Timeseries):
         statement = t.delete().where(t.c.name == name, t.c.interval.in_(list(self._intervals)))
         return self._call(self._transaction, statement, write=True)
 
-    def _list_names(self):
+    def _list_names(self) -> Iterable[str]:
         t = self._table
         statement = sql.select(t.c.name).distinct().where(
             t.c.interval.in_(list(self._intervals)))
         return {row[0] for row in self._call(self._fetch_plain, statement)}
 
-    def _extent(self, name: str):
+    def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
         t = self._table
         self._check_name(name)
         statement = sql.select(t.c.interval, sql.func.min(t.c.i_time),
@@ -415,7 +429,8 @@ class SqlBackend(Timeseries):
         or of every name, in one transaction; return how many went."""
         if name is not None:
             self._check_name(name)
-        t, statements = self._table, []
+        statements: List[Any] = []
+        t = self._table
         for interval in self._intervals.values():
             cutoff = self._cutoff(interval, now)
             if cutoff is not None:
@@ -426,7 +441,7 @@ class SqlBackend(Timeseries):
 
     # -- helpers -------------------------------------------------------------
 
-    def _params(self, write, rows: list) -> None:
+    def _params(self, write: Write, rows: List[Any]) -> None:
         """Append the rows one Write inserts or upserts to ``rows``, their values in
         ``_row_columns`` order: name, interval, i_time, r_time, then the type's own columns."""
         kind, payload, convert = self._type.name, write.payload, self._convert
@@ -439,7 +454,7 @@ class SqlBackend(Timeseries):
             payload = [(convert(v), n) for v, n in payload] if kind == 'histogram' else \
                 [convert(v) for v in payload]
         if kind == 'histogram':
-            counts = {}
+            counts: Dict[Any, int] = {}
             for value, count in payload:  # 1 and '1' are one value in a text column
                 counts[value] = counts.get(value, 0) + count
             rows.extend(base + item for item in counts.items())
@@ -460,23 +475,24 @@ class SqlBackend(Timeseries):
         return [first + i * 1e-6 for i in range(n)]
 
     @staticmethod
-    def _execute(connection, batches) -> None:
+    def _execute(connection: Any, batches: List[Tuple[Compiled, Any]]) -> None:
         for (statement, text, _), batch in batches:
             if text is None:
                 connection.execute(statement, batch)
             else:  # parameters the driver takes as they are: skip SQLAlchemy's processing
                 connection.exec_driver_sql(text, batch)
 
-    def _transaction(self, *statements) -> int:
+    def _transaction(self, *statements: Any) -> int:
         """Run statements in one transaction; the rows they changed."""
         with self._engine.begin() as connection:
             return sum(connection.execute(statement).rowcount for statement in statements)
 
-    def _fetch_plain(self, statement):
+    def _fetch_plain(self, statement: Any) -> Any:
         with self._engine.connect() as connection:
             return connection.execute(statement).all()
 
-    def _fetch(self, names: int, one_bucket: bool, params: dict, fetch):
+    def _fetch(self, names: int, one_bucket: bool, params: Dict[str, Any],
+               fetch: Optional[Callable[..., Any]]) -> Any:
         """The rows of a read; ``names`` as in ``_select``. A read that finds its pooled
         connection dead (the server restarted) runs once more: it changed nothing."""
         statement, text, positions = self._select(names, one_bucket)
@@ -493,7 +509,7 @@ class SqlBackend(Timeseries):
                 if attempt or not exc.connection_invalidated:
                     raise
 
-    def _fetch_direct(self, text: str, arguments):
+    def _fetch_direct(self, text: str, arguments: Any) -> Any:
         """The driver's own rows of a SELECT whose columns need no processing, read on a
         pooled DB-API connection: a Connection's checkout alone costs a sixth of a read."""
         dialect = self._engine.dialect
@@ -521,14 +537,14 @@ class SqlBackend(Timeseries):
                 cursor.close()
             dbapi.close()   # back to the pool, which ends the read's transaction
 
-    def _select(self, names: int, one_bucket: bool):
+    def _select(self, names: int, one_bucket: bool) -> Compiled:
         """(SELECT, its SQL when rows need no processing, parameter order), by shape:
         ``names`` 0 selects one name's rows without the name column, else the rows
         (name, ...) of that many names, ordered by name first."""
         key = (names, one_bucket)
         if key not in self._selects:
             t, op, bind = self._table, self._op, sql.bindparam
-            columns = [t.c.i_time, t.c.r_time] + [t.c[c] for c in op.columns]
+            columns: List[Any] = [t.c.i_time, t.c.r_time] + [t.c[c] for c in op.columns]
             if self._dialect == 'sqlite' and op.columns == ('count',):
                 # SQLite hands integral counts over as int, sparing _collect_counts the work
                 count = t.c['count']
@@ -539,7 +555,7 @@ class SqlBackend(Timeseries):
                      t.c.name.in_([bind('n%d' % i) for i in range(names)]),
                      t.c.i_time == bind('first') if one_bucket else
                      t.c.i_time.between(bind('first'), bind('last'))]
-            order = []
+            order: List[Any] = []
             if names:
                 columns.insert(0, t.c.name)
                 order.append(t.c.name)
@@ -554,16 +570,16 @@ class SqlBackend(Timeseries):
                 self._selects[key] = (statement, None, None)
         return self._selects[key]
 
-    def _driver_sql(self, compiled) -> tuple:
+    def _driver_sql(self, compiled: Any) -> Tuple[str, Optional[Tuple[str, ...]]]:
         """(SQL to hand the driver, its parameters' names in order or None to pass a dict).
         Drivers that take %(name)s also take %s: a tuple per row costs less than a dict."""
         text = str(compiled)
         if compiled.positional:
             return text, compiled.positiontup
         if self._engine.dialect.driver in _FORMAT_TOO:
-            order = []
+            order: List[str] = []
 
-            def placeholder(match):
+            def placeholder(match: 're.Match[str]') -> str:
                 if match.group(1) is None:
                     return '%%'
                 order.append(match.group(1))
@@ -573,7 +589,7 @@ class SqlBackend(Timeseries):
                 return positional, tuple(order)
         return text, None
 
-    def _cutoff(self, interval, now: Optional[float] = None) -> Optional[int]:
+    def _cutoff(self, interval: Interval, now: Optional[float] = None) -> Optional[int]:
         """The oldest bucket still within the interval's retention at ``now``, or None."""
         if not interval.steps:
             return None
@@ -586,7 +602,7 @@ class SqlBackend(Timeseries):
                               % (name,))
         return name
 
-    def _call(self, func, *args, write: bool = False):
+    def _call(self, func: Callable[..., _T], *args: Any, write: bool = False) -> _T:
         """Run ``func(*args)``, translating SQLAlchemy's errors; ``write``: it writes."""
         try:
             return func(*args)
@@ -630,7 +646,7 @@ _PYFORMAT = re.compile(r'%%|%\((\w+)\)s')   # an escaped %, or a parameter
 _LOCK_ORDER = itemgetter(1, 2, 3, 0)
 
 
-def _lock_order_by_value(row):
+def _lock_order_by_value(row: Any) -> Tuple[Any, ...]:
     """The lock order of a histogram's or set's rows: then by value (its repr: the values
     of some column types do not compare with each other)."""
     return (row[1], row[2], row[3], row[0], repr(row[4]))
@@ -651,7 +667,7 @@ def _driver_error(exc: sa_exc.SQLAlchemyError) -> BaseException:
     return orig if isinstance(orig, BaseException) else exc
 
 
-def _refuses_credentials(orig) -> bool:
+def _refuses_credentials(orig: Any) -> bool:
     """Whether a DB-API error is the server refusing the client's credentials or rights."""
     code = getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
                                                else None)
@@ -662,14 +678,14 @@ def _refuses_credentials(orig) -> bool:
         words in message for words in _AUTH_MESSAGES)
 
 
-def _unavailable(exc) -> bool:
+def _unavailable(exc: Any) -> bool:
     """Whether an SQLAlchemy error says the database could not be reached or refused the
     client (not a statement)."""
     return exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError,
                                                           sa_exc.InterfaceError))
 
 
-def _rolled_back(exc) -> bool:
+def _rolled_back(exc: Any) -> bool:
     """True for a deadlock or lock timeout: the database undid the whole transaction."""
     if not isinstance(exc, sa_exc.DBAPIError):
         return False

@@ -10,7 +10,7 @@ import math
 import numbers
 from datetime import date, datetime, time as daytime
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import (BigInteger, Column, Computed, Double, Index, Integer, MetaData, String,
                         Table, UniqueConstraint, types as sqltypes)
@@ -32,14 +32,14 @@ VALUE_TYPES = {
 }
 
 
-def define_table(table_name: str, data: tuple, by_value: bool, ordered: bool,
-                 string_length: int, value_type, mysql: Optional[str]) -> Table:
+def define_table(table_name: str, data: Tuple[str, ...], by_value: bool, ordered: bool,
+                 string_length: int, value_type: Any, mysql: Optional[str]) -> Table:
     """A type's table (see the package docstring): ``data`` its data columns, ``by_value``
     when the value is part of a bucket's key, ``ordered`` for series (no key, insert_time).
     ``mysql`` is 'mysql' or 'mariadb' on those, else None.
     """
     name_type = String(string_length)
-    columns = [Column('name', name_type, nullable=False),
+    columns: List[Column[Any]] = [Column('name', name_type, nullable=False),
                Column('interval', name_type, nullable=False)]
     if ordered:
         columns.append(Column('insert_time', Double, nullable=False))
@@ -49,7 +49,7 @@ def define_table(table_name: str, data: tuple, by_value: bool, ordered: bool,
         columns.append(Column('value', value_type, nullable=False))
     if 'count' in data:  # a histogram's counts are ints; a count's may be floats
         columns.append(Column('count', Integer if 'value' in data else Double, nullable=False))
-    options = {}
+    options: Dict[str, Any] = {}
     if mysql:  # binary, no-pad: 'a', 'A' and 'a ' are three names
         options = {'mysql_charset': 'utf8mb4', 'mysql_collate': 'utf8mb4_nopad_bin'
                    if mysql == 'mariadb' else 'utf8mb4_0900_bin'}
@@ -70,7 +70,7 @@ def define_table(table_name: str, data: tuple, by_value: bool, ordered: bool,
     return t
 
 
-def column_type(value_type, string_length: int, text_length: int):
+def column_type(value_type: Any, string_length: int, text_length: int) -> Any:
     """The SQLAlchemy type of the value column for the ``value_type`` keyword."""
     if isinstance(value_type, sqltypes.TypeEngine):
         return value_type
@@ -91,31 +91,38 @@ def column_type(value_type, string_length: int, text_length: int):
     return kind()
 
 
-def _number(low, high):
-    def check(value):
+# a value's check: what the column needs, or None when the value fits
+Check = Callable[[Any], Optional[str]]
+
+
+def _number(low: int, high: int) -> Check:
+    def check(value: Any) -> Optional[str]:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             return 'an integer from %d to %d' % (low, high)
+        return None
     return check
 
 
-def no_check(value):
+def no_check(value: Any) -> None:
     return None
 
 
-def _check_float(value):
+def _check_float(value: Any) -> Optional[str]:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
             not math.isfinite(value):
         return 'a finite number'
+    return None
 
 
-def _check_decimal(value):
+def _check_decimal(value: Any) -> Optional[str]:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or \
             not Decimal(value).is_finite():
         return 'a finite number or Decimal'
+    return None
 
 
-def _text(length):
-    def check(value):
+def _text(length: Optional[int]) -> Check:
+    def check(value: Any) -> Optional[str]:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             return 'a str (or int or float, stored as str)'
         text = value if isinstance(value, str) else str(value)
@@ -127,17 +134,19 @@ def _text(length):
             text.encode('utf-8')
         except UnicodeEncodeError:
             return 'valid unicode'
+        return None
     return check
 
 
-def _instance(*kinds):
-    def check(value):
+def _instance(*kinds: type) -> Check:
+    def check(value: Any) -> Optional[str]:
         if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
             return 'a ' + ' or '.join(kind.__name__ for kind in kinds)
+        return None
     return check
 
 
-def checker(column_type):
+def checker(column_type: Any) -> Tuple[Check, Optional[Callable[[Any], Any]]]:
     """(check, convert) for values of a column: check gives what it needs, or None."""
     if isinstance(column_type, sqltypes.Boolean):
         return _instance(bool), None
@@ -162,7 +171,7 @@ def checker(column_type):
     return no_check, None   # another type: the database decides
 
 
-def plain(column_type) -> bool:
+def plain(column_type: Any) -> bool:
     """True if every driver returns the column's values as SQLAlchemy would."""
     if isinstance(column_type, sqltypes.Float):
         return not column_type.asdecimal
