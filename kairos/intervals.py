@@ -45,6 +45,7 @@ buckets are strftime strings such as '20380201', as 0.5.0 returned them.
 """
 
 import calendar
+import collections.abc
 import math
 import numbers
 import re
@@ -360,7 +361,7 @@ class Interval:
     def __init__(self, name: str, config: Any):
         if not isinstance(name, str) or not name:
             raise ConfigurationError('interval names must be non-empty strings, not %r' % (name,))
-        if not isinstance(config, dict):
+        if not isinstance(config, collections.abc.Mapping):
             raise ConfigurationError('interval %r needs a dict with a "step"' % (name,))
         unknown = sorted(set(config) - set(self._KEYS), key=str)
         for key in unknown:

@@ -24,7 +24,7 @@ import os
 import socket
 import time
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import redis
 from redis.exceptions import (AskError, ClusterDownError, MovedError, NoPermissionError,

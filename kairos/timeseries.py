@@ -38,6 +38,7 @@ timeseries would store nothing. Keywords of other kairos versions
 (KNOWN_IGNORED: ``ttl``, 0.10.1's SQL ones) always just warn.
 """
 
+import collections.abc
 import importlib
 import inspect
 import operator  # noqa: F401  kairos 0.5.0 exposed these modules here; old code star-imports them
@@ -46,9 +47,9 @@ import sys
 import time
 from collections import OrderedDict
 from datetime import datetime, timedelta  # noqa: F401
-from typing import (TYPE_CHECKING, AbstractSet, Any, Callable, Dict, FrozenSet, Generic, Iterable,
-                    Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Type, TypeVar,
-                    Union, overload)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Generic, Iterable, Iterator,
+                    List, Literal, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union,
+                    overload)
 
 from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
                          InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
@@ -87,8 +88,8 @@ _SPECIAL = (Duplicates, type(MISSING))  # raw values that process_row does not t
 
 V = TypeVar('V')  # the value of one bucket a read returns (see Timeseries)
 _Stamp = TypeVar('_Stamp', bound=Optional[float])
-# a statistic's name, or several names read together
-Names = Union[str, Sequence[str], AbstractSet[str]]
+# a statistic's name, or several names read together (in a list, a tuple or a set)
+Names = Union[str, List[str], Tuple[str, ...], set[str]]
 # intervals=: {name: IntervalConfig}, typed loosely: mypy types the README's dict literal
 # held in a variable, {'minute': {'step': 60, ...}, 'hour': {'step': '1h', ...}}, as
 # dict[str, object]; __init__ refuses a value that is not an interval's dict
@@ -306,7 +307,7 @@ class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
         if intervals is None or intervals == {}:
             warn('no intervals: inserts store nothing and every read raises UnknownInterval')
             intervals = {}
-        if not isinstance(intervals, dict):
+        if not isinstance(intervals, collections.abc.Mapping):
             raise ConfigurationError('intervals must be a dict, not %r' % (intervals,))
         for func, what in ((read_func, 'read_func'), (write_func, 'write_func')):
             if func is not None and not callable(func):
@@ -389,7 +390,7 @@ class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
         Yields (timestamp, [(name, values)] if ``keep`` else None, how many values, whether
         they are all as given: in non-empty lists, none changed by preparing) per timestamp.
         """
-        if not isinstance(inserts, dict):
+        if not isinstance(inserts, collections.abc.Mapping):
             raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, not %r'
                                % (inserts,))
         names_seen: set[Any] = set()
@@ -400,7 +401,7 @@ class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
         room = SEEN_VALUES
         for timestamp, by_name in inserts.items():
             timestamp = now if timestamp is None else check_timestamp(timestamp)
-            if not isinstance(by_name, dict):
+            if not isinstance(by_name, (dict, collections.abc.Mapping)):  # dict: the fast check
                 raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, '
                                    'not %r at %r' % (by_name, timestamp))
             named: Any

@@ -14,7 +14,7 @@ once per read.
 
 import inspect
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Union
+from typing import AbstractSet, Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Union
 
 from .exceptions import InvalidQuery
 
@@ -22,7 +22,8 @@ from .exceptions import InvalidQuery
 Transform = Callable[[Any, Any], Any]
 # what ``transform=`` takes: a name, a callable, several of them, or {label: one of them}
 TransformSpec = Union[str, Callable[..., Any]]
-TransformArg = Union[TransformSpec, Iterable[TransformSpec], Mapping[Any, TransformSpec]]
+TransformArg = Union[TransformSpec, Sequence[TransformSpec], AbstractSet[TransformSpec],
+                     Mapping[Any, TransformSpec]]
 
 
 def _seq_mean(data: Iterable[Any]) -> Any:

@@ -25,9 +25,10 @@ Nothing here connects; a driver may (RedisCluster asks a node for its slots,
 ``mongodb+srv`` resolves DNS).
 """
 
+import collections.abc
 import importlib
 import re
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
 from .exceptions import ConfigurationError, StorageUnavailable, UnsupportedClient
@@ -58,7 +59,7 @@ def safe(url: str) -> str:
 def client_from_url(url: str, client_config: Optional[Mapping[str, Any]] = None,
                     database: Optional[str] = None) -> Any:
     """The client (a Mongo Database for Mongo URLs) that ``url`` names."""
-    if client_config is not None and not isinstance(client_config, dict):
+    if client_config is not None and not isinstance(client_config, collections.abc.Mapping):
         raise ConfigurationError('client_config must be a dict, not %r' % (client_config,))
     config = dict(client_config or {})
     scheme = _scheme(url)

@@ -9,6 +9,7 @@ import copy
 import itertools
 import time
 from collections import OrderedDict
+from types import MappingProxyType
 from unittest import mock
 
 import kairos.timeseries
@@ -256,6 +257,14 @@ class BulkBehaviour:
                 with self.assertRaises(KairosException):
                     t.bulk_insert(inserts)
                 self.assertEqual(self.snapshot(), before)
+
+    def test_read_only_mappings_are_taken(self):
+        """bulk_insert takes any mapping of timestamps and of names, as it takes dicts."""
+        base = now_hour()
+        t = self.make('count')
+        t.bulk_insert(MappingProxyType({base: MappingProxyType({'x': [1, 2]}),
+                                        base + 60: {'x': 3}}))
+        self.assertEqual(list(t.get('x', 'hour', timestamp=base, condense=True).values()), [6])
 
     def test_bad_structure_raises_and_writes_nothing(self):
         """A bulk that is not {timestamp: {name: values}} raises and writes nothing."""

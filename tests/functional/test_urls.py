@@ -22,6 +22,13 @@ from tests.support import free_port, redis_cluster_url, redis_url
 
 class TestRedisURL(unittest.TestCase):
 
+    def test_client_config_may_be_any_mapping(self):
+        """client_config may be any mapping, as a dict is."""
+        t = Timeseries(redis_url(), type='count', intervals=intervals(),
+                       client_config=types.MappingProxyType({'socket_timeout': 7}))
+        self.assertEqual(t._client.connection_pool.connection_kwargs['socket_timeout'], 7)
+        t._client.close()
+
     def test_redis_url(self):
         """A redis:// URL builds a RedisBackend on redis.Redis.from_url, client_config passed."""
         t = Timeseries(redis_url(), type='count', prefix='url-test', intervals=intervals(),

@@ -3,6 +3,7 @@
 import copy
 import unittest
 import warnings
+from types import MappingProxyType
 
 import mongomock_ng
 import redis
@@ -222,6 +223,14 @@ class TestIntervalConfig(unittest.TestCase):
         for name in ('', None, 5):
             with self.assertRaises(ConfigurationError):
                 Interval(name, {'step': 60})
+
+    def test_any_mapping_configures(self):
+        """intervals and each interval's config may be any mapping, as a dict is."""
+        intervals = MappingProxyType({'hour': MappingProxyType({'step': '1h', 'resolution': 60,
+                                                                'steps': 2})})
+        t = Timeseries(redis.Redis(), type='count', intervals=intervals)
+        hour = t._intervals['hour']
+        self.assertEqual((hour.step, hour.resolution, hour.steps), (HOUR, 60, 2))
 
     def test_legacy_dict_access(self):
         """interval['i_calc'] and the other 0.5.0 keys read the parsed values."""
