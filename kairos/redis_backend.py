@@ -555,7 +555,7 @@ class RedisBackend(Timeseries[Any]):
         default node, which they need: the slot map is reloaded, as after a failure, so
         that they reconnect as kairos' own commands and a closed single client do."""
         if self._wire is None and self._client.get_default_node() is None:
-            self._router.nodes.refresh()
+            self._router.nodes.refresh()  # type: ignore[union-attr]  # a cluster's
         return self._client
 
     def _send_pipeline(self, commands: List[Command]) -> None:

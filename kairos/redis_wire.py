@@ -489,7 +489,7 @@ def not_run(replies: Sequence[Any]) -> Tuple[Optional[str], Optional[Tuple[str, 
     return None, None
 
 
-def refuses_credentials(error) -> bool:
+def refuses_credentials(error: Any) -> bool:
     """Whether a redis-py error or refused reply says the server refused this client's
     credentials (WRONGPASS, NOAUTH: redis-py raises some, hiredis hands others back)
     or their rights (NOPERM)."""
@@ -505,7 +505,7 @@ def refuses_credentials(error) -> bool:
                             message.startswith('ERR Protocol error: unauthenticated'))
 
 
-def root_error(error):
+def root_error(error: Any) -> Any:
     """The redis-py error a cluster client's RedisClusterException wraps, else ``error``."""
     if isinstance(error, RedisClusterException) and \
             isinstance(error.__cause__, redis.RedisError):
@@ -513,7 +513,7 @@ def root_error(error):
     return error
 
 
-def authentication_error(server: str, error, sent: bool = False) -> AuthenticationError:
+def authentication_error(server: str, error: Any, sent: bool = False) -> AuthenticationError:
     """The AuthenticationError for a refusal by ``server`` (host:port, no credentials);
     ``sent``: the refusal came in reply to the call's commands, not as they connected."""
     return AuthenticationError('authentication failed: Redis at %s refused this client\'s '
@@ -521,15 +521,15 @@ def authentication_error(server: str, error, sent: bool = False) -> Authenticati
                                    server, '' if sent else '; nothing was sent', error))
 
 
-def pool_server(pool) -> str:
+def pool_server(pool: Any) -> str:
     """host:port (or the socket path) of a connection pool's server."""
-    options = pool.connection_kwargs
+    options: Dict[str, Any] = pool.connection_kwargs
     if options.get('path'):
-        return options['path']
+        return options['path']  # type: ignore[no-any-return]  # redis-py's str
     return '%s:%s' % (options.get('host', 'localhost'), options.get('port', 6379))
 
 
-def cluster_server(client) -> str:
+def cluster_server(client: Any) -> str:
     """host:port of a cluster client's default node: the cluster as a message names it."""
     try:
         return '%s (a Redis Cluster node)' % client.get_default_node().name

@@ -689,7 +689,7 @@ def _rolled_back(exc: Any) -> bool:
     """True for a deadlock or lock timeout: the database undid the whole transaction."""
     if not isinstance(exc, sa_exc.DBAPIError):
         return False
-    orig = exc.orig
+    orig: Any = exc.orig
     code = getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
                                                else None)
     if code in _RETRY_CODES:
