@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 class MetaData:
     """The meta data methods of :class:`~kairos.timeseries.Timeseries`.
 
+    >>> from kairos import Timeseries
+    >>> t = Timeseries('redis://localhost:6379/0', type='count',
+    ...                intervals={'minute': {'step': 60}})
+    >>> t.insert('hits', 3, timestamp=1385615520)
+    >>> t.insert('hits', 6, timestamp=1385615640)
     >>> t.list()
     ['hits']
     >>> t.properties('hits')

@@ -197,6 +197,7 @@ class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
     client or database, an SQLAlchemy engine, or a URL (:mod:`kairos.urls`).
     ``clock`` (default ``time.time``) is what "now" means to it:
 
+    >>> import redis
     >>> t = Timeseries(redis.Redis(), type='count', clock=lambda: 1700000000,
     ...                intervals={'minute': {'step': 60, 'steps': 120}})
     >>> t.insert('hits', 3)

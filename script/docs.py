@@ -35,6 +35,10 @@ environment that ``script/test`` exports and from tests/support.py:
     pymongo.MongoClient('...'                    mongomock_ng.MongoClient( without
                                                  KAIROS_TEST_MONGO_URL (the URL dropped)
 
+A whole run (no document named) then runs the examples in the docstrings of
+every kairos module, which docs/api.rst shows, through the same addresses (and
+``redis.Redis()`` as the test Redis), each docstring from clean data.
+
 A failing block prints its file and line and makes the run exit 1. A block
 that needs a server which is not installed is skipped with a line saying so,
 except under ``CI=true``, where that fails (tests/support.py decides).
@@ -180,6 +184,7 @@ class Servers:
     def substitutions(self) -> List[Tuple[re.Pattern, Callable[[re.Match], str]]]:
         table = [
             (r'redis://localhost:6379/0', lambda m: self.redis()),
+            (r'\bredis\.Redis\(\)', lambda m: 'redis.Redis.from_url(%r)' % self.redis()),
             (r'redis\+cluster://localhost:7000', lambda m: self.cluster()),
             (r'redis://localhost:7000', lambda m: self.cluster().replace('+cluster', '')),
             (r'\b(postgresql|postgres)://kairos:secret@localhost(?::5432)?/kairos',
@@ -339,18 +344,58 @@ def run_blocks(paths: List[str]) -> Tuple[List[str], int, List[str]]:
     return failures, ran, skipped
 
 
+def run_docstrings() -> Tuple[List[str], int]:
+    """Run the examples in the docstrings of every kairos module (what api.rst shows),
+    each docstring a session of its own: (failures, docstrings run)."""
+    import importlib
+    import pkgutil
+
+    import kairos
+    servers, failures, ran = Servers(), [], 0
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    names = ['kairos'] + [info.name for info in pkgutil.walk_packages(kairos.__path__,
+                                                                       'kairos.')]
+    for name in names:
+        module = importlib.import_module(name)
+        for test in finder.find(module):   # the module's own objects, not what it imports
+            if not test.examples:
+                continue
+            for example in test.examples:
+                example.source = servers.localize(example.source)
+            session = Session(servers)
+            here = os.getcwd()
+            os.chdir(session.directory)
+            try:
+                report: List[str] = []
+                result = doctest.DocTestRunner(optionflags=FLAGS).run(test, out=report.append)
+            finally:
+                os.chdir(here)
+                session.close()
+            ran += 1
+            if result.failed:
+                where = os.path.relpath(test.filename or name, ROOT)
+                failures.append('%s:%s: the docstring of %s: %d of %d examples failed\n%s' % (
+                    where, (test.lineno or 0) + 1, test.name, result.failed, result.attempted,
+                    ''.join(report)))
+    return failures, ran
+
+
 def main(argv: List[str]) -> int:
     build = '--no-build' not in argv
     names = [arg for arg in argv if not arg.startswith('-')]
     failures = check_readme() + (build_sphinx() if build else [])
     run_failures, ran, skipped = run_blocks(documents(names))
+    docstrings = 0
+    if not names:
+        docstring_failures, docstrings = run_docstrings()
+        run_failures += docstring_failures
     failures += run_failures
     for line in skipped:
         print(line, file=sys.stderr)
     for failure in failures:
         print(failure, file=sys.stderr)
-    print('script/docs: %d code blocks run, %d failed%s%s' % (
-        ran, len(run_failures), ', %d skipped' % len(skipped) if skipped else '',
+    print('script/docs: %d code blocks and %d docstrings run, %d failed%s%s' % (
+        ran, docstrings, len(run_failures), ', %d skipped' % len(skipped) if skipped else '',
         '' if build else ' (no Sphinx build)'), file=sys.stderr)
     return 1 if failures else 0
 
