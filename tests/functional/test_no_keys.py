@@ -162,7 +162,7 @@ class NoKeysBehaviour:
     def test_source_has_no_keys_eval_or_pickle(self):
         """kairos/ never calls .keys( on a client, eval/exec, or pickle-like loaders."""
         problems = []
-        for path in sorted(glob.glob(os.path.join(KAIROS_DIR, '*.py'))):
+        for path in sorted(glob.glob(os.path.join(KAIROS_DIR, '**', '*.py'), recursive=True)):
             with open(path, encoding='utf-8') as source:
                 tree = ast.parse(source.read(), path)
             for node in ast.walk(tree):

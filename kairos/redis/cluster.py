@@ -1,0 +1,247 @@
+"""Where the Redis backend's packets go: ``Router`` sends them, one per hash slot on a
+Redis Cluster (``ClusterNodes`` maps slots to nodes), and sends again only a packet
+Redis refused to run (NOSCRIPT, MOVED, ASK, TRYAGAIN, CLUSTERDOWN).
+"""
+
+import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import redis
+from redis.exceptions import (AskError, ClusterDownError, MovedError, NoScriptError,
+                              ResponseError, TryAgainError)
+
+from ..exceptions import StorageError, StorageUnavailable
+from .errors import DRIVER_ERRORS, authentication_error, cluster_server, refuses_credentials, \
+    root_error
+from .wire import Command, Wire, exchange
+
+# Times a packet Redis Cluster did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent
+# again, waiting RESEND_PAUSE * attempt seconds before a TRYAGAIN's or CLUSTERDOWN's.
+RESENDS = 8
+RESEND_PAUSE = 0.05
+
+
+class ClusterNodes:
+    """Where a Redis Cluster client's commands go: a key's slot, a slot's master's Wire.
+
+    The slot map is redis-py's own (``nodes_manager``); ``refresh()`` reloads it
+    after a MOVED reply or a node that stopped answering.
+    """
+
+    def __init__(self, client: Any):
+        self.client = client
+        self._wires: Dict[str, Tuple[Any, Wire]] = {}   # node name -> (its redis client, its Wire)
+
+    def slot(self, key: str) -> int:
+        return self.client.keyslot(key)  # type: ignore[no-any-return]
+
+    def wire(self, slot: int) -> Wire:
+        try:
+            node = self.client.nodes_manager.get_node_from_slot(slot)
+        except DRIVER_ERRORS as exc:
+            raise StorageUnavailable('Redis Cluster has no node for slot %d: %s'
+                                     % (slot, exc)) from exc
+        return self._wire(node)
+
+    def wire_at(self, host: str, port: int) -> Wire:
+        """The Wire of the node at host:port (an ASK redirection's target)."""
+        node = self.client.nodes_manager.get_node(host, port)
+        if node is None:
+            self.refresh()
+            node = self.client.nodes_manager.get_node(host, port)
+            if node is None:
+                raise StorageUnavailable('Redis Cluster node %s:%d is unknown' % (host, port))
+        return self._wire(node)
+
+    def _wire(self, node: Any) -> Wire:
+        client = self.client.get_redis_connection(node)
+        known = self._wires.get(node.name)
+        if known is None or known[0] is not client:
+            known = self._wires[node.name] = (client, Wire(client))
+        return known[1]
+
+    def refresh(self) -> None:
+        try:
+            self.client.nodes_manager.initialize()
+        except DRIVER_ERRORS as exc:
+            if refuses_credentials(exc):
+                raise authentication_error(cluster_server(self.client), root_error(exc)) \
+                    from exc
+            raise StorageUnavailable('Redis Cluster is unreachable: %s' % exc) from exc
+
+
+class Router:
+    """Where each packet of commands goes: the one Wire of a single Redis, or on a Redis
+    Cluster each hash slot's packet to that slot's master, one round trip per node.
+
+    ``scripts`` maps the SHA1 of each script sent by EVALSHA to its text, for
+    NOSCRIPT; ``wait`` is a WAIT command sent after every node's write packets.
+    """
+
+    def __init__(self, client: Any, scripts: Dict[str, str],
+                 wait: Optional[Command] = None):
+        single = isinstance(client, redis.Redis)
+        self.wire = Wire(client) if single else None
+        self.nodes = None if single else ClusterNodes(client)
+        self.stale = False   # a cluster node failed: reload the slot map before the next call
+        self.scripts, self.wait = scripts, wait
+
+    def slots(self, commands: List[Command]) -> List[Tuple[Optional[int], List[Command]]]:
+        """[(slot, its commands)] in order of first appearance; one part on single Redis."""
+        if self.nodes is None:
+            return [(None, commands)]
+        parts: Dict[Optional[int], List[Command]] = {}
+        slots: Dict[str, int] = {}
+        for command in commands:
+            tag = hashed(command[1])
+            slot = slots.get(tag)
+            if slot is None:
+                slot = slots[tag] = self.nodes.slot(tag)
+            parts.setdefault(slot, []).append(command)
+        return list(parts.items())
+
+    def send(self, packets: Sequence[Tuple[Any, List[Command]]], write: bool) -> List[Any]:
+        """The replies of each (slot, commands) packet, or a StorageError in their place.
+
+        Every packet goes to its slot's node, a node's packets in one round
+        trip, the nodes in parallel. A packet Redis did not run (NOSCRIPT, or
+        on a cluster MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent again, which is
+        safe for a write too; one whose connection failed never is.
+        """
+        if self.nodes is None and self.wait is None and len(packets) == 1:
+            # single Redis, one packet: the usual write, sent without grouping
+            assert self.wire is not None  # single Redis
+            try:
+                replies = self.wire.round_trip(packets[0][1], write)
+            except StorageError as exc:
+                return [exc]
+            if not_run(replies)[0] is None:
+                return [replies]
+            # NOSCRIPT: the loop below sends it again (the script in full the second time)
+        if self.stale:
+            self.stale = False
+            self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster goes stale
+        rval: List[Any] = [None] * len(packets)
+        packets = list(packets)
+        asking: Dict[int, Any] = {}   # packet -> ASK's (host, port)
+        todo = list(range(len(packets)))
+        for attempt in range(RESENDS + 1):
+            sends: List[Tuple[Wire, List[Command]]] = []
+            for i in todo:
+                slot, commands = packets[i]
+                if self.nodes is None:
+                    sends.append((self.wire, commands))  # type: ignore[arg-type]
+                elif i in asking:
+                    sends.append((self.nodes.wire_at(*asking.pop(i)), [('ASKING',)] + commands))
+                else:
+                    sends.append((self.nodes.wire(slot), commands))
+            waits: List[Wire] = []
+            if write and self.wait is not None:
+                waits = list({wire: None for wire, _ in sends})
+                sends.extend((wire, [self.wait]) for wire in waits)
+            replies = exchange(sends, write)
+            self._check_waits(todo, sends, waits, replies)
+            again, pause, moved = [], False, False
+            for i, (_, commands), reply in zip(todo, sends, replies):
+                if isinstance(reply, StorageError):
+                    self.stale = self.nodes is not None
+                    rval[i] = reply
+                    continue
+                if commands[0] == ('ASKING',):
+                    reply = reply[1:]
+                why, where = not_run(reply)
+                if why is None or attempt == RESENDS:
+                    rval[i] = reply if why is None else StorageUnavailable(
+                        'Redis Cluster did not take this packet for slot %s after %d attempts '
+                        '(%s); nothing of it was written' % (packets[i][0], attempt + 1, why))
+                    continue
+                again.append(i)
+                if why == 'noscript':
+                    packets[i] = (packets[i][0], [('EVAL', self.scripts[c[1]]) + c[2:]
+                                                  if c[0] == 'EVALSHA' else c
+                                                  for c in packets[i][1]])
+                elif why == 'ask':
+                    asking[i] = where
+                moved = moved or why == 'moved'
+                pause = pause or why == 'retry'
+            if not again:
+                break
+            if moved:
+                self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster moves slots
+            if pause:
+                time.sleep(RESEND_PAUSE * (attempt + 1))
+            todo = again
+        return rval
+
+    def _check_waits(self, todo: List[int], sends: List[Tuple[Wire, List[Command]]],
+                     waits: List[Wire], replies: List[Any]) -> None:
+        """With wait_replicas: a node's WAIT answered by too few replicas fails its packets."""
+        if not waits:
+            return
+        answers = dict(zip(waits, replies[len(todo):]))
+        del replies[len(todo):]
+        wanted = self.wait[1]  # type: ignore[index]  # waits are sent only with a WAIT
+        for index, ((wire, _), reply) in enumerate(zip(sends, replies)):
+            answer = answers[wire]
+            if isinstance(reply, StorageError) or not_run(reply)[0] is not None:
+                continue
+            if isinstance(answer, StorageError) or answer[0] < wanted:
+                replies[index] = StorageUnavailable(
+                    'the write was applied on the master but %s of the %d replicas asked for '
+                    'acknowledged it in time: a failover may lose it' % (
+                        'not' if isinstance(answer, StorageError) else answer[0], wanted))
+
+    def read(self, commands: List[Command]) -> List[Any]:
+        """Replies to read commands in their order; raises StorageError."""
+        if self.nodes is None:
+            return self.wire.round_trip(commands, False)  # type: ignore[union-attr]
+        slots: Dict[int, List[int]] = {}
+        for position, command in enumerate(commands):
+            slots.setdefault(self.nodes.slot(hashed(command[1])), []).append(position)
+        groups = list(slots.items())
+        replies: List[Any] = [None] * len(commands)
+        answers = self.send([(s, [commands[p] for p in positions]) for s, positions in groups],
+                            False)
+        for (_, positions), answer in zip(groups, answers):
+            if isinstance(answer, StorageError):
+                raise answer
+            for position, reply in zip(positions, answer):
+                replies[position] = reply
+        return replies
+
+
+def not_run(replies: Sequence[Any]) -> Tuple[Optional[str], Optional[Tuple[str, int]]]:
+    """Why Redis did not run a packet at all, so that sending it again is safe.
+
+    ('moved' | 'ask' | 'retry' | 'noscript', ASK's (host, port)), or (None, None).
+    Inside MULTI a redirected command aborts the EXEC, so nothing of it ran either.
+    """
+    for reply in replies:
+        if not isinstance(reply, ResponseError):
+            continue
+        if isinstance(reply, NoScriptError):
+            return 'noscript', None
+        if isinstance(reply, MovedError):
+            return 'moved', None
+        if isinstance(reply, AskError):
+            return 'ask', reply.node_addr
+        if isinstance(reply, (TryAgainError, ClusterDownError)):
+            return 'retry', None
+        words = str(reply).split()   # hiredis's replies keep the error code
+        code = words[0] if words else ''
+        if code == 'ASK':
+            host, port = words[2].rsplit(':', 1)
+            return 'ask', (host, int(port))
+        if code in ('MOVED', 'TRYAGAIN', 'CLUSTERDOWN', 'NOSCRIPT'):
+            return {'MOVED': 'moved', 'NOSCRIPT': 'noscript'}.get(code, 'retry'), None
+    return None, None
+
+
+def hashed(key: str) -> str:
+    """The part of a key Redis Cluster hashes: its first non-empty {...}, else all of it."""
+    start = key.find('{')
+    if start >= 0:
+        end = key.find('}', start + 1)
+        if end > start + 1:
+            return key[start + 1:end]
+    return key

@@ -1,0 +1,258 @@
+"""The Redis backend's one sending mechanism: commands to one pooled connection, in one round trip.
+
+``round_trip(commands)`` packs every command (hiredis when it is installed),
+sends them with a single ``send_packed_command`` and reads one reply per
+command. The replies are parsed by a ``hiredis.Reader`` straight from the
+socket, as ``str`` (utf-8, surrogateescape): redis-py's per-reply machinery
+costs more than Redis itself for a read of 1,440 buckets, and a third of an
+``insert()``'s own time. Without hiredis, or with a connection class that
+reads replies its own way, they go through the connection's
+``read_response``. A command Redis refused comes back as a ``ResponseError``
+in its place, not raised.
+
+Nothing here retries a packet whose connection failed: a caller that may
+resend (a read) does so itself. ``exchange`` does a round trip for several
+packets on several nodes at once: every packet is sent before any reply is
+read, so the nodes work in parallel and each takes one round trip.
+"""
+
+import inspect
+import os
+import socket
+import weakref
+from typing import Any, Callable, Dict, List, Sequence, Tuple
+
+import redis
+from redis.exceptions import ResponseError
+
+try:
+    import hiredis as hiredis  # re-exported by kairos.redis_wire
+except ImportError:  # hiredis is optional
+    hiredis = None  # type: ignore[assignment]
+
+from ..exceptions import StorageError, StorageUnavailable
+from .errors import authentication_error, pool_server, refuses_credentials
+
+# redis-py before 5.3 needs a command name to hand out a connection; later ones deprecate it
+_GET_CONNECTION_ARGS = () if inspect.signature(
+    redis.ConnectionPool.get_connection).parameters['command_name'].default \
+    is not inspect.Parameter.empty else ('EVALSHA',)
+_FAILURES = (redis.ConnectionError, redis.TimeoutError, OSError)
+_CHUNK = 65536
+# the read_response of redis-py's own connection classes
+_STOCK_READ = getattr(redis.connection, 'AbstractConnection', redis.Connection).read_response
+_MORE = object()   # what a hiredis Reader returns while a reply is incomplete
+# Idle connections kept per pool (see _Kept), for pools of at least KEEP_FROM_POOLS_OF.
+KEEP = 2
+KEEP_FROM_POOLS_OF = 50
+_KEPT: 'weakref.WeakKeyDictionary[Any, _Kept]' = weakref.WeakKeyDictionary()
+# a command: its name, then its arguments
+Command = Tuple[Any, ...]
+
+
+class _Kept:
+    """Idle connections of one pool that kairos keeps instead of giving back to it.
+
+    Taking a connection from redis-py's pool and giving it back costs about
+    as much as a round trip on loopback. A kept connection is checked as the
+    pool checks one it hands out: one that has data waiting (the server
+    closed it, say) is reconnected. A forked child never uses its parent's.
+    """
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.idle: List[Any] = []
+
+    def take(self) -> Any:
+        """A kept connection ready for a command, or None."""
+        if self.pid != os.getpid():
+            self.pid, self.idle = os.getpid(), []
+        try:
+            connection = self.idle.pop()   # atomic: threads never share a connection
+        except IndexError:
+            return None
+        try:
+            if connection.can_read():
+                connection.disconnect()    # reconnected by send_packed_command
+        except _FAILURES:
+            connection.disconnect()
+        return connection
+
+    def give(self, connection: Any) -> bool:
+        """Keep a connection whose replies were all read; False when enough are kept."""
+        if len(self.idle) >= KEEP or self.pid != os.getpid():
+            return False
+        self.idle.append(connection)
+        return True
+
+
+class Wire:
+    """Round trips on the connections of one redis-py client's pool."""
+
+    def __init__(self, client: Any):
+        self.pool = client.connection_pool
+        options = self.pool.connection_kwargs
+        self.server = pool_server(self.pool)
+        # hiredis packs exactly as redis-py's encoder does for utf-8, in a tenth of the time;
+        # its Reader is used only where nothing else may arrive between replies (no client
+        # cache) and where the connections read as redis-py's own do (a connection class
+        # that reads its own way, to instrument or to inject faults, is left to do so)
+        connection_class = getattr(self.pool, 'connection_class', redis.Connection)
+        self.fast = hiredis is not None and \
+            options.get('encoding', 'utf-8').lower().replace('-', '') == 'utf8' and \
+            options.get('encoding_errors', 'strict') == 'strict' and \
+            getattr(self.pool, 'cache', None) is None and \
+            getattr(connection_class, 'read_response', None) is _STOCK_READ
+        # connections kept out of the pool between calls, shared by the Wires of one pool:
+        # only for redis-py's own unbounded ConnectionPool (a bounded or blocking one must
+        # get them back) without credential rotation (which re-authenticates on release)
+        self.kept = _KEPT.setdefault(self.pool, _Kept()) \
+            if type(self.pool) is redis.ConnectionPool and \
+            self.pool.max_connections >= KEEP_FROM_POOLS_OF and \
+            options.get('credential_provider') is None else None
+
+    def round_trip(self, commands: Sequence[Command], write: bool) -> List[Any]:
+        """Send ``commands`` in one packet; return their replies.
+
+        Raises StorageError when Redis cannot be reached or the connection
+        breaks; for a ``write`` the message says whether it may have landed.
+        """
+        return self.receive(self.send(commands, write), len(commands), write)
+
+    def read_each(self, command: str, keys: Sequence[str],
+                  tail: Tuple[Any, ...] = ()) -> List[Any]:
+        """``command key *tail`` for every key, in one round trip: a read's replies."""
+        if not self.fast:
+            return self.round_trip([(command, key) + tail for key in keys], False)
+        # the same command for every key: pack its fixed parts once
+        fixed = hiredis.pack_command((command, 'k') + tail)
+        head = fixed[:fixed.index(b'$1\r\nk\r\n')]
+        rest = fixed[len(head) + 7:]
+        encoded = [key.encode() for key in keys]
+        connection = self._send_packed(False, lambda connection: b''.join(
+            [b'%s$%d\r\n%s\r\n%s' % (head, len(key), key, rest) for key in encoded]))
+        return self.receive(connection, len(keys), False)
+
+    def send(self, commands: Sequence[Command], write: bool) -> Any:
+        """Send ``commands`` in one packet on a pooled connection; return the connection."""
+        return self._send_packed(write, lambda connection: (
+            b''.join([hiredis.pack_command(c) for c in commands]) if self.fast
+            else b''.join(connection.pack_commands(commands))))
+
+    def _send_packed(self, write: bool, pack: Callable[[Any], bytes]) -> Any:
+        connection: Any
+        try:
+            connection = self.kept and self.kept.take()
+            if connection is None:
+                connection = self.pool.get_connection(*_GET_CONNECTION_ARGS)
+        except redis.AuthenticationError as exc:   # a ConnectionError to redis-py
+            raise authentication_error(self.server, exc) from exc
+        except _FAILURES as exc:
+            raise StorageUnavailable('Redis at %s is unreachable%s: %s' % (
+                self.server, '; nothing was written' if write else '', exc)) from exc
+        try:
+            # one item: redis-py sends each item of a list with its own sendall
+            connection.send_packed_command([pack(connection)])
+            return connection
+        except BaseException as exc:
+            self._drop(connection)
+            if isinstance(exc, redis.AuthenticationError):   # refused as it (re)connected
+                raise authentication_error(self.server, exc) from exc
+            if isinstance(exc, _FAILURES):
+                raise StorageUnavailable('%s: %s' % (
+                    'write to Redis failed; its outcome is unknown' if write
+                    else 'read from Redis failed', exc)) from exc
+            raise
+
+    def receive(self, connection: Any, count: int, write: bool) -> List[Any]:
+        """Read ``count`` replies from a connection ``send`` returned, then give it back."""
+        try:
+            if self.fast:
+                replies = self._read_fast(connection, count)
+            else:
+                replies = [_reply(connection) for _ in range(count)]
+        except BaseException as exc:
+            self._drop(connection)   # replies may be left unread: the connection is unusable
+            if isinstance(exc, _FAILURES):
+                raise StorageUnavailable('%s: %s' % (
+                    'write to Redis failed; its outcome is unknown' if write
+                    else 'read from Redis failed', exc)) from exc
+            raise
+        if self.kept is None or not self.kept.give(connection):
+            self.pool.release(connection)
+        if replies and (isinstance(replies[0], ResponseError) or
+                        isinstance(replies[-1], ResponseError)):
+            # a refusal of the credentials refuses every command; of their rights, some
+            for reply in replies:
+                if refuses_credentials(reply):
+                    raise authentication_error(self.server, reply, True) from reply
+        return replies
+
+    def _drop(self, connection: Any) -> None:
+        connection.disconnect()
+        self.pool.release(connection)
+
+    @staticmethod
+    def _read_fast(connection: Any, count: int) -> List[Any]:
+        reader = hiredis.Reader(replyError=ResponseError, notEnoughData=_MORE,
+                                encoding='utf-8', errors='surrogateescape')
+        replies: List[Any]
+        gets, recv, replies = reader.gets, connection._sock.recv, []
+        append = replies.append
+        for _ in range(count):
+            reply = gets()
+            while reply is _MORE:
+                try:
+                    data = recv(_CHUNK)
+                except socket.timeout as exc:   # redis-py's own errors, as read_response raises
+                    raise redis.TimeoutError('Timeout reading from Redis: %s' % exc) from exc
+                except OSError as exc:
+                    raise redis.ConnectionError('Error reading from Redis: %s' % exc) from exc
+                if not data:
+                    raise redis.ConnectionError('Redis closed the connection')
+                reader.feed(data)
+                reply = gets()
+            append(reply)
+        return replies
+
+
+def _reply(connection: Any) -> Any:
+    try:
+        return connection.read_response()
+    except ResponseError as exc:
+        return exc
+
+
+def exchange(packets: Sequence[Tuple[Wire, List[Command]]], write: bool) -> List[Any]:
+    """Send every ``(wire, commands)`` packet, then read each one's replies.
+
+    Packets for the same wire go in one round trip. The result holds the
+    replies of each packet, or the StorageError of its node in their place:
+    the other nodes' replies are read all the same (their writes happened).
+    """
+    by_wire: Dict[Wire, List[int]] = {}
+    for index, (wire, commands) in enumerate(packets):
+        by_wire.setdefault(wire, []).append(index)
+    sent = []
+    for wire, indices in by_wire.items():
+        commands = [c for i in indices for c in packets[i][1]]
+        try:
+            sent.append((wire, indices, wire.send(commands, write), len(commands)))
+        except StorageError as exc:
+            sent.append((wire, indices, exc, 0))
+    rval: List[Any] = [None] * len(packets)
+    for wire, indices, connection, count in sent:
+        replies = connection
+        if not isinstance(connection, StorageError):
+            try:
+                replies = wire.receive(connection, count, write)
+            except StorageError as exc:
+                replies = exc
+        offset = 0
+        for i in indices:
+            if isinstance(replies, StorageError):
+                rval[i] = replies
+            else:
+                rval[i] = replies[offset:offset + len(packets[i][1])]
+                offset += len(packets[i][1])
+    return rval
