@@ -1,13 +1,14 @@
-"""What redis-py's errors and refused replies mean to kairos: refused credentials,
-the errors kairos raises for them, and the server as a message names it.
+"""What redis-py's errors and refused replies mean to kairos: the kairos error for
+each (refused credentials included), and the server as a message names it.
 """
 
 from typing import Any, Dict
 
 import redis
-from redis.exceptions import NoPermissionError, RedisClusterException, ResponseError
+from redis.exceptions import (AskError, ClusterDownError, NoPermissionError,
+                              RedisClusterException, ResponseError, TryAgainError)
 
-from ..exceptions import AuthenticationError
+from ..exceptions import AuthenticationError, DataConflict, StorageUnavailable
 
 # what redis-py raises: a cluster client's own errors are not RedisErrors
 DRIVER_ERRORS = (redis.RedisError, RedisClusterException)
@@ -62,3 +63,32 @@ def cluster_server(client: Any) -> str:
         return '%s (a Redis Cluster node)' % client.get_default_node().name
     except (AttributeError, redis.RedisError):
         return 'a Redis Cluster'
+
+
+def driver_error(server: str, exc: Exception) -> Exception:
+    """The kairos error for an error redis-py raised talking to ``server``."""
+    if refuses_credentials(exc):   # before ConnectionError: redis-py derives it from that
+        exc = root_error(exc)
+        return authentication_error(server, exc, isinstance(exc, ResponseError))
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+        return StorageUnavailable('Redis at %s is unreachable: %s' % (server, exc))
+    if isinstance(exc, (ClusterDownError, TryAgainError, AskError)):   # MOVED included
+        return StorageUnavailable('Redis Cluster could not serve the command: %s' % exc)
+    if isinstance(exc, ResponseError):
+        return DataConflict('Redis refused the command: %s' % exc)
+    # a cluster client's own errors: no node for a slot
+    return StorageUnavailable('Redis failed: %s' % exc)
+
+
+def refusal(server: str, message: str, reply: ResponseError) -> Exception:
+    """A refused command's error: AuthenticationError for the client's credentials or
+    rights (``message`` unused), else DataConflict with ``message % reply``."""
+    if refuses_credentials(reply):
+        return authentication_error(server, reply, True)
+    return DataConflict(message % (reply,))
+
+
+def chain(error: Exception, cause: Exception) -> Exception:
+    """``error`` with ``cause`` as its ``__cause__``, as ``raise error from cause`` sets it."""
+    error.__cause__ = cause
+    return error

@@ -1,0 +1,62 @@
+"""Writes as Redis commands: the commands of each type, and the commands of a call's
+writes, the same whichever way they are sent.
+"""
+
+from typing import List
+
+from ..timeseries import Write
+from .keys import Keys
+from .wire import Command
+
+# type -> (write command, read command, kind of reply)
+OPS = {
+    'series': ('RPUSH', 'LRANGE', 'list'),
+    'histogram': ('HINCRBY', 'HGETALL', 'hash'),
+    'count': ('INCRBY', 'GET', 'string'),
+    'gauge': ('SET', 'GET', 'string'),
+    'set': ('SADD', 'SMEMBERS', 'set'),
+}
+
+# Values per RPUSH/SADD command, well below Lua's unpack() limit.
+MAX_ARGS = 1000
+
+
+def write_commands(keys: Keys, command: str, writes: List[Write],
+                   exact: bool = True) -> List[Command]:
+    """The commands of some writes by a type whose write command is ``command``
+    (its OPS entry's first), every EXPIRE included.
+
+    ``exact``: integer increments go as INCRBY, for a script that falls back
+    to INCRBYFLOAT or a counter known to hold an integer; else as INCRBYFLOAT.
+    A count's increment of 0 writes no data key (kairos 0.5.0 skipped it too,
+    listing the bucket in the index only; reads give the type's empty value).
+    """
+    commands: List[Command] = []
+    for write in writes:
+        interval = write.interval
+        key = keys.key(write.name, interval, write.i_bucket)
+        if not interval.coarse:
+            commands.append(('SADD', key, write.r_bucket))
+            if interval.expire:
+                commands.append(('EXPIRE', key, interval.expire))
+            key = '%s:%s' % (key, write.r_bucket)
+        payload = write.payload
+        if command == 'HINCRBY':
+            commands.extend(('HINCRBY', key, value, count) for value, count in payload)
+        elif command in ('RPUSH', 'SADD'):
+            for start in range(0, len(payload), MAX_ARGS):
+                commands.append((command, key) + tuple(payload[start:start + MAX_ARGS]))
+        elif command == 'SET':
+            # GET makes SET refuse a key of another type; KEEPTTL keeps the TTL that
+            # the EXPIRE below sets (at half the cost of SET ... EX on every write)
+            commands.append(('SET', key, payload, 'GET', 'KEEPTTL')
+                            if interval.expire else ('SET', key, payload, 'GET'))
+        elif command == 'INCRBY' and not payload:
+            continue
+        elif command == 'INCRBY' and (isinstance(payload, float) or not exact):
+            commands.append(('INCRBYFLOAT', key, payload))
+        else:
+            commands.append((command, key, payload))
+        if interval.expire:
+            commands.append(('EXPIRE', key, interval.expire))
+    return commands
