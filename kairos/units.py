@@ -1,0 +1,99 @@
+"""Units of time and the parsing of steps and resolutions, shared by every backend.
+
+A step or a resolution is written as seconds (``60``, ``'60'``), a Gregorian
+name, or a count and a unit with an optional space between (``'30s'``,
+``'5min'``, ``'2 hours'``)::
+
+    unit                              seconds
+    s  sec  secs  second  seconds     1
+    min  mins  minute  minutes        60
+    h  hour  hours                    3600
+    d  day  days                      86400
+    w  week  weeks                    604800
+    m  month  months                  2592000   (30 days: 'm' is kairos 0.5.0's month)
+    y  year  years                    31536000  (365 days)
+
+Units are lower case only: ``'5M'`` is refused rather than read as a minute or a
+month. ``'5m'`` stays five months, so 0.5.0 configurations keep their buckets;
+it warns only where the rest of its interval reads like minutes (a resolution
+under an hour in an ``'Nm'`` step, or an ``'Nm'`` resolution coarser than its
+step), and every refusal of an ``'Nm'`` value says that minutes are ``'Nmin'``.
+
+A timestamp is seconds since the epoch (UTC), a finite real number: ``check_timestamp``
+refuses anything else.
+"""
+
+import math
+import numbers
+import re
+from typing import Any, Union
+
+from .exceptions import ConfigurationError, InvalidTimestamp
+
+_MINUTE, _HOUR, _DAY = 60, 60 * 60, 60 * 60 * 24
+
+# unit -> seconds. kairos 0.5.0's five one-letter units keep their values ('m' a
+# 30-day month); the rest are the spellings of carbon, RRDtool and Prometheus users.
+SIMPLE_TIMES = {
+    'h': _HOUR,
+    'd': _DAY,
+    'w': 7 * _DAY,
+    'm': 30 * _DAY,
+    'y': 365 * _DAY,
+    's': 1, 'sec': 1, 'secs': 1, 'second': 1, 'seconds': 1,
+    'min': _MINUTE, 'mins': _MINUTE, 'minute': _MINUTE, 'minutes': _MINUTE,
+    'hour': _HOUR, 'hours': _HOUR,
+    'day': _DAY, 'days': _DAY,
+    'week': 7 * _DAY, 'weeks': 7 * _DAY,
+    'month': 30 * _DAY, 'months': 30 * _DAY,
+    'year': 365 * _DAY, 'years': 365 * _DAY,
+}
+
+GREGORIAN_TIMES = ('daily', 'weekly', 'monthly', 'yearly')
+
+# groups (count, unit), as 0.5.0's r'^(\d+)([hdwmy])$', which it still matches
+SIMPLE_TIME = re.compile(r'^(\d+) ?(%s)$' % '|'.join(SIMPLE_TIMES))
+NUMBER_TIME = re.compile(r'^\d+$')
+_UNITS = 's, min, h, d, w, m (30 days), y (365 days), or sec(s), second(s), min(s), ' \
+         'minute(s), hour(s), day(s), week(s), month(s), year(s)'
+
+
+def check_timestamp(timestamp: Any) -> Union[int, float]:
+    """Return ``timestamp`` if it is a finite real number, else raise InvalidTimestamp."""
+    if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Real):
+        raise InvalidTimestamp('timestamp must be a number of seconds, not %r' % (timestamp,))
+    if not math.isfinite(timestamp):
+        raise InvalidTimestamp('timestamp must be finite, not %r' % (timestamp,))
+    return timestamp  # type: ignore[return-value]  # or a Fraction, which computes alike
+
+
+def resolve_time(value: Any, what: str = 'step') -> Union[int, str]:
+    """Parse a step or resolution: seconds, a count and a unit, or a Gregorian name.
+
+    >>> resolve_time('2h'), resolve_time(60), resolve_time('5min'), resolve_time('monthly')
+    (7200, 60, 300, 'monthly')
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = value
+    elif isinstance(value, str) and NUMBER_TIME.match(value):
+        seconds = int(value)
+    elif isinstance(value, str) and SIMPLE_TIME.match(value):
+        count, unit = SIMPLE_TIME.match(value).groups()  # type: ignore[union-attr]
+        seconds = int(count) * SIMPLE_TIMES[unit]
+    elif isinstance(value, str) and value in GREGORIAN_TIMES:
+        return value
+    else:
+        raise ConfigurationError(
+            'unsupported %s %r: use seconds, a count and a unit such as "30s", "5min" or '
+            '"2 hours" (units: %s), or one of %s'
+            % (what, value, _UNITS, ', '.join(GREGORIAN_TIMES)))
+    if seconds <= 0:
+        raise ConfigurationError('%s must be a positive number of seconds, not %r' % (what, value))
+    return seconds
+
+
+def approx_seconds(step: Union[int, str]) -> int:
+    """Length of a step in seconds, Gregorian steps approximated as 0.5.0 did."""
+    return step if isinstance(step, int) else SIMPLE_TIMES[step[0]]
