@@ -28,7 +28,9 @@ empty value, as in kairos 0.5.0. A backend with ``_rows_final`` (SQL) delivers
 rows as ``_rows`` returns them instead: data as the type's ``process_row``
 makes it without ``read_func``, resolution rows keyed by time, in time order,
 without MISSING; reads then only apply hooks. The meta data methods built on
-the last four live in :mod:`kairos.meta`; the read hooks in :mod:`kairos.reads`.
+the last four live in :mod:`kairos.meta`, ``get`` and ``series`` in
+:mod:`kairos.queries` (their hooks in :mod:`kairos.reads`), and the checking and
+planning of writes in :mod:`kairos.plan`.
 
 A keyword the constructors do not take is ignored with a KairosWarning, as
 0.5.0 ignored it, unless it is one or two letters off one they take (read from
@@ -47,9 +49,8 @@ import sys
 import time
 from collections import OrderedDict
 from datetime import datetime, timedelta  # noqa: F401
-from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Generic, Iterable, Iterator,
-                    List, Literal, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union,
-                    overload)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Literal,
+                    Mapping, Optional, Tuple, Type, TypeVar, overload)
 
 from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
                          InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
@@ -58,9 +59,14 @@ from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, 
 from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES, GregorianTime,
                         Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
-from .reads import Condense, ReadHooks, either
-from .series_types import MISSING, TYPES, Duplicates, SeriesType
-from .transforms import TransformArg
+from .plan import SEEN_VALUES as SEEN_VALUES, Write as Write, check_name as check_name
+from .plan import Pending, bulk_groups, check_shift, merged, plan
+from .queries import _SPECIAL as _SPECIAL, Fetch as Fetch, Names as Names, V as V
+from .queries import Reads
+from .reads import Condense as Condense, ReadHooks as ReadHooks, either as either
+from .series_types import MISSING as MISSING, Duplicates as Duplicates
+from .series_types import TYPES, SeriesType
+from .transforms import TransformArg as TransformArg
 from .urls import ClientFromURL, client_from_url
 
 # What ``from kairos.timeseries import *`` gives: kairos 0.5.0's module had no
@@ -84,17 +90,11 @@ BACKENDS = OrderedDict([
     ('sqlalchemy', 'kairos.sql_backend'),
 ])
 
-_SPECIAL = (Duplicates, type(MISSING))  # raw values that process_row does not take
-
-V = TypeVar('V')  # the value of one bucket a read returns (see Timeseries)
 _Stamp = TypeVar('_Stamp', bound=Optional[float])
-# a statistic's name, or several names read together (in a list, a tuple or a set)
-Names = Union[str, List[str], Tuple[str, ...], set[str]]
 # intervals=: {name: IntervalConfig}, typed loosely: mypy types the README's dict literal
 # held in a variable, {'minute': {'step': 60, ...}, 'hour': {'step': '1h', ...}}, as
 # dict[str, object]; __init__ refuses a value that is not an interval's dict
 Intervals = Mapping[str, object]
-Fetch = Callable[..., Any]
 
 
 class _DefaultType(str):
@@ -103,32 +103,9 @@ class _DefaultType(str):
 
 _OWN_TYPE = _DefaultType('series')
 
-
-class Write:
-    """The values bound for one bucket of one statistic in one interval.
-
-    ``payload`` is first the list of values, then the type's merge of them.
-    ``stamp`` is the latest timestamp among them (Mongo's ``expire_from``).
-    """
-
-    __slots__ = ('interval', 'name', 'i_bucket', 'r_bucket', 'payload', 'stamp')
-
-    def __init__(self, interval: Interval, name: str, i_bucket: int, r_bucket: Optional[int],
-                 payload: Any, stamp: float):
-        self.interval, self.name, self.payload, self.stamp = interval, name, payload, stamp
-        self.i_bucket, self.r_bucket = i_bucket, r_bucket
-
-    def __repr__(self) -> str:
-        return 'Write(%s, %r, %r, %r, %r)' % (self.interval.name, self.name, self.i_bucket,
-                                              self.r_bucket, self.payload)
-
-
 # A bulk insert is sent in pieces of about this many values (whole timestamps), times a
 # backend's _bulk_pieces.
 BULK_CHUNK = 20000
-# Distinct int, float and str values a bulk insert remembers as checked, so that a
-# value repeated many times is checked once.
-SEEN_VALUES = 10000
 
 
 def _backend_class(client: Any) -> 'Type[Timeseries[Any]]':
@@ -175,19 +152,7 @@ def _check_unknown(cls: type, unknown: Dict[str, Any]) -> None:
     warn('ignored argument(s): %s' % ', '.join(sorted(unknown)))
 
 
-def check_name(name: Any) -> str:
-    if not isinstance(name, str):
-        raise InvalidName('a statistic name must be a str, not %r' % (name,))
-    if not name:
-        raise InvalidName('a statistic name cannot be empty')
-    try:
-        name.encode('utf-8')
-    except UnicodeEncodeError:
-        raise InvalidName('a statistic name must be valid unicode, not %r' % (name,)) from None
-    return name
-
-
-class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
+class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
     """Bucketed time series of one type in Redis, MongoDB or an SQL database.
 
     ``Timeseries(client, type=..., intervals=...)`` returns an instance of the
@@ -338,8 +303,9 @@ class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
             return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         value = self._prepare(self._type.default_value if value is None else value)
         timestamp = self._timestamp(timestamp)
-        pending = self._plan(timestamp, [(name, [value])], self._check_shift(intervals), {})
-        self._write(self._merged(pending), pipeline)
+        pending = plan(self._intervals.values(), timestamp, [(name, [value])],
+                       check_shift(intervals), {})
+        self._write(merged(self._type.merge, pending), pipeline)
 
     def bulk_insert(self, inserts: Mapping[_Stamp, Mapping[str, Any]],
                     intervals: int = 0, pipeline: Any = None) -> None:
@@ -354,97 +320,37 @@ class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
         ``write_func``, its results are kept, so that it runs once a value;
         values that checking changed are checked again).
         """
-        shift = self._check_shift(intervals)
+        shift = check_shift(intervals)
         now = self._clock()
+        pure = not self._write_func
         groups: Iterable[Tuple[float, Any, int, bool]]
         if self._write_func:
-            groups = list(self._bulk_groups(inserts, now, keep=True))
+            groups = list(bulk_groups(inserts, now, self._prepare, keep=True, pure=pure))
         else:
             as_given = True
-            for *_, given in self._bulk_groups(inserts, now, keep=False):  # check it all
+            # check it all
+            for *_, given in bulk_groups(inserts, now, self._prepare, keep=False, pure=pure):
                 as_given = as_given and given
             # every value passed as it was given, in non-empty lists: plan from the input
             groups = ((now if timestamp is None else check_timestamp(timestamp),
                        by_name.items(), sum(map(len, by_name.values())), True)
                       for timestamp, by_name in inserts.items()) if as_given else \
-                self._bulk_groups(inserts, now, keep=True)
-        pending: Dict[Tuple[str, int, Optional[int]], Dict[str, Write]] = {}
+                bulk_groups(inserts, now, self._prepare, keep=True, pure=pure)
+        pending: Pending = {}
         size, written = 0, 0
         try:
             for timestamp, named, count, _ in groups:
-                self._plan(timestamp, named, shift, pending)
+                plan(self._intervals.values(), timestamp, named, shift, pending)
                 size += count
                 if size >= BULK_CHUNK * self._bulk_pieces:
-                    self._write(self._merged(pending), pipeline)
+                    self._write(merged(self._type.merge, pending), pipeline)
                     written += size
                     pending, size = {}, 0
             if pending:
-                self._write(self._merged(pending), pipeline)
+                self._write(merged(self._type.merge, pending), pipeline)
         except StorageError as exc:
             exc.values_written = written
             raise
-
-    def _bulk_groups(self, inserts: Mapping[Any, Mapping[str, Any]], now: float,
-                     keep: bool) -> Iterator[Tuple[float, Any, int, bool]]:
-        """Check every name, timestamp and value of a bulk insert, and prepare the values.
-
-        Yields (timestamp, [(name, values)] if ``keep`` else None, how many values, whether
-        they are all as given: in non-empty lists, none changed by preparing) per timestamp.
-        """
-        if not isinstance(inserts, collections.abc.Mapping):
-            raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, not %r'
-                               % (inserts,))
-        names_seen: set[Any] = set()
-        # values of these exact types that passed the checks unchanged (without a write_func,
-        # checks are pure): {type: set of values}, up to SEEN_VALUES in all
-        passed: Optional[Dict[type, set[Any]]] = \
-            None if self._write_func else {int: set(), float: set(), str: set()}
-        room = SEEN_VALUES
-        for timestamp, by_name in inserts.items():
-            timestamp = now if timestamp is None else check_timestamp(timestamp)
-            if not isinstance(by_name, (dict, collections.abc.Mapping)):  # dict: the fast check
-                raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, '
-                                   'not %r at %r' % (by_name, timestamp))
-            named: Any
-            named, count, given = [] if keep else None, 0, True
-            for name, raw in by_name.items():
-                if type(raw) is list:
-                    values = raw
-                else:   # a list subclass, a tuple or a set is several values; else one
-                    values = list(raw) if isinstance(raw, (list, tuple, set)) else [raw]
-                    given = False
-                if not values:  # an empty list asks for nothing to be written
-                    given = False
-                    continue
-                if type(name) is not str or name not in names_seen:
-                    check_name(name)
-                    names_seen.add(name)
-                prepared = None
-                for index, value in enumerate(values):
-                    known = passed.get(type(value)) if passed is not None else None
-                    if known is not None and value in known:
-                        continue
-                    ready = self._prepare(value)
-                    if ready is not value:
-                        if prepared is None:
-                            prepared = list(values)
-                        prepared[index] = ready
-                    elif known is not None and room:
-                        known.add(value)
-                        room -= 1
-                if prepared is not None:
-                    values, given = prepared, False
-                if keep:
-                    named.append((name, values))
-                count += len(values)
-            yield timestamp, named, count, given
-
-    def _merged(self, pending: Dict[Any, Dict[str, Write]]) -> List[Write]:
-        merge = self._type.merge
-        writes = [write for group in pending.values() for write in group.values()]
-        for write in writes:
-            write.payload = merge(write.payload)
-        return writes
 
     def _prepare(self, value: Any) -> Any:
         if self._write_func:
@@ -452,239 +358,6 @@ class Timeseries(MetaData, Generic[V], metaclass=ClientFromURL):
         value = self._type.prepare(value)
         self._check_value(value)
         return value
-
-    def _plan(self, timestamp: float, named: Iterable[Tuple[str, Iterable[Any]]], shift: int,
-              pending: Dict[Tuple[str, int, Optional[int]], Dict[str, Write]]
-              ) -> Dict[Tuple[str, int, Optional[int]], Dict[str, Write]]:
-        """Group the values of one timestamp by the bucket they land in, in every interval:
-        ``pending`` is {(interval, i_bucket, r_bucket): {name: Write}}."""
-        for interval in self._intervals.values():
-            stamps = [timestamp]
-            if shift:
-                step = 1 if shift > 0 else -1
-                stamps += [interval.i_calc.normalize(timestamp, n)
-                           for n in range(step, shift + step, step)]
-            for stamp in stamps:
-                i_bucket = interval.i_calc.bucket(stamp)
-                r_bucket = None if interval.coarse else interval.r_calc.bucket(stamp)
-                group = pending.get((interval.name, i_bucket, r_bucket))
-                if group is None:
-                    group = pending[(interval.name, i_bucket, r_bucket)] = {}
-                for name, values in named:
-                    write = group.get(name)
-                    if write is None:
-                        group[name] = Write(interval, name, i_bucket, r_bucket, list(values),
-                                            stamp)
-                    else:
-                        write.payload.extend(values)
-                        if stamp > write.stamp:
-                            write.stamp = stamp
-        return pending
-
-    @staticmethod
-    def _check_shift(intervals: Any) -> int:
-        if isinstance(intervals, bool) or not isinstance(intervals, int):
-            raise InvalidQuery('intervals must be an integer number of buckets, not %r'
-                               % (intervals,))
-        return intervals
-
-    # -- reading -------------------------------------------------------------
-
-    @overload
-    def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
-            condensed: bool = False, transform: None = None, fetch: Optional[Fetch] = None, *,
-            process_row: None = None, condense: Optional[bool] = None,
-            join_rows: None = None) -> 'OrderedDict[int, V]': ...
-
-    @overload
-    def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
-            condensed: Condense = False, transform: Optional[TransformArg] = None,
-            fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
-            condense: Optional[Condense] = None,
-            join_rows: Optional[Callable[[List[Any]], Any]] = None) -> 'OrderedDict[int, Any]': ...
-
-    def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
-            condensed: Condense = False, transform: Optional[TransformArg] = None,
-            fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
-            condense: Optional[Condense] = None,
-            join_rows: Optional[Callable[[List[Any]], Any]] = None) -> 'OrderedDict[int, Any]':
-        """The data in the bucket of ``interval`` that holds ``timestamp`` (default now).
-
-        ``condense`` (0.5.0: ``condensed``), ``process_row`` and ``join_rows``
-        customize the read: see :mod:`kairos.reads`.
-        """
-        config = self._interval(interval)
-        names = self._names(name)
-        hooks = ReadHooks(self._type, transform, either(condense, condensed), False,
-                          process_row, join_rows)
-        i_bucket = config.i_calc.bucket(self._timestamp(timestamp))
-        return self._get(config, names, i_bucket, fetch, hooks)
-
-    def _get(self, config: Interval, names: List[str], i_bucket: int, fetch: Optional[Fetch],
-             hooks: ReadHooks) -> 'OrderedDict[int, Any]':
-        row = self._rows(config, names, [i_bucket], fetch, hooks)[0]
-        i_time = config.i_calc.from_bucket(i_bucket)
-        if config.coarse:
-            return hooks.finish(OrderedDict([(i_time, row)]), config.i_calc.step_size)
-        if hooks.condense:
-            return hooks.finish(OrderedDict([(i_time, hooks.condensed(row))]),
-                                config.i_calc.step_size)
-        return hooks.finish(row, config.r_calc.step_size)
-
-    # one row per bucket, of V where the rows are condensed or collapsed
-    @overload
-    def series(self, name: Names, interval: str, steps: Optional[int] = None, *,
-               condensed: Literal[True], start: Optional[float] = None,
-               end: Optional[float] = None, collapse: bool = False,
-               condense: Optional[bool] = None, transform: None = None,
-               fetch: Optional[Fetch] = None, process_row: None = None,
-               join_rows: None = None) -> 'OrderedDict[int, V]': ...
-
-    @overload
-    def series(self, name: Names, interval: str, steps: Optional[int] = None,
-               condensed: bool = False, start: Optional[float] = None,
-               end: Optional[float] = None, *, condense: Literal[True], collapse: bool = False,
-               transform: None = None, fetch: Optional[Fetch] = None, process_row: None = None,
-               join_rows: None = None) -> 'OrderedDict[int, V]': ...
-
-    @overload
-    def series(self, name: Names, interval: str, steps: Optional[int] = None,
-               condensed: bool = False, start: Optional[float] = None,
-               end: Optional[float] = None, *, collapse: Literal[True],
-               condense: Optional[bool] = None, transform: None = None,
-               fetch: Optional[Fetch] = None, process_row: None = None,
-               join_rows: None = None) -> 'OrderedDict[int, V]': ...
-
-    # else a bucket of an interval with a resolution holds its resolution rows
-    @overload
-    def series(self, name: Names, interval: str, steps: Optional[int] = None,
-               condensed: bool = False, start: Optional[float] = None,
-               end: Optional[float] = None, transform: None = None, collapse: bool = False,
-               fetch: Optional[Fetch] = None, *, process_row: None = None,
-               condense: Optional[bool] = None, join_rows: None = None
-               ) -> 'OrderedDict[int, Union[V, OrderedDict[int, V]]]': ...
-
-    @overload
-    def series(self, name: Names, interval: str, steps: Optional[int] = None,
-               condensed: Condense = False, start: Optional[float] = None,
-               end: Optional[float] = None, transform: Optional[TransformArg] = None,
-               collapse: Condense = False, fetch: Optional[Fetch] = None, *,
-               process_row: Optional[Callable[[Any], Any]] = None,
-               condense: Optional[Condense] = None,
-               join_rows: Optional[Callable[[List[Any]], Any]] = None
-               ) -> 'OrderedDict[int, Any]': ...
-
-    def series(self, name: Names, interval: str, steps: Optional[int] = None,
-               condensed: Condense = False, start: Optional[float] = None,
-               end: Optional[float] = None, transform: Optional[TransformArg] = None,
-               collapse: Condense = False, fetch: Optional[Fetch] = None, *,
-               process_row: Optional[Callable[[Any], Any]] = None,
-               condense: Optional[Condense] = None,
-               join_rows: Optional[Callable[[List[Any]], Any]] = None
-               ) -> 'OrderedDict[int, Any]':
-        """The data in a run of consecutive buckets of ``interval``.
-
-        With ``start`` and ``end`` the run covers both; with one of them,
-        ``steps`` buckets from ``start`` or up to ``end``; with neither,
-        ``steps`` buckets up to now. ``steps`` defaults to the interval's.
-        ``condense``, ``collapse``, ``process_row``, ``join_rows``: see :mod:`kairos.reads`.
-        """
-        config = self._interval(interval)
-        names = self._names(name)
-        hooks = ReadHooks(self._type, transform, either(condense, condensed), collapse,
-                          process_row, join_rows)
-        buckets = self._window(config, steps, start, end)
-        rows = self._rows(config, names, buckets, fetch, hooks)
-        calc = config.i_calc
-        i_times = [calc.from_bucket(b) for b in buckets]
-        if not config.coarse and (hooks.condense or hooks.collapse):
-            rows = [hooks.condensed(row) for row in rows]
-        rval = OrderedDict(zip(i_times, rows))
-        if hooks.collapse:
-            # a collapsed row lasts the whole range
-            length = calc.from_bucket(calc.shift(buckets[-1], 1)) - i_times[0]
-            return hooks.finish(OrderedDict([(i_times[0], hooks.collapsed(rval))]),
-                                lambda _: length)
-        if config.coarse or hooks.condense:
-            return hooks.finish(rval, calc.step_size)
-        if hooks.transform is not None or not self._rows_final:  # else nothing to fill
-            for row in rval.values():
-                hooks.finish(row, config.r_calc.step_size)
-        return rval
-
-    def _window(self, config: Interval, steps: Any, start: Optional[float],
-                end: Optional[float]) -> List[int]:
-        calc = config.i_calc
-        if steps is None:
-            steps = config.steps or 1
-        elif isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
-            raise InvalidQuery('steps must be a positive integer, not %r' % (steps,))
-        if start is not None:
-            first = calc.bucket(self._timestamp(start))
-            last = calc.bucket(self._timestamp(end)) if end is not None \
-                else calc.shift(first, steps - 1)
-        else:
-            last = calc.bucket(self._timestamp(end))
-            first = calc.shift(last, -(steps - 1))
-        if first > last:
-            raise InvalidQuery('start %r is after end %r' % (start, end))
-        return calc.span(first, last)
-
-    def _rows(self, config: Interval, names: List[str], buckets: List[int],
-              fetch: Optional[Fetch], hooks: ReadHooks) -> List[Any]:
-        """One processed row per bucket, the names' data joined together.
-
-        A row is MISSING or data for a coarse interval, else an ordered dict
-        of resolution timestamp -> data holding the resolution buckets with data.
-        """
-        raw = self._read(config, names, buckets, fetch)
-        if self._rows_final:
-            return self._join_final(config.coarse, names, raw, hooks)
-        one = hooks.process
-        process = hooks.process_row or self._type.process_row
-        r_time = config.r_calc.from_bucket
-
-        if config.coarse:
-            if len(names) == 1:
-                return [one(row) for row in raw[names[0]]]
-            return [hooks.join([one(row) for row in per_name])
-                    for per_name in zip(*(raw[name] for name in names))]
-        # the hot loops of a read: one pass per resolution bucket, few calls
-        step = config.r_calc.step_size() if isinstance(config.r_calc, RelativeTime) else None
-        if len(names) == 1:
-            return [OrderedDict([
-                (r * step if step else r_time(r),
-                 process(data) if type(data) not in _SPECIAL else one(data))
-                for r, data in sorted(row.items())]) for row in raw[names[0]]]
-        rval, join = [], hooks.join
-        per_name: Sequence[Any]
-        for per_name in zip(*(raw[name] for name in names)):
-            # each name's processed rows, then joined per resolution bucket
-            per_name = [{r: process(data) if type(data) not in _SPECIAL else one(data)
-                         for r, data in row.items()} for row in per_name]
-            rval.append(OrderedDict(
-                (r * step if step else r_time(r),
-                 join([row.get(r, MISSING) for row in per_name]))
-                for r in sorted(set().union(*per_name))))
-        return rval
-
-    def _join_final(self, coarse: bool, names: List[str], raw: Dict[str, List[Any]],
-                    hooks: ReadHooks) -> List[Any]:
-        """``_rows`` of a backend with ``_rows_final``: its rows, processed only for a
-        read_func or process_row, then joined."""
-        if hooks.process_row is not None or self._type.read_func is not None:
-            one = hooks.process
-            for rows in raw.values():
-                rows[:] = [one(row) for row in rows] if coarse else \
-                    [OrderedDict((r, one(data)) for r, data in row.items()) for row in rows]
-        if len(names) == 1:
-            return raw[names[0]]
-        join = hooks.join
-        if coarse:
-            return [join(list(per_name)) for per_name in zip(*(raw[name] for name in names))]
-        return [OrderedDict((r, join([row.get(r, MISSING) for row in per_name]))
-                            for r in sorted(set().union(*per_name)))
-                for per_name in zip(*(raw[name] for name in names))]
 
     # -- deleting ------------------------------------------------------------
 

@@ -1,0 +1,243 @@
+"""The read methods of a Timeseries, get and series, written once on a backend's ``_read``.
+
+``Reads`` turns the raw rows ``_read`` returns (see :mod:`kairos.timeseries`) into
+the rows a read returns, through the read hooks of :mod:`kairos.reads`, and
+carries the typing of those reads: ``V``, the value of one bucket.
+``Timeseries`` inherits this mixin.
+"""
+
+from collections import OrderedDict
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, List, Literal, Optional,
+                    Sequence, Tuple, TypeVar, Union, overload)
+
+from .calculators import RelativeTime
+from .exceptions import InvalidQuery
+from .intervals import Interval
+from .reads import Condense, ReadHooks, either
+from .series_types import MISSING, Duplicates
+from .transforms import TransformArg
+
+if TYPE_CHECKING:
+    from .series_types import SeriesType
+
+_SPECIAL = (Duplicates, type(MISSING))  # raw values that process_row does not take
+
+V = TypeVar('V')  # the value of one bucket a read returns (see Timeseries)
+# a statistic's name, or several names read together (in a list, a tuple or a set)
+Names = Union[str, List[str], Tuple[str, ...], set[str]]
+Fetch = Callable[..., Any]
+
+
+class Reads(Generic[V]):
+    """get and series of :class:`~kairos.timeseries.Timeseries`, generic in ``V``."""
+
+    if TYPE_CHECKING:
+        # what Timeseries and its backends provide
+        _intervals: Dict[str, Interval]
+        _type: SeriesType
+        _rows_final: bool
+
+        def _read(self, interval: Interval, names: List[str], buckets: List[int],
+                  fetch: Optional[Fetch]) -> Dict[str, List[Any]]: ...
+
+        def _interval(self, interval: Any) -> Interval: ...
+
+        def _names(self, name: Any) -> List[str]: ...
+
+        def _timestamp(self, timestamp: Any) -> float: ...
+
+    @overload
+    def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
+            condensed: bool = False, transform: None = None, fetch: Optional[Fetch] = None, *,
+            process_row: None = None, condense: Optional[bool] = None,
+            join_rows: None = None) -> 'OrderedDict[int, V]': ...
+
+    @overload
+    def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
+            condensed: Condense = False, transform: Optional[TransformArg] = None,
+            fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
+            condense: Optional[Condense] = None,
+            join_rows: Optional[Callable[[List[Any]], Any]] = None) -> 'OrderedDict[int, Any]': ...
+
+    def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
+            condensed: Condense = False, transform: Optional[TransformArg] = None,
+            fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
+            condense: Optional[Condense] = None,
+            join_rows: Optional[Callable[[List[Any]], Any]] = None) -> 'OrderedDict[int, Any]':
+        """The data in the bucket of ``interval`` that holds ``timestamp`` (default now).
+
+        ``condense`` (0.5.0: ``condensed``), ``process_row`` and ``join_rows``
+        customize the read: see :mod:`kairos.reads`.
+        """
+        config = self._interval(interval)
+        names = self._names(name)
+        hooks = ReadHooks(self._type, transform, either(condense, condensed), False,
+                          process_row, join_rows)
+        i_bucket = config.i_calc.bucket(self._timestamp(timestamp))
+        return self._get(config, names, i_bucket, fetch, hooks)
+
+    def _get(self, config: Interval, names: List[str], i_bucket: int, fetch: Optional[Fetch],
+             hooks: ReadHooks) -> 'OrderedDict[int, Any]':
+        row = self._rows(config, names, [i_bucket], fetch, hooks)[0]
+        i_time = config.i_calc.from_bucket(i_bucket)
+        if config.coarse:
+            return hooks.finish(OrderedDict([(i_time, row)]), config.i_calc.step_size)
+        if hooks.condense:
+            return hooks.finish(OrderedDict([(i_time, hooks.condensed(row))]),
+                                config.i_calc.step_size)
+        return hooks.finish(row, config.r_calc.step_size)
+
+    # one row per bucket, of V where the rows are condensed or collapsed
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None, *,
+               condensed: Literal[True], start: Optional[float] = None,
+               end: Optional[float] = None, collapse: bool = False,
+               condense: Optional[bool] = None, transform: None = None,
+               fetch: Optional[Fetch] = None, process_row: None = None,
+               join_rows: None = None) -> 'OrderedDict[int, V]': ...
+
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: bool = False, start: Optional[float] = None,
+               end: Optional[float] = None, *, condense: Literal[True], collapse: bool = False,
+               transform: None = None, fetch: Optional[Fetch] = None, process_row: None = None,
+               join_rows: None = None) -> 'OrderedDict[int, V]': ...
+
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: bool = False, start: Optional[float] = None,
+               end: Optional[float] = None, *, collapse: Literal[True],
+               condense: Optional[bool] = None, transform: None = None,
+               fetch: Optional[Fetch] = None, process_row: None = None,
+               join_rows: None = None) -> 'OrderedDict[int, V]': ...
+
+    # else a bucket of an interval with a resolution holds its resolution rows
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: bool = False, start: Optional[float] = None,
+               end: Optional[float] = None, transform: None = None, collapse: bool = False,
+               fetch: Optional[Fetch] = None, *, process_row: None = None,
+               condense: Optional[bool] = None, join_rows: None = None
+               ) -> 'OrderedDict[int, Union[V, OrderedDict[int, V]]]': ...
+
+    @overload
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: Condense = False, start: Optional[float] = None,
+               end: Optional[float] = None, transform: Optional[TransformArg] = None,
+               collapse: Condense = False, fetch: Optional[Fetch] = None, *,
+               process_row: Optional[Callable[[Any], Any]] = None,
+               condense: Optional[Condense] = None,
+               join_rows: Optional[Callable[[List[Any]], Any]] = None
+               ) -> 'OrderedDict[int, Any]': ...
+
+    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+               condensed: Condense = False, start: Optional[float] = None,
+               end: Optional[float] = None, transform: Optional[TransformArg] = None,
+               collapse: Condense = False, fetch: Optional[Fetch] = None, *,
+               process_row: Optional[Callable[[Any], Any]] = None,
+               condense: Optional[Condense] = None,
+               join_rows: Optional[Callable[[List[Any]], Any]] = None
+               ) -> 'OrderedDict[int, Any]':
+        """The data in a run of consecutive buckets of ``interval``.
+
+        With ``start`` and ``end`` the run covers both; with one of them,
+        ``steps`` buckets from ``start`` or up to ``end``; with neither,
+        ``steps`` buckets up to now. ``steps`` defaults to the interval's.
+        ``condense``, ``collapse``, ``process_row``, ``join_rows``: see :mod:`kairos.reads`.
+        """
+        config = self._interval(interval)
+        names = self._names(name)
+        hooks = ReadHooks(self._type, transform, either(condense, condensed), collapse,
+                          process_row, join_rows)
+        buckets = self._window(config, steps, start, end)
+        rows = self._rows(config, names, buckets, fetch, hooks)
+        calc = config.i_calc
+        i_times = [calc.from_bucket(b) for b in buckets]
+        if not config.coarse and (hooks.condense or hooks.collapse):
+            rows = [hooks.condensed(row) for row in rows]
+        rval = OrderedDict(zip(i_times, rows))
+        if hooks.collapse:
+            # a collapsed row lasts the whole range
+            length = calc.from_bucket(calc.shift(buckets[-1], 1)) - i_times[0]
+            return hooks.finish(OrderedDict([(i_times[0], hooks.collapsed(rval))]),
+                                lambda _: length)
+        if config.coarse or hooks.condense:
+            return hooks.finish(rval, calc.step_size)
+        if hooks.transform is not None or not self._rows_final:  # else nothing to fill
+            for row in rval.values():
+                hooks.finish(row, config.r_calc.step_size)
+        return rval
+
+    def _window(self, config: Interval, steps: Any, start: Optional[float],
+                end: Optional[float]) -> List[int]:
+        calc = config.i_calc
+        if steps is None:
+            steps = config.steps or 1
+        elif isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
+            raise InvalidQuery('steps must be a positive integer, not %r' % (steps,))
+        if start is not None:
+            first = calc.bucket(self._timestamp(start))
+            last = calc.bucket(self._timestamp(end)) if end is not None \
+                else calc.shift(first, steps - 1)
+        else:
+            last = calc.bucket(self._timestamp(end))
+            first = calc.shift(last, -(steps - 1))
+        if first > last:
+            raise InvalidQuery('start %r is after end %r' % (start, end))
+        return calc.span(first, last)
+
+    def _rows(self, config: Interval, names: List[str], buckets: List[int],
+              fetch: Optional[Fetch], hooks: ReadHooks) -> List[Any]:
+        """One processed row per bucket, the names' data joined together.
+
+        A row is MISSING or data for a coarse interval, else an ordered dict
+        of resolution timestamp -> data holding the resolution buckets with data.
+        """
+        raw = self._read(config, names, buckets, fetch)
+        if self._rows_final:
+            return self._join_final(config.coarse, names, raw, hooks)
+        one = hooks.process
+        process = hooks.process_row or self._type.process_row
+        r_time = config.r_calc.from_bucket
+
+        if config.coarse:
+            if len(names) == 1:
+                return [one(row) for row in raw[names[0]]]
+            return [hooks.join([one(row) for row in per_name])
+                    for per_name in zip(*(raw[name] for name in names))]
+        # the hot loops of a read: one pass per resolution bucket, few calls
+        step = config.r_calc.step_size() if isinstance(config.r_calc, RelativeTime) else None
+        if len(names) == 1:
+            return [OrderedDict([
+                (r * step if step else r_time(r),
+                 process(data) if type(data) not in _SPECIAL else one(data))
+                for r, data in sorted(row.items())]) for row in raw[names[0]]]
+        rval, join = [], hooks.join
+        per_name: Sequence[Any]
+        for per_name in zip(*(raw[name] for name in names)):
+            # each name's processed rows, then joined per resolution bucket
+            per_name = [{r: process(data) if type(data) not in _SPECIAL else one(data)
+                         for r, data in row.items()} for row in per_name]
+            rval.append(OrderedDict(
+                (r * step if step else r_time(r),
+                 join([row.get(r, MISSING) for row in per_name]))
+                for r in sorted(set().union(*per_name))))
+        return rval
+
+    def _join_final(self, coarse: bool, names: List[str], raw: Dict[str, List[Any]],
+                    hooks: ReadHooks) -> List[Any]:
+        """``_rows`` of a backend with ``_rows_final``: its rows, processed only for a
+        read_func or process_row, then joined."""
+        if hooks.process_row is not None or self._type.read_func is not None:
+            one = hooks.process
+            for rows in raw.values():
+                rows[:] = [one(row) for row in rows] if coarse else \
+                    [OrderedDict((r, one(data)) for r, data in row.items()) for row in rows]
+        if len(names) == 1:
+            return raw[names[0]]
+        join = hooks.join
+        if coarse:
+            return [join(list(per_name)) for per_name in zip(*(raw[name] for name in names))]
+        return [OrderedDict((r, join([row.get(r, MISSING) for row in per_name]))
+                            for r in sorted(set().union(*per_name)))
+                for per_name in zip(*(raw[name] for name in names))]
