@@ -1,0 +1,367 @@
+"""The SQL backend's class: SqlBackend, which creates or completes its table, writes a
+type's rows in one transaction (run again after a deadlock) and reads them back."""
+
+import sys
+import time
+from collections import OrderedDict
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
+
+import sqlalchemy
+from sqlalchemy import BigInteger, exc as sa_exc, sql, types as sqltypes
+
+from ..exceptions import ConfigurationError, DataConflict, InvalidName, InvalidValue, warn
+from ..intervals import Interval
+from ..timeseries import Timeseries, Write, typed_classes
+from .errors import _driver_error, _refuses_credentials, _rolled_back, kairos_error
+from .rows import OPS, collect_named, finish, resolution_scale, write_rows
+from .schema import NULL_BUCKET, checker, column_type, define_table, no_check
+from .statements import Compiled, _LOCK_ORDER, _lock_order_by_value, for_driver, select, upsert
+
+_T = TypeVar('_T')
+RETRIES = 8
+
+# column types (as reflected) that psycopg reads alike in binary and text format
+_SAME_IN_BINARY = {'BIGINT', 'INTEGER', 'SMALLINT', 'DOUBLE_PRECISION', 'VARCHAR', 'TEXT',
+                   'BYTEA'}
+
+
+class SqlBackend(Timeseries[Any]):
+    """Timeseries stored in SQL through an SQLAlchemy ``Engine``; see the package docstring.
+
+    >>> engine = sqlalchemy.create_engine('sqlite:///kairos.db')
+    >>> t = Timeseries(engine, type='count', intervals={'minute': {'step': 60, 'steps': 120}})
+
+    One ``insert`` is one transaction over every interval; ``pipeline=`` takes
+    an open ``Connection`` and runs the writes in its transaction, uncommitted.
+    ``fetch(connection, statement)`` replaces the read: it returns the rows
+    (name, i_time, r_time, data columns) the SELECT ``statement`` selects.
+    """
+
+    _rows_final = True  # see the collect functions in rows.py
+    # a piece is a transaction: 100,000 values hold a bucket's row locks (SQLite: the file)
+    # for about half a second, and spare four in five commits, each a disk flush
+    _bulk_pieces = 5
+
+    @staticmethod
+    def accepts(client: Any) -> bool:
+        """Whether ``client`` is an SQLAlchemy Engine."""
+        return isinstance(client, sqlalchemy.engine.Engine)
+
+    def __init__(self, client: Any, prefix: Optional[str] = None, string_length: int = 255,
+                 text_length: int = 32 * 1024, table_name: Optional[str] = None,
+                 value_type: Any = float, **kwargs: Any):
+        super().__init__(client, **kwargs)
+        if prefix:
+            warn('prefix %r is ignored on SQL: use table_name' % (prefix,))
+        for what, number in (('string_length', string_length), ('text_length', text_length)):
+            if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+                raise ConfigurationError('%s must be a positive integer, not %r'
+                                         % (what, number))
+        self._op = OPS[self._type.name]
+        table_name = self._op.table if table_name is None else table_name
+        if not isinstance(table_name, str) or not table_name:
+            raise ConfigurationError('table_name must be a non-empty str, not %r'
+                                     % (table_name,))
+        self._engine = client
+        self._dialect = client.dialect.name
+        self._mysql = self._dialect in ('mysql', 'mariadb')
+        if self._mysql:  # the dialect knows MariaDB from MySQL once it has connected
+            self._call(lambda: self._engine.connect().close())
+        mariadb = getattr(client.dialect, 'is_mariadb', False)
+        self._table = define_table(table_name, self._op.columns, self._op.by_value,
+                                   self._op.on_conflict is None, string_length,
+                                   column_type(value_type, string_length, text_length),
+                                   'mariadb' if mariadb else 'mysql' if self._mysql else None)
+        self._call(self._create)
+        column = self._columns['value' if 'value' in self._op.columns else 'count']
+        self._check, self._convert = checker(column)
+        if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
+            self._check = no_check  # a float count column takes every number a count takes
+        # the columns of the rows write_rows makes, in their order
+        self._row_columns = ('name', 'interval', 'i_time', 'r_time') + \
+            (('value', 'insert_time') if self._op.on_conflict is None else self._op.columns)
+        self._upserts = {coarse: for_driver(upsert(self._table, self._op, self._dialect, coarse),
+                                            self._table, self._op, client.dialect)
+                         for coarse in (True, False)}
+        self._selects: Dict[Tuple[int, bool], Compiled] = {}
+        # psycopg parses rows in binary format a fifth faster than as text, for the column
+        # types it decodes the same either way (REAL or CITEXT it would not)
+        self._binary = client.dialect.driver == 'psycopg' and all(
+            self._columns[c].__visit_name__.upper() in _SAME_IN_BINARY
+            for c in ('name', 'i_time', 'r_time') + self._op.columns)
+
+    # -- the schema ----------------------------------------------------------
+
+    def _create(self) -> None:
+        """Create the table, or add to a 0.10.1 table what this version needs."""
+        table = self._table
+        failed = None
+        try:
+            with self._engine.begin() as connection:
+                changed = not sqlalchemy.inspect(connection).has_table(table.name)
+                table.create(connection, checkfirst=True)
+        except sa_exc.DBAPIError as exc:
+            if exc.connection_invalidated or _refuses_credentials(exc.orig):
+                raise   # not reached, or refused: nothing more to ask
+            failed, changed = exc, False
+        if failed is not None:   # checked outside the except: its error would chain to this
+            with self._engine.connect() as connection:  # another process created it meanwhile?
+                if not sqlalchemy.inspect(connection).has_table(table.name):
+                    raise failed
+        with self._engine.connect() as connection:
+            inspector = sqlalchemy.inspect(connection)
+            self._columns: Dict[str, Any] = {
+                c['name']: c['type'] for c in inspector.get_columns(table.name)}
+            have = {i['name'] for i in inspector.get_indexes(table.name)}
+            have |= {c['name'] for c in inspector.get_unique_constraints(table.name)}
+            missing = [i for i in table.indexes if i.name not in have]
+        if missing:
+            changed = True
+            self._add_to_old_table(missing)
+        if changed and self._dialect == 'sqlite' and self._engine.url.database not in (
+                None, '', ':memory:'):
+            # pooled SQLite connections can prepare statements against the schema they
+            # loaded before this DDL (an upsert then finds no unique index): reconnect them
+            self._engine.dispose()
+
+    def _add_to_old_table(self, missing: List[Any]) -> None:
+        table = self._table
+        quote = self._engine.dialect.identifier_preparer.quote
+        for index in missing:
+            try:
+                with self._engine.begin() as connection:
+                    if self._mysql and 'r_key' not in self._columns:
+                        connection.exec_driver_sql(
+                            'ALTER TABLE %s ADD COLUMN r_key BIGINT AS (coalesce(r_time, %d)) '
+                            'VIRTUAL' % (quote(table.name), NULL_BUCKET))
+                        self._columns['r_key'] = BigInteger()
+                    index.create(connection)
+                continue
+            except sa_exc.DBAPIError as exc:
+                if exc.connection_invalidated or _refuses_credentials(exc.orig):
+                    raise
+                failed = exc
+            # checked outside the except: an error here would chain to the one before
+            with self._engine.connect() as connection:
+                inspector = sqlalchemy.inspect(connection)
+                if index.name in {i['name'] for i in inspector.get_indexes(table.name)}:
+                    continue    # another process created it meanwhile
+            if isinstance(failed, sa_exc.IntegrityError):
+                raise DataConflict('table %s holds several rows for one bucket (0.10.1 '
+                                   'wrote them concurrently): merge them, then retry: %s'
+                                   % (table.name, failed.orig)) from failed
+            raise failed
+
+    # -- storage primitives --------------------------------------------------
+
+    def _check_value(self, value: Any) -> None:
+        wanted = self._check(value)
+        if wanted:
+            raise InvalidValue('%s cannot store %r: the column takes %s'
+                               % (self._table.name, value, wanted))
+
+    def _write(self, writes: List[Write], pipeline: Any = None) -> None:
+        rows: Dict[bool, List[Any]] = {True: [], False: []}
+        for name in {write.name for write in writes}:
+            self._check_name(name)
+        kind, convert = self._type.name, self._convert
+        for write in writes:
+            write_rows(kind, write, convert, rows[write.interval.coarse])
+        batches = [(self._upserts[coarse], batch) for coarse, batch in rows.items() if batch]
+        order: Any
+        if self._op.on_conflict is not None and not self._mysql and self._dialect != 'sqlite':
+            # upserts take row locks in one order in every writer: no deadlocks
+            order = _lock_order_by_value if self._op.by_value else _LOCK_ORDER
+            for _, batch in batches:
+                batch.sort(key=order)
+        columns = self._row_columns
+        for index, ((statement, text, order), batch) in enumerate(batches):
+            if text is None or order is None:   # parameters by name
+                batches[index] = ((statement, text, order),
+                                  [dict(zip(columns, row)) for row in batch])
+            elif list(order) != list(columns):
+                where = [columns.index(key) for key in order]
+                batches[index] = ((statement, text, order),
+                                  [tuple([row[i] for i in where]) for row in batch])
+        if pipeline is not None:
+            if not isinstance(pipeline, sqlalchemy.engine.Connection):
+                raise InvalidValue('pipeline= takes an SQLAlchemy Connection, not %r'
+                                   % (pipeline,))
+            return self._call(self._execute, pipeline, batches, write=True)
+        for attempt in range(RETRIES):
+            try:
+                with self._engine.begin() as connection:
+                    return self._execute(connection, batches)
+            except sa_exc.SQLAlchemyError as exc:
+                if attempt + 1 == RETRIES or not _rolled_back(exc):
+                    failure = exc
+                    break
+                time.sleep(0.005 * 2 ** attempt)
+        raise kairos_error(failure, True, self._dialect, self._engine.url) \
+            from _driver_error(failure)
+
+    def _read(self, interval: Interval, names: List[str], buckets: List[int],
+              fetch: Optional[Callable[..., Any]]) -> Dict[str, List[Any]]:
+        for name in names:
+            self._check_name(name)
+        first, last = buckets[0], buckets[-1]
+        cutoff = self._cutoff(interval)
+        if cutoff is not None:
+            first = max(first, cutoff)
+        scale, gregorian = resolution_scale(interval)
+        rval: Dict[str, List[Any]] = {name: [OrderedDict() for _ in buckets] for name in names}
+        if first <= last:
+            cells = {name: dict(zip(buckets, row)) for name, row in rval.items()}
+            params = {'interval': interval.name, 'first': first, 'last': last}
+            params.update(('n%d' % i, name) for i, name in enumerate(rval))
+            # one name reads rows without the name column (a fifth of the query's time), but
+            # where the database may match other names too (MariaDB/MySQL compare names by
+            # collation: in a 0.10.1 table 'a' = 'A ') rows are kept by their name
+            named = len(rval) if fetch is not None or len(rval) > 1 or self._mysql else 0
+            rows = self._call(self._fetch, named, first == last, params, fetch)
+            if not named:
+                self._op.collect(rows, scale, cells[names[0]])
+            else:
+                collect_named(rows, self._op.collect, scale, cells)
+        finish(rval, interval, gregorian)
+        return rval
+
+    def _delete(self, name: str) -> int:
+        self._check_name(name)
+        t = self._table
+        statement = t.delete().where(t.c.name == name, t.c.interval.in_(list(self._intervals)))
+        return self._call(self._transaction, statement, write=True)
+
+    def _list_names(self) -> Iterable[str]:
+        t = self._table
+        statement = sql.select(t.c.name).distinct().where(
+            t.c.interval.in_(list(self._intervals)))
+        return {row[0] for row in self._call(self._fetch_plain, statement)}
+
+    def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
+        t = self._table
+        self._check_name(name)
+        statement = sql.select(t.c.interval, sql.func.min(t.c.i_time),
+                               sql.func.max(t.c.i_time)).where(
+            t.c.name == name, t.c.interval.in_(list(self._intervals))).group_by(t.c.interval)
+        return {interval: (int(first), int(last)) for interval, first, last
+                in self._call(self._fetch_plain, statement)}
+
+    def _delete_all(self) -> int:
+        t = self._table
+        return self._call(self._transaction,
+                          t.delete().where(t.c.interval.in_(list(self._intervals))), write=True)
+
+    def _expire(self, name: Optional[str], now: float) -> int:
+        """Delete the rows whose buckets are past their interval's retention, of ``name``
+        or of every name, in one transaction; return how many went."""
+        if name is not None:
+            self._check_name(name)
+        statements: List[Any] = []
+        t = self._table
+        for interval in self._intervals.values():
+            cutoff = self._cutoff(interval, now)
+            if cutoff is not None:
+                statement = t.delete().where(t.c.interval == interval.name, t.c.i_time < cutoff)
+                statements.append(statement if name is None else
+                                  statement.where(t.c.name == name))
+        return self._call(self._transaction, *statements, write=True)
+
+    # -- helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _execute(connection: Any, batches: List[Tuple[Compiled, Any]]) -> None:
+        for (statement, text, _), batch in batches:
+            if text is None:
+                connection.execute(statement, batch)
+            else:  # parameters the driver takes as they are: skip SQLAlchemy's processing
+                connection.exec_driver_sql(text, batch)
+
+    def _transaction(self, *statements: Any) -> int:
+        """Run statements in one transaction; the rows they changed."""
+        with self._engine.begin() as connection:
+            return sum(connection.execute(statement).rowcount for statement in statements)
+
+    def _fetch_plain(self, statement: Any) -> Any:
+        with self._engine.connect() as connection:
+            return connection.execute(statement).all()
+
+    def _fetch(self, names: int, one_bucket: bool, params: Dict[str, Any],
+               fetch: Optional[Callable[..., Any]]) -> Any:
+        """The rows of a read; ``names`` as in ``_select``. A read that finds its pooled
+        connection dead (the server restarted) runs once more: it changed nothing."""
+        statement, text, positions = self._select(names, one_bucket)
+        for attempt in range(2):
+            try:
+                if fetch is None and text is not None:
+                    return self._fetch_direct(text, params if positions is None else
+                                              tuple(params[p] for p in positions))
+                with self._engine.connect() as connection:
+                    if fetch is not None:
+                        return list(fetch(connection, statement.params(params)))
+                    return connection.execute(statement, params).all()
+            except sa_exc.DBAPIError as exc:
+                if attempt or not exc.connection_invalidated:
+                    raise
+
+    def _fetch_direct(self, text: str, arguments: Any) -> Any:
+        """The driver's own rows of a SELECT whose columns need no processing, read on a
+        pooled DB-API connection: a Connection's checkout alone costs a sixth of a read."""
+        dialect = self._engine.dialect
+        error = dialect.loaded_dbapi.Error
+        try:
+            dbapi = self._engine.raw_connection()
+        except error as exc:   # the pool hands the driver's error over as it is
+            raise sa_exc.DBAPIError.instance(None, None, exc, error) from exc
+        cursor = None
+        try:
+            cursor = dbapi.cursor()
+            if self._binary and not isinstance(cursor, sys.modules['psycopg'].ClientCursor):
+                cursor.execute(text, arguments, binary=True)
+            else:
+                cursor.execute(text, arguments)
+            return cursor.fetchall()
+        except error as exc:
+            dead = dialect.is_disconnect(exc, dbapi, cursor)
+            if dead:   # as a Connection does: the pool's older connections died too
+                self._engine.pool._invalidate(dbapi, exc)
+            raise sa_exc.DBAPIError.instance(text, arguments, exc, error,
+                                             connection_invalidated=dead) from exc
+        finally:
+            if cursor is not None:
+                cursor.close()
+            dbapi.close()   # back to the pool, which ends the read's transaction
+
+    def _select(self, names: int, one_bucket: bool) -> Compiled:
+        """The SELECT of a read's shape (see statements.select), built once per shape."""
+        key = (names, one_bucket)
+        if key not in self._selects:
+            self._selects[key] = select(self._table, self._op, self._engine.dialect, names,
+                                        one_bucket)
+        return self._selects[key]
+
+    def _cutoff(self, interval: Interval, now: Optional[float] = None) -> Optional[int]:
+        """The oldest bucket still within the interval's retention at ``now``, or None."""
+        if not interval.steps:
+            return None
+        calc = interval.i_calc
+        return calc.shift(calc.bucket(self._clock() if now is None else now), -interval.steps)
+
+    def _check_name(self, name: str) -> str:
+        if self._dialect == 'postgresql' and '\0' in name:
+            raise InvalidName('PostgreSQL cannot store the name %r: it holds a NUL character'
+                              % (name,))
+        return name
+
+    def _call(self, func: Callable[..., _T], *args: Any, write: bool = False) -> _T:
+        """Run ``func(*args)``, translating SQLAlchemy's errors; ``write``: it writes."""
+        try:
+            return func(*args)
+        except sa_exc.SQLAlchemyError as exc:
+            failure = exc
+        # raised outside the except, from the driver's own error: a chain of two, not three
+        raise kairos_error(failure, write, self._dialect, self._engine.url) \
+            from _driver_error(failure)
+
+
+SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet = typed_classes(SqlBackend)

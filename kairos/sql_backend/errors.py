@@ -1,0 +1,79 @@
+"""The SQL backend's error translation: the kairos error for an SQLAlchemy or driver
+error, and which errors leave a transaction rolled back, so that it may run again."""
+
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+
+from ..exceptions import AuthenticationError, DataConflict, StorageError, StorageUnavailable
+
+# driver errors after which a transaction was certainly rolled back, so it may run again
+_RETRY_CODES = {1213, 1205, '40P01', '40001'}
+
+# SQLSTATE (PostgreSQL) and error numbers (MariaDB/MySQL) refusing the credentials
+# (28P01, 28000, 1045, 1698: unix_socket) or the database to the user (1044)
+_AUTH_CODES = {'28P01', '28000', 1044, 1045, 1698}
+# what libpq says for a refusal before the server sends an SQLSTATE
+_AUTH_MESSAGES = ('password authentication failed', 'no password supplied',
+                  'no pg_hba.conf entry', 'authentication failed')
+
+
+def server_name(dialect: str, url: Any) -> str:
+    """How errors name the database: its dialect and its host:port, host or database."""
+    return '%s database at %s' % (dialect, '%s:%s' % (url.host, url.port)
+                                  if url.port else url.host or url.database)
+
+
+def kairos_error(exc: sa_exc.SQLAlchemyError, write: bool, dialect: str,
+                 url: Any) -> Exception:
+    """The kairos error for an SQLAlchemy error on the ``dialect`` database at ``url``,
+    saying only what is known of the call."""
+    server = server_name(dialect, url)
+    if not isinstance(exc, sa_exc.DBAPIError):   # the pool's or a closed Connection's
+        error = StorageUnavailable if isinstance(exc, sa_exc.TimeoutError) else StorageError
+        return error('the %s failed the call: %s' % (server, exc))
+    if _refuses_credentials(exc.orig):
+        return AuthenticationError('authentication failed: the %s refused this client\'s '
+                                   'credentials or their rights: %s' % (server, exc.orig))
+    if _unavailable(exc):
+        return StorageUnavailable('the %s failed %s: %s' % (
+            server, 'the write (its transaction is rolled back unless its COMMIT was sent)'
+            if write else 'the call, which wrote nothing', exc.orig))
+    return DataConflict('the %s refused the statement: %s' % (server, exc.orig))
+
+
+def _driver_error(exc: sa_exc.SQLAlchemyError) -> BaseException:
+    """The DB-API driver's error inside an SQLAlchemy one, else the SQLAlchemy error
+    itself (a pool timeout, a closed Connection)."""
+    orig = getattr(exc, 'orig', None)
+    return orig if isinstance(orig, BaseException) else exc
+
+
+def _refuses_credentials(orig: Any) -> bool:
+    """Whether a DB-API error is the server refusing the client's credentials or rights."""
+    code = getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
+                                               else None)
+    if code in _AUTH_CODES:
+        return True
+    message = str(orig)
+    return type(orig).__name__ == 'OperationalError' and any(
+        words in message for words in _AUTH_MESSAGES)
+
+
+def _unavailable(exc: Any) -> bool:
+    """Whether an SQLAlchemy error says the database could not be reached or refused the
+    client (not a statement)."""
+    return exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError,
+                                                          sa_exc.InterfaceError))
+
+
+def _rolled_back(exc: Any) -> bool:
+    """True for a deadlock or lock timeout: the database undid the whole transaction."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    orig: Any = exc.orig
+    code = getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
+                                               else None)
+    if code in _RETRY_CODES:
+        return True
+    return isinstance(exc, sa_exc.OperationalError) and 'database is locked' in str(orig)

@@ -1,0 +1,174 @@
+"""The rows of the SQL backend's types: the ``OPS`` table of how each type writes and
+reads its table, the rows a Write becomes, and the read path from rows to buckets."""
+
+import threading
+import time
+from collections import OrderedDict
+from functools import partial
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
+
+from ..intervals import Interval, RelativeTime
+from ..series_types import MISSING
+from ..timeseries import Write
+
+
+# Each collect(rows, scale, cells) puts one name's rows into ``cells``: {i_time:
+# OrderedDict {r_time * scale: data}}, or {None: data} where ``scale`` is None (an interval
+# without resolution), skipping rows of other buckets. A row is (i_time, r_time, data
+# columns); the data is what the type's process_row makes of it without read_func.
+
+def _collect_values(rows: Iterable[Any], scale: Optional[int], cells: Dict[Any, Any],
+                    kind: Any = list) -> None:
+    """[value, ...] per bucket, in the rows' order (a series); {value, ...} with ``kind``
+    set (a set)."""
+    add = kind.append if kind is list else kind.add
+    for i_time, r_time, value in rows:
+        cell = cells.get(i_time)
+        if cell is not None:
+            r_time = None if scale is None or r_time is None else r_time * scale
+            if r_time in cell:
+                add(cell[r_time], value)
+            else:
+                cell[r_time] = kind((value,))
+
+
+def _collect_histograms(rows: Iterable[Any], scale: Optional[int],
+                        cells: Dict[Any, Any]) -> None:
+    """{value: count} per bucket."""
+    for i_time, r_time, value, count in rows:
+        cell = cells.get(i_time)
+        if cell is not None:
+            r_time = None if scale is None or r_time is None else r_time * scale
+            counts = cell.get(r_time)
+            if counts is None:
+                counts = cell[r_time] = {}
+            counts[value] = counts.get(value, 0) + int(count)
+
+
+def _collect_counts(rows: Iterable[Any], scale: Optional[int], cells: Dict[Any, Any]) -> None:
+    """The count per bucket, integral counts as int; repeated rows add up."""
+    for i_time, r_time, count in rows:
+        cell = cells.get(i_time)
+        if cell is not None:
+            if count.__class__ is float and count.is_integer():
+                count = int(count)
+            r_time = None if scale is None or r_time is None else r_time * scale
+            if r_time in cell:
+                cell[r_time] += count
+            else:
+                cell[r_time] = count
+
+
+def _collect_last(rows: Iterable[Any], scale: Optional[int], cells: Dict[Any, Any]) -> None:
+    """A gauge's value per bucket; of repeated rows, the last."""
+    for i_time, r_time, value in rows:
+        cell = cells.get(i_time)
+        if cell is not None:
+            cell[None if scale is None or r_time is None else r_time * scale] = value
+
+
+class Op(NamedTuple):
+    """How one type writes and reads its table."""
+    table: str
+    columns: Tuple[str, ...]  # data columns read after name, i_time, r_time
+    by_value: bool            # the value is part of a bucket's unique key
+    # (table, new row) -> SET clause; None: plain inserts
+    on_conflict: Optional[Callable[[Any, Any], Dict[str, Any]]]
+    collect: Callable[..., None]  # (rows read, scale, cells): see _collect_values
+
+
+# type -> Op: the one place the backend depends on the type
+OPS = {
+    'series': Op('series', ('value',), False, None, _collect_values),
+    'histogram': Op('histogram', ('value', 'count'), True,
+                    lambda t, new: {'count': t.c['count'] + new['count']}, _collect_histograms),
+    'count': Op('count', ('count',), False,
+                lambda t, new: {'count': t.c['count'] + new['count']}, _collect_counts),
+    'gauge': Op('gauge', ('value',), False, lambda t, new: {'value': new['value']},
+                _collect_last),
+    'set': Op('set', ('value',), True, lambda t, new: {}, partial(_collect_values, kind=set)),
+}
+
+_STAMP_LOCK, _LAST_STAMP = threading.Lock(), [0.0]
+_FIRST, _AFTER_NAME = itemgetter(0), itemgetter(slice(1, None))
+
+
+# -- writing -------------------------------------------------------------------
+
+def write_rows(kind: str, write: Write, convert: Optional[Callable[[Any], Any]],
+               rows: List[Any]) -> None:
+    """Append the rows one Write of a ``kind`` type inserts or upserts to ``rows``, their
+    values converted by ``convert`` and in the order name, interval, i_time, r_time, then
+    the type's own columns (a series': value, insert_time)."""
+    payload = write.payload
+    if kind == 'count' or kind == 'gauge':   # a row each, built at once: bulks make many
+        rows.append((write.name, write.interval.name, write.i_bucket, write.r_bucket,
+                     convert(payload) if convert else payload))
+        return
+    base = (write.name, write.interval.name, write.i_bucket, write.r_bucket)
+    if convert:
+        payload = [(convert(v), n) for v, n in payload] if kind == 'histogram' else \
+            [convert(v) for v in payload]
+    if kind == 'histogram':
+        counts: Dict[Any, int] = {}
+        for value, count in payload:  # 1 and '1' are one value in a text column
+            counts[value] = counts.get(value, 0) + count
+        rows.extend(base + item for item in counts.items())
+    elif kind == 'set':
+        rows.extend(base + (value,) for value in dict.fromkeys(payload))
+    else:
+        rows.extend(base + item for item in zip(payload, _stamps(len(payload))))
+
+
+def _stamps(n: int) -> List[float]:
+    """n increasing insert times, after every earlier one of this process.
+
+    They order a series bucket's values, so they come from the wall clock,
+    never from the (injectable) bucket clock.
+    """
+    with _STAMP_LOCK:
+        first = max(time.time(), _LAST_STAMP[0] + 1e-6)
+        _LAST_STAMP[0] = first + (n - 1) * 1e-6
+    return [first + i * 1e-6 for i in range(n)]
+
+
+# -- reading -------------------------------------------------------------------
+
+def resolution_scale(interval: Interval) -> Tuple[Optional[int], bool]:
+    """(scale, gregorian) of an interval's rows: resolution rows are keyed by time,
+    r_time * scale, or by bucket (scale 1) until ``finish`` converts gregorian ones;
+    scale is None without a resolution."""
+    gregorian = not interval.coarse and not isinstance(interval.r_calc, RelativeTime)
+    scale = None if interval.coarse else 1 if gregorian else \
+        interval.r_calc.step_size()  # type: ignore[call-arg]  # a RelativeTime's
+    return scale, gregorian
+
+
+def collect_named(rows: Iterable[Any], collect: Callable[..., None], scale: Optional[int],
+                  cells: Dict[str, Any]) -> None:
+    """Collect rows (name, i_time, r_time, data) into ``cells`` per name, skipping other
+    names: ordered by name, unless a fetch reordered them: then in more groups."""
+    for name, group in groupby(rows, _FIRST):
+        if name in cells:
+            collect(map(_AFTER_NAME, group), scale, cells[name])
+
+
+def finish(rval: Dict[str, List[Any]], interval: Interval, gregorian: bool) -> None:
+    """Turn each name's collected cells into its buckets in place: a coarse interval's
+    data or MISSING, else resolution rows keyed by time, in time order."""
+    for cells in rval.values():
+        if interval.coarse:
+            cells[:] = [cell.get(None, MISSING) for cell in cells]
+            continue
+        for index, cell in enumerate(cells):
+            cell.pop(None, None)   # a row without r_time (0.10.1 wrote it coarse)
+            if gregorian:
+                cells[index] = OrderedDict(sorted(
+                    ((interval.r_calc.from_bucket(r), data) for r, data in cell.items()),
+                    key=_FIRST))
+            elif cell:
+                times = list(cell)
+                if times != sorted(times):   # rows not in time order (a series' are not)
+                    cells[index] = OrderedDict(sorted(cell.items(), key=_FIRST))

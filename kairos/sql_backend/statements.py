@@ -1,0 +1,125 @@
+"""The SQL backend's statements per dialect: a type's upsert (or insert) and SELECTs,
+compiled to the SQL a driver takes as it is where the columns allow, and the order in
+which upserts take their row locks."""
+
+import re
+from operator import itemgetter
+from typing import Any, List, Optional, Tuple
+
+import sqlalchemy
+from sqlalchemy import BigInteger, sql
+
+from ..exceptions import ConfigurationError
+from .rows import Op
+from .schema import plain
+
+# (statement, its SQL for the driver or None, the order of its parameters or None)
+Compiled = Tuple[Any, Optional[str], Optional[Tuple[str, ...]]]
+
+# drivers whose pyformat parameters (%(name)s) may also be given as format (%s)
+_FORMAT_TOO = {'psycopg', 'psycopg2', 'pymysql', 'mysqldb'}
+_PYFORMAT = re.compile(r'%%|%\((\w+)\)s')   # an escaped %, or a parameter
+
+# The lock order of upserts: (interval, i_time, r_time, name) of a row in the backend's
+# ``_row_columns`` order, the order a bulk's writes come in, nearly (so sorting costs
+# little). A batch's r_time are all None or all numbers.
+_LOCK_ORDER = itemgetter(1, 2, 3, 0)
+
+
+def _lock_order_by_value(row: Any) -> Tuple[Any, ...]:
+    """The lock order of a histogram's or set's rows: then by value (its repr: the values
+    of some column types do not compare with each other)."""
+    return (row[1], row[2], row[3], row[0], repr(row[4]))
+
+
+def upsert(table: Any, op: Op, dialect: str, coarse: bool) -> Any:
+    """The statement writing a type's rows on ``dialect`` (its name): an upsert on the
+    unique key of rows without (``coarse``) or with r_time, a plain insert for series."""
+    mysql = dialect in ('mysql', 'mariadb')
+    insert: Any
+    if dialect == 'postgresql':
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == 'sqlite':
+        from sqlalchemy.dialects.sqlite import insert
+    elif mysql:
+        from sqlalchemy.dialects.mysql import insert
+    else:
+        insert = sqlalchemy.insert
+    statement = insert(table)
+    if op.on_conflict is None:
+        return statement
+    if mysql:
+        return statement.on_duplicate_key_update(
+            op.on_conflict(table, statement.inserted) or {'value': table.c.value})
+    if insert is sqlalchemy.insert:
+        raise ConfigurationError('the %s dialect has no upsert kairos knows: use SQLite, '
+                                 'PostgreSQL, MariaDB or MySQL' % dialect)
+    key = [table.c.name, table.c.interval, table.c.i_time] + \
+        ([] if coarse else [table.c.r_time]) + ([table.c.value] if op.by_value else [])
+    where = table.c.r_time.is_(None) if coarse else None
+    update = op.on_conflict(table, statement.excluded)
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=key, index_where=where)
+    return statement.on_conflict_do_update(index_elements=key, index_where=where,
+                                           set_=update)
+
+
+def for_driver(statement: Any, table: Any, op: Op, dialect: Any) -> Compiled:
+    """(statement, its SQL if the driver takes our parameters as they are, their order)."""
+    keys = [c.name for c in table.c if c.name in ('name', 'interval', 'i_time',
+                                                  'r_time', 'insert_time')
+            or c.name in op.columns]
+    if not all(plain(table.c[key].type) for key in keys):
+        return statement, None, None
+    return (statement,) + driver_sql(statement.compile(dialect=dialect, column_keys=keys),
+                                     dialect)
+
+
+def select(table: Any, op: Op, dialect: Any, names: int, one_bucket: bool) -> Compiled:
+    """(SELECT, its SQL when rows need no processing, parameter order), by shape:
+    ``names`` 0 selects one name's rows without the name column, else the rows
+    (name, ...) of that many names, ordered by name first."""
+    t, bind = table, sql.bindparam
+    columns: List[Any] = [t.c.i_time, t.c.r_time] + [t.c[c] for c in op.columns]
+    if dialect.name == 'sqlite' and op.columns == ('count',):
+        # SQLite hands integral counts over as int, sparing _collect_counts the work
+        count = t.c['count']
+        integral = sql.cast(count, BigInteger)
+        columns[-1] = sql.case((count == integral, integral), else_=count).label('count')
+    where = [t.c.interval == bind('interval'),
+             t.c.name == bind('n0') if names <= 1 else
+             t.c.name.in_([bind('n%d' % i) for i in range(names)]),
+             t.c.i_time == bind('first') if one_bucket else
+             t.c.i_time.between(bind('first'), bind('last'))]
+    order: List[Any] = []
+    if names:
+        columns.insert(0, t.c.name)
+        order.append(t.c.name)
+    # a series' values in insert order; other rows in time order, as the read keeps them
+    # (the key's index order: free where the database reads along it)
+    order += [t.c.insert_time] if op.on_conflict is None else [t.c.i_time, t.c.r_time]
+    statement = sql.select(*columns).where(*where).order_by(*order)
+    compiled = statement.compile(dialect=dialect)
+    if all(plain(c.type) for c in columns):
+        return (statement,) + driver_sql(compiled, dialect)
+    return statement, None, None
+
+
+def driver_sql(compiled: Any, dialect: Any) -> Tuple[str, Optional[Tuple[str, ...]]]:
+    """(SQL to hand the driver, its parameters' names in order or None to pass a dict).
+    Drivers that take %(name)s also take %s: a tuple per row costs less than a dict."""
+    text = str(compiled)
+    if compiled.positional:
+        return text, compiled.positiontup
+    if dialect.driver in _FORMAT_TOO:
+        order: List[str] = []
+
+        def placeholder(match: 're.Match[str]') -> str:
+            if match.group(1) is None:
+                return '%%'
+            order.append(match.group(1))
+            return '%s'
+        positional = _PYFORMAT.sub(placeholder, text)
+        if sorted(order) == sorted(compiled.binds):   # every parameter, each once
+            return positional, tuple(order)
+    return text, None
