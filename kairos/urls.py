@@ -41,11 +41,12 @@ DEFAULT_DATABASE = 'kairos'
 
 ALIASES = {'postgres': 'postgresql'}  # SQLAlchemy dropped the short name
 # dialect -> (the extra bringing a driver, what is lacking, (module, driver) by preference)
+_MYSQL_DRIVERS = ('mysql', 'a MySQL driver', (('MySQLdb', 'mysqldb'), ('pymysql', 'pymysql')))
 DRIVERS = {
     'postgresql': ('postgresql', 'a PostgreSQL driver',
                    (('psycopg', 'psycopg'), ('psycopg2', 'psycopg2'))),
-    'mysql': ('mysql', 'a MySQL driver', (('MySQLdb', 'mysqldb'), ('pymysql', 'pymysql'))),
-    'mariadb': ('mysql', 'a MySQL driver', (('MySQLdb', 'mysqldb'), ('pymysql', 'pymysql'))),
+    'mysql': _MYSQL_DRIVERS,
+    'mariadb': _MYSQL_DRIVERS,
 }
 
 _SECRET = re.compile(r'(://[^:/@]*):[^@/]*@')
@@ -116,14 +117,13 @@ def _cluster(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     from redis.cluster import RedisCluster
     from redis.exceptions import RedisClusterException
 
-    from .redis_wire import authentication_error, refuses_credentials, root_error
+    from .redis.errors import authentication_error, cluster_node, refuses_credentials, root_error
     plain = url.replace('+cluster', '', 1)
     try:   # the client asks a node for the slot map as it is built
         return RedisCluster.from_url(plain, **config)
     except (redis.RedisError, RedisClusterException) as exc:
         failure = exc
-    node = '%s (a Redis Cluster node)' % (urlsplit(plain).netloc.rsplit('@', 1)[-1]
-                                          or 'localhost:6379')
+    node = cluster_node(urlsplit(plain).netloc.rsplit('@', 1)[-1] or 'localhost:6379')
     # raised outside the except, from redis-py's error: one link, not two
     if refuses_credentials(failure):
         raise authentication_error(node, root_error(failure)) from failure

@@ -57,10 +57,15 @@ def pool_server(pool: Any) -> str:
     return '%s:%s' % (options.get('host', 'localhost'), options.get('port', 6379))
 
 
+def cluster_node(address: str) -> str:
+    """A cluster node's host:port as a message names it."""
+    return '%s (a Redis Cluster node)' % address
+
+
 def cluster_server(client: Any) -> str:
     """host:port of a cluster client's default node: the cluster as a message names it."""
     try:
-        return '%s (a Redis Cluster node)' % client.get_default_node().name
+        return cluster_node(client.get_default_node().name)
     except (AttributeError, redis.RedisError):
         return 'a Redis Cluster'
 

@@ -51,9 +51,7 @@ def _driver_error(exc: sa_exc.SQLAlchemyError) -> BaseException:
 
 def _refuses_credentials(orig: Any) -> bool:
     """Whether a DB-API error is the server refusing the client's credentials or rights."""
-    code = getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
-                                               else None)
-    if code in _AUTH_CODES:
+    if _code(orig) in _AUTH_CODES:
         return True
     message = str(orig)
     return type(orig).__name__ == 'OperationalError' and any(
@@ -71,9 +69,13 @@ def _rolled_back(exc: Any) -> bool:
     """True for a deadlock or lock timeout: the database undid the whole transaction."""
     if not isinstance(exc, sa_exc.DBAPIError):
         return False
-    orig: Any = exc.orig
-    code = getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
-                                               else None)
-    if code in _RETRY_CODES:
+    if _code(exc.orig) in _RETRY_CODES:
         return True
-    return isinstance(exc, sa_exc.OperationalError) and 'database is locked' in str(orig)
+    return isinstance(exc, sa_exc.OperationalError) and 'database is locked' in str(exc.orig)
+
+
+def _code(orig: Any) -> Any:
+    """A DB-API error's code: psycopg's SQLSTATE, or the error number PyMySQL and MySQLdb
+    give as their first argument."""
+    return getattr(orig, 'sqlstate', None) or (orig.args[0] if getattr(orig, 'args', None)
+                                               else None)
