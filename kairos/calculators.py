@@ -16,6 +16,10 @@ Both calculators share an integer API used inside kairos (``bucket``,
 ``shift``, ``span``, ``from_bucket``) and keep kairos 0.5.0's public one
 (``to_bucket``, ``buckets``, ``normalize``, ``step_size``), where Gregorian
 buckets are strftime strings such as '20380201', as 0.5.0 returned them.
+
+``check`` returns a timestamp's bucket if it lies in the range kairos stores
+(:mod:`kairos.units` names the limits: buckets within a 64-bit integer, calendar
+buckets within years 1 to 9999), else raises InvalidTimestamp naming the limit.
 """
 
 import calendar
@@ -24,10 +28,20 @@ from typing import List, Literal, Optional, Union, overload
 
 from dateutil.relativedelta import relativedelta
 
-from .exceptions import ConfigurationError
-from .units import SIMPLE_TIMES, check_timestamp
+from .exceptions import ConfigurationError, InvalidTimestamp
+from .units import (BUCKET_MAX, BUCKET_MIN, CALENDAR_END, CALENDAR_FIRST, SIMPLE_TIMES,
+                    check_timestamp)
 
 _EPOCH = datetime(1970, 1, 1)
+
+
+def check_calendar(timestamp: float, what: str) -> float:
+    """Return ``timestamp`` if it lies within years 1 to 9999 UTC, else raise InvalidTimestamp."""
+    if not CALENDAR_FIRST <= timestamp < CALENDAR_END:
+        raise InvalidTimestamp(
+            'timestamp %r is outside what %s takes: years 1 to 9999 UTC, timestamps from '
+            '%d up to (not including) %d' % (timestamp, what, CALENDAR_FIRST, CALENDAR_END))
+    return timestamp
 
 
 def _to_datetime(timestamp: float) -> datetime:
@@ -57,8 +71,26 @@ class RelativeTime:
         """to_bucket for a timestamp already checked (the write path's hot loop)."""
         return int(timestamp // self._step)
 
+    def check(self, timestamp: float, what: str = 'this interval') -> int:
+        """The bucket of a finite ``timestamp``, refused unless it fits in BUCKET_MIN..BUCKET_MAX."""
+        bucket = int(timestamp // self._step)
+        if not BUCKET_MIN <= bucket <= BUCKET_MAX:
+            raise InvalidTimestamp(
+                'timestamp %r is outside what %s takes: its bucket must fit in a 64-bit '
+                'integer, timestamps from %d up to (not including) %d'
+                % (timestamp, what, BUCKET_MIN * self._step, (BUCKET_MAX + 1) * self._step))
+        return bucket
+
     def from_bucket(self, bucket: int) -> int:
         return int(bucket) * self._step
+
+    def end_of(self, bucket: int) -> int:
+        """The timestamp at which ``bucket`` ends (the next one's start)."""
+        return (int(bucket) + 1) * self._step
+
+    def count(self, first: int, last: int) -> int:
+        """How many buckets ``span(first, last)`` holds."""
+        return last - first + 1
 
     def shift(self, bucket: int, steps: int) -> int:
         """The bucket ``steps`` buckets after (or before, if negative) ``bucket``."""
@@ -141,12 +173,23 @@ class GregorianTime:
             return start + relativedelta(years=1)
         # a week never runs into the next year: the year's last week is cut short
         following = start + timedelta(days=7 - (start.weekday() + 1) % 7)
-        return min(following, date(start.year + 1, 1, 1))
+        return following if following.year == start.year else date(start.year + 1, 1, 1)
 
     # -- the public calculator API, shared with RelativeTime ----------------
 
     def shift(self, bucket: int, steps: int) -> int:
-        """The bucket ``steps`` buckets after (or before, if negative) ``bucket``."""
+        """The bucket ``steps`` buckets after (or before, if negative) ``bucket``.
+
+        Raises InvalidTimestamp where that passes year 1 or 9999.
+        """
+        try:
+            return self._shift(bucket, steps)
+        except (OverflowError, ValueError):
+            raise InvalidTimestamp(
+                '%d buckets from %d is outside what a %s interval takes: years 1 to 9999 UTC'
+                % (steps, bucket, self._step)) from None
+
+    def _shift(self, bucket: int, steps: int) -> int:
         start = self._start_of(bucket)
         if self._step == 'daily':
             return self._bucket_of(start + timedelta(days=steps))
@@ -170,6 +213,44 @@ class GregorianTime:
     def bucket(self, timestamp: float) -> int:
         """to_bucket for a timestamp already checked (the write path's hot loop)."""
         return self._bucket_of((_EPOCH + timedelta(seconds=timestamp)).date())
+
+    def check(self, timestamp: float, what: str = 'this interval') -> int:
+        """The bucket of a finite ``timestamp``, refused outside years 1 to 9999."""
+        return self.bucket(check_calendar(timestamp, what))
+
+    def end_of(self, bucket: int) -> int:
+        """The timestamp at which ``bucket`` ends (the next one's start)."""
+        return self._end_stamp(self._start_of(bucket))
+
+    def _end_stamp(self, start: date) -> int:
+        try:
+            following = self._next_start(start)
+        except (OverflowError, ValueError):
+            return CALENDAR_END  # the last bucket of year 9999 ends where dates end
+        return calendar.timegm(following.timetuple())
+
+    def count(self, first: int, last: int) -> int:
+        """How many buckets ``span(first, last)`` holds, without listing them."""
+        if last < first:
+            return 0
+        step = self._step
+        if step == 'daily':
+            return (self._start_of(last) - self._start_of(first)).days + 1
+        if step == 'monthly':
+            return (last // 100 * 12 + last % 100) - (first // 100 * 12 + first % 100) + 1
+        if step == 'yearly':
+            return last - first + 1
+        # a year's weeks run from its first (0, or 1 where it starts on a Sunday) to the
+        # week of its 31 December
+        return sum(self._week_index(self._bucket_of(date(year, 12, 31))) + 1
+                   for year in range(first // 100, last // 100)) \
+            - self._week_index(first) + self._week_index(last) + 1
+
+    @staticmethod
+    def _week_index(bucket: int) -> int:
+        """The place of a weekly bucket among its year's weeks, from 0."""
+        year, week = divmod(bucket, 100)
+        return week - (date(year, 1, 1).weekday() == 6)
 
     @overload
     def from_bucket(self, bucket: int, native: Literal[False] = False) -> int: ...
@@ -199,7 +280,10 @@ class GregorianTime:
         bucket = first
         while bucket <= last:
             rval.append(bucket)
-            day = self._next_start(day)
+            try:
+                day = self._next_start(day)
+            except (OverflowError, ValueError):
+                break  # the last bucket of year 9999
             bucket = self._bucket_of(day)
         return rval
 
@@ -210,8 +294,7 @@ class GregorianTime:
         """Seconds from the start of t0's bucket to the end of t1's (or t0's) bucket."""
         first = self._start_of(self._to_bucket(t0))
         last = self._start_of(self._to_bucket(t1 if t1 is not None else t0))
-        return int((datetime.combine(self._next_start(last), datetime.min.time())
-                    - datetime.combine(first, datetime.min.time())).total_seconds())
+        return self._end_stamp(last) - calendar.timegm(first.timetuple())
 
     def ttl(self, steps: Optional[int]) -> Optional[int]:
         return steps * SIMPLE_TIMES[self._step[0]] if steps else None

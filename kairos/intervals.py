@@ -17,7 +17,7 @@ from typing import Any, Optional, TypedDict, Union
 # the names of kairos.units, kairos.calculators and kairos.typos are importable from here too
 from .calculators import (Calculator as Calculator, GregorianTime as GregorianTime,
                           RelativeTime as RelativeTime, calculator as calculator, _EPOCH as _EPOCH,
-                          _to_datetime as _to_datetime)
+                          _to_datetime as _to_datetime, check_calendar)
 from .exceptions import ConfigurationError, warn
 from .exceptions import InvalidTimestamp as InvalidTimestamp
 from .typos import _edits as _edits, close_match as close_match
@@ -68,6 +68,11 @@ class Interval:
     def __init__(self, name: str, config: Any):
         if not isinstance(name, str) or not name:
             raise ConfigurationError('interval names must be non-empty strings, not %r' % (name,))
+        try:
+            name.encode('utf-8')
+        except UnicodeEncodeError:
+            raise ConfigurationError('interval names must be valid unicode, not %r'
+                                     % (name,)) from None
         if not isinstance(config, collections.abc.Mapping):
             raise ConfigurationError('interval %r needs a dict with a "step"' % (name,))
         unknown = sorted(set(config) - set(self._KEYS), key=str)
@@ -100,6 +105,27 @@ class Interval:
         set_(self, 'r_calc', calculator(resolution))
         set_(self, 'coarse', resolution == step)
         set_(self, 'expire', self.i_calc.ttl(steps))
+
+    def check(self, timestamp: float, shift: int = 0) -> int:
+        """The bucket of a finite ``timestamp``, refused with InvalidTimestamp where it, or the
+        bucket ``shift`` buckets away, is outside the range this interval stores.
+
+        That range is bucket numbers (step and resolution) within a 64-bit integer,
+        and years 1 to 9999 UTC for a calendar step or resolution, or with retention
+        (Mongo dates the retention clock): the same on every backend.
+        """
+        what = 'interval %r' % self.name
+        i_bucket = self.i_calc.check(timestamp, what)
+        stamps = [timestamp]
+        if shift:
+            stamps.append(self.i_calc.from_bucket(self.i_calc.shift(i_bucket, shift)))
+        for stamp in stamps:
+            if self.expire:
+                check_calendar(stamp, what + ' (with retention)')
+            self.i_calc.check(stamp, what)
+            if not self.coarse:
+                self.r_calc.check(stamp, what)
+        return i_bucket
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError('Interval is read-only')

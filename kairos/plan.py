@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from .exceptions import InvalidName, InvalidQuery
 from .intervals import Interval, check_timestamp
+from .units import MAX_SHIFT
 
 
 class Write:
@@ -57,11 +58,23 @@ def check_shift(intervals: Any) -> int:
     if isinstance(intervals, bool) or not isinstance(intervals, int):
         raise InvalidQuery('intervals must be an integer number of buckets, not %r'
                            % (intervals,))
+    if abs(intervals) > MAX_SHIFT:
+        raise InvalidQuery('intervals=%d writes too many buckets: at most %d either way'
+                           % (intervals, MAX_SHIFT))
     return intervals
 
 
+def check_range(intervals: Iterable[Interval], timestamp: float, shift: int) -> float:
+    """Return ``timestamp`` if every interval stores its buckets (shift included), else
+    raise InvalidTimestamp (see Interval.check)."""
+    for interval in intervals:
+        interval.check(timestamp, shift)
+    return timestamp
+
+
 def bulk_groups(inserts: Mapping[Any, Mapping[str, Any]], now: float,
-                prepare: Callable[[Any], Any], keep: bool, pure: bool
+                prepare: Callable[[Any], Any], keep: bool, pure: bool,
+                check: Callable[[float], Any] = check_timestamp
                 ) -> Iterator[Tuple[float, Any, int, bool]]:
     """Check every name, timestamp and value of a bulk insert, and prepare the values.
 
@@ -69,6 +82,7 @@ def bulk_groups(inserts: Mapping[Any, Mapping[str, Any]], now: float,
     they are all as given: in non-empty lists, none changed by preparing) per timestamp.
     ``prepare`` checks one value and returns it ready to store; ``pure`` says it has no
     side effects (no write_func), so that a value that passed once passes again.
+    ``check`` refuses a timestamp outside the range stored (after check_timestamp).
     """
     if not isinstance(inserts, collections.abc.Mapping):
         raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, not %r'
@@ -80,7 +94,7 @@ def bulk_groups(inserts: Mapping[Any, Mapping[str, Any]], now: float,
         {int: set(), float: set(), str: set()} if pure else None
     room = SEEN_VALUES
     for timestamp, by_name in inserts.items():
-        timestamp = now if timestamp is None else check_timestamp(timestamp)
+        timestamp = check(now if timestamp is None else check_timestamp(timestamp))
         if not isinstance(by_name, (dict, collections.abc.Mapping)):  # dict: the fast check
             raise InvalidQuery('bulk_insert takes {timestamp: {name: [values]}}, '
                                'not %r at %r' % (by_name, timestamp))

@@ -13,6 +13,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, List, Literal, 
 from .calculators import RelativeTime
 from .exceptions import InvalidQuery
 from .intervals import Interval
+from .units import MAX_READ_BUCKETS
 from .reads import Condense, ReadHooks, either
 from .series_types import MISSING, Duplicates
 from .transforms import TransformArg
@@ -73,7 +74,7 @@ class Reads(Generic[V]):
         names = self._names(name)
         hooks = ReadHooks(self._type, transform, either(condense, condensed), False,
                           process_row, join_rows)
-        i_bucket = config.i_calc.bucket(self._timestamp(timestamp))
+        i_bucket = config.check(self._timestamp(timestamp))
         return self._get(config, names, i_bucket, fetch, hooks)
 
     def _get(self, config: Interval, names: List[str], i_bucket: int, fetch: Optional[Fetch],
@@ -158,7 +159,7 @@ class Reads(Generic[V]):
         rval = OrderedDict(zip(i_times, rows))
         if hooks.collapse:
             # a collapsed row lasts the whole range
-            length = calc.from_bucket(calc.shift(buckets[-1], 1)) - i_times[0]
+            length = calc.end_of(buckets[-1]) - i_times[0]
             return hooks.finish(OrderedDict([(i_times[0], hooks.collapsed(rval))]),
                                 lambda _: length)
         if config.coarse or hooks.condense:
@@ -175,15 +176,24 @@ class Reads(Generic[V]):
             steps = config.steps or 1
         elif isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
             raise InvalidQuery('steps must be a positive integer, not %r' % (steps,))
+        if steps > MAX_READ_BUCKETS:
+            raise InvalidQuery('steps=%d reads too many buckets: at most %d in one read'
+                               % (steps, MAX_READ_BUCKETS))
+        # config.check refuses the far end of a run of steps before it is computed
         if start is not None:
-            first = calc.bucket(self._timestamp(start))
-            last = calc.bucket(self._timestamp(end)) if end is not None \
+            first = config.check(self._timestamp(start), 0 if end is not None else steps - 1)
+            last = config.check(self._timestamp(end)) if end is not None \
                 else calc.shift(first, steps - 1)
         else:
-            last = calc.bucket(self._timestamp(end))
+            last = config.check(self._timestamp(end), -(steps - 1))
             first = calc.shift(last, -(steps - 1))
         if first > last:
             raise InvalidQuery('start %r is after end %r' % (start, end))
+        count = calc.count(first, last)
+        if count > MAX_READ_BUCKETS:
+            raise InvalidQuery('start %r to end %r is %d buckets of interval %r: at most %d '
+                               'in one read' % (start, end, count, config.name,
+                                                MAX_READ_BUCKETS))
         return calc.span(first, last)
 
     def _rows(self, config: Interval, names: List[str], buckets: List[int],

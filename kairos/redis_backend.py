@@ -114,6 +114,10 @@ class RedisBackend(Timeseries[Any]):
         prefix = prefix or ''
         if not isinstance(prefix, str):
             raise ConfigurationError('prefix must be a str, not %r' % (prefix,))
+        try:
+            prefix.encode('utf-8')
+        except UnicodeEncodeError:
+            raise ConfigurationError('prefix must be valid unicode, not %r' % (prefix,)) from None
         if prefix and not prefix.endswith(':'):
             prefix += ':'
         if not isinstance(hash_tag, bool):

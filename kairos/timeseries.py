@@ -60,7 +60,7 @@ from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES,
                         Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
 from .plan import SEEN_VALUES as SEEN_VALUES, Write as Write, check_name as check_name
-from .plan import Pending, bulk_groups, check_shift, merged, plan
+from .plan import Pending, bulk_groups, check_range, check_shift, merged, plan
 from .queries import _SPECIAL as _SPECIAL, Fetch as Fetch, Names as Names, V as V
 from .queries import Reads
 from .reads import Condense as Condense, ReadHooks as ReadHooks, either as either
@@ -294,7 +294,8 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
 
         A list, tuple or set of values is inserted as a bulk insert.
         ``intervals=N`` also writes the value into the N following buckets
-        (preceding ones when negative).
+        (preceding ones when negative), N at most MAX_SHIFT (:mod:`kairos.units`).
+        A timestamp outside the range the intervals store raises InvalidTimestamp.
         """
         check_name(name)
         if isinstance(value, (list, tuple, set)):
@@ -302,9 +303,9 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
                 raise InvalidValue('insert needs at least one value, got %r' % (value,))
             return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         value = self._prepare(self._type.default_value if value is None else value)
-        timestamp = self._timestamp(timestamp)
-        pending = plan(self._intervals.values(), timestamp, [(name, [value])],
-                       check_shift(intervals), {})
+        shift = check_shift(intervals)
+        timestamp = check_range(self._intervals.values(), self._timestamp(timestamp), shift)
+        pending = plan(self._intervals.values(), timestamp, [(name, [value])], shift, {})
         self._write(merged(self._type.merge, pending), pipeline)
 
     def bulk_insert(self, inserts: Mapping[_Stamp, Mapping[str, Any]],
@@ -323,13 +324,19 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
         shift = check_shift(intervals)
         now = self._clock()
         pure = not self._write_func
+        configs = self._intervals.values()
+
+        def check(timestamp: float) -> float:
+            return check_range(configs, timestamp, shift)
         groups: Iterable[Tuple[float, Any, int, bool]]
         if self._write_func:
-            groups = list(bulk_groups(inserts, now, self._prepare, keep=True, pure=pure))
+            groups = list(bulk_groups(inserts, now, self._prepare, keep=True, pure=pure,
+                                      check=check))
         else:
             as_given = True
             # check it all
-            for *_, given in bulk_groups(inserts, now, self._prepare, keep=False, pure=pure):
+            for *_, given in bulk_groups(inserts, now, self._prepare, keep=False, pure=pure,
+                                         check=check):
                 as_given = as_given and given
             # every value passed as it was given, in non-empty lists: plan from the input
             groups = ((now if timestamp is None else check_timestamp(timestamp),

@@ -21,6 +21,17 @@ step), and every refusal of an ``'Nm'`` value says that minutes are ``'Nmin'``.
 
 A timestamp is seconds since the epoch (UTC), a finite real number: ``check_timestamp``
 refuses anything else.
+
+The limits of what one call may ask for are named here, once::
+
+    BUCKET_MIN .. BUCKET_MAX      bucket numbers (Redis keys, SQL i_time/r_time, Mongo
+                                  interval/resolution): a 64-bit integer, -2**63 excluded
+                                  (MariaDB's stand-in for "no resolution")
+    CALENDAR_FIRST .. CALENDAR_END  timestamps of a calendar interval (daily, weekly,
+                                  monthly, yearly) or of one with retention (``steps``):
+                                  years 1 to 9999 UTC, the end excluded
+    MAX_SHIFT                     largest ``intervals=`` of an insert, either way
+    MAX_READ_BUCKETS              most buckets one get/series reads
 """
 
 import math
@@ -31,6 +42,13 @@ from typing import Any, Union
 from .exceptions import ConfigurationError, InvalidTimestamp
 
 _MINUTE, _HOUR, _DAY = 60, 60 * 60, 60 * 60 * 24
+
+# A timestamp outside these raises InvalidTimestamp, an argument past the maxima
+# InvalidQuery, all before anything is written or read.
+BUCKET_MIN, BUCKET_MAX = -2 ** 63 + 1, 2 ** 63 - 1
+CALENDAR_FIRST, CALENDAR_END = -62135596800, 253402300800  # 0001-01-01, 10000-01-01 UTC
+MAX_SHIFT = 1000
+MAX_READ_BUCKETS = 100000
 
 # unit -> seconds. kairos 0.5.0's five one-letter units keep their values ('m' a
 # 30-day month); the rest are the spellings of carbon, RRDtool and Prometheus users.
