@@ -230,6 +230,9 @@ class SqlBackend(Timeseries[Any]):
         self._check_name(name)
         t = self._table
         statement = t.delete().where(t.c.name == name, t.c.interval.in_(list(self._intervals)))
+        if self._mysql:  # byte for byte too: a 0.10.1 table's collation has 'a' = 'A '
+            statement = statement.where(sql.cast(t.c.name, sqltypes.BINARY)
+                                        == sql.cast(sql.literal(name), sqltypes.BINARY))
         return self._call(self._transaction, statement, write=True)
 
     def _list_names(self) -> Iterable[str]:
