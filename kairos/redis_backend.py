@@ -47,7 +47,7 @@ from .redis.atomic import AtomicWrites
 from .redis.cluster import Router
 from .redis.commands import OPS, write_commands
 from .redis.errors import DRIVER_ERRORS, cluster_server, driver_error, pool_server, refusal
-from .redis.keys import BUCKET, Keys, scan_match
+from .redis.keys import Keys, scan_match
 from .redis.replies import DECODERS, as_str, read_rows
 from .redis.scripts import WRITE_SCRIPT, WRITE_SHA
 from .redis.wire import Command
@@ -183,46 +183,47 @@ class RedisBackend(Timeseries[Any]):
 
     def _delete(self, name: str) -> int:
         head = self._keys.head(name)
-        match = scan_match(head)
-        doomed: List[Any] = []
-        removed = 0
-        for key in self._call(lambda: list(self._client.scan_iter(match=match, count=1000))):
-            if self._keys.owned.match(as_str(key)[len(head):]):
-                doomed.append(key)
+        owned = self._keys.owned
         # keys deleted here are written, and checked, afresh
         self._atomic.forget()
-        for start in range(0, len(doomed), 500):
-            removed += self._call(lambda: self._client.delete(*doomed[start:start + 500]))
-        return removed
+        return self._delete_found(lambda keys: [key for key in keys
+                                                if owned(key[len(head):])], head)
 
     def _list_names(self) -> Iterable[str]:
         names: set[str] = set()
-        match = self._keys.statistic.match
+        name_of = self._keys.name
         for keys in self._scan(self._keys.prefix):
-            names.update(found.group(1) for found in map(match, keys) if found)
+            # every name has interval:i_bucket keys (data or index)
+            names.update(name for name in (name_of(key, False) for key in keys) if name)
         return names
 
     def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
         head = self._keys.head(name)
         rval: Dict[str, Tuple[int, int]] = {}
         for keys in self._scan(head):
-            for key in keys:
-                interval, _, digits = key[len(head):].rpartition(':')
-                if interval in self._intervals and BUCKET.match(digits):
-                    bucket = int(digits)
+            for found in (self._keys.bucket(key[len(head):]) for key in keys):
+                if found is not None:
+                    interval, bucket = found
                     first, last = rval.get(interval, (bucket, bucket))
                     rval[interval] = (min(first, bucket), max(last, bucket))
         return rval
 
     def _delete_all(self) -> int:
-        removed = 0
-        top, resolution = self._keys.statistic.match, self._keys.resolution_key.match
+        name_of = self._keys.name
         # keys deleted here are written, and checked (their EXPIRE too), afresh
         self._atomic.forget()
-        for keys in self._scan(self._keys.prefix):
-            doomed = [key for key in keys if top(key) or resolution(key)]
-            for start in range(0, len(doomed), 500):
-                removed += self._call(lambda: self._client.delete(*doomed[start:start + 500]))
+        return self._delete_found(lambda keys: [key for key in keys if name_of(key)],
+                                  self._keys.prefix)
+
+    def _delete_found(self, doomed: Callable[[List[str]], List[str]], head: str) -> int:
+        """Delete the keys ``doomed`` picks in each batch of those starting with ``head``
+        (SCAN still returns every key that stays)."""
+        removed = 0
+        for keys in self._scan(head):
+            # as stored: a key that is not UTF-8 went through as_str's surrogateescape
+            found = [key.encode('utf-8', 'surrogateescape') for key in doomed(keys)]
+            for start in range(0, len(found), 500):
+                removed += self._call(lambda: self._client.delete(*found[start:start + 500]))
         return removed
 
     def _expire(self, name: Optional[str], now: float) -> int:

@@ -1,14 +1,24 @@
 """The keys of the Redis layout drawn in ``kairos.redis_backend``'s docstring: the
-key of a bucket, and the patterns that tell a configuration's keys among those SCAN finds.
+key of a bucket, and the tests that tell a configuration's keys among those SCAN finds.
+
+A key is one of a configuration's only if every segment is one it could have
+written: its prefix, a name (in braces with ``hash_tag``), one of its intervals
+and, in that interval's own format, the bucket and (with a resolution) the
+resolution bucket. A relative bucket is ``str(int)``: ``0`` or an optional minus
+and digits without a leading zero. A Gregorian bucket is a valid date, week,
+month or year in its calculator's format (``20231114`` daily, never ``2023``).
 """
 
 import re
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, Optional, Tuple
 
-from ..intervals import Interval
+from ..intervals import Calculator, GregorianTime, Interval
 
 GLOB_SPECIAL = re.compile(r'([\\*?\[\]])')
-BUCKET = re.compile(r'-?[0-9]+\Z')
+# digits as an integer's str() writes them; a bucket's own format is BucketFormat's
+BUCKET = re.compile(r'(?:0|-?[1-9][0-9]*)\Z')
+# a Gregorian bucket: a positive integer of at most YYYYMMDD's eight digits
+CALENDAR = re.compile(r'[1-9][0-9]{0,7}\Z')
 
 
 def scan_match(head: str) -> str:
@@ -16,30 +26,44 @@ def scan_match(head: str) -> str:
     return GLOB_SPECIAL.sub(r'\\\1', head) + '*'
 
 
+class BucketFormat:
+    """The text of the buckets one calculator writes into keys.
+
+    >>> BucketFormat(GregorianTime('daily')).valid('20231114'), \\
+    ...     BucketFormat(GregorianTime('daily')).valid('2023')
+    (True, False)
+    """
+
+    def __init__(self, calc: Calculator):
+        self._calendar = calc if isinstance(calc, GregorianTime) else None
+
+    def valid(self, text: str) -> bool:
+        calendar = self._calendar
+        if calendar is None:
+            return BUCKET.match(text) is not None
+        if CALENDAR.match(text) is None:
+            return False
+        bucket = int(text)
+        try:
+            # a bucket names a date, week, month or year iff it is its own start's bucket
+            return calendar.shift(bucket, 0) == bucket
+        except (ValueError, OverflowError):  # no such date, or past the calendar's end
+            return False
+
+
 class Keys:
     """The keys of one configuration: its prefix ('' or ending in ':'), hash tags or
-    not, and its intervals.
-
-    ``statistic`` and ``resolution_key`` match its keys whole, group 1 the name;
-    ``owned`` matches what follows a name's ``head``.
-    """
+    not, and its intervals."""
 
     def __init__(self, prefix: str, hash_tag: bool, intervals: Mapping[str, Interval]):
         self.prefix = prefix
         self.hash_tag = hash_tag
-        # keys of this configuration: prefix name:interval:i_bucket, and the resolution
-        # keys (:r_bucket) of intervals with one; a name may hold ':'
-        named = r'\{(.+)\}' if hash_tag else '(.+)'
-        self.statistic = re.compile(r'%s%s:(?:%s):-?[0-9]+\Z' % (re.escape(prefix), named,
-            '|'.join(re.escape(i.name) for i in intervals.values()) or '(?!)'), re.DOTALL)
-        self.resolution_key = re.compile(r'%s%s:(?:%s):-?[0-9]+:-?[0-9]+\Z' % (
-            re.escape(prefix), named, '|'.join(re.escape(i.name) for i in intervals.values()
-                                               if not i.coarse) or '(?!)'), re.DOTALL)
-        # the rest of a key of this statistic: interval, bucket and, with a resolution only,
-        # the resolution bucket (so 'a' never owns 'a:60:...' of an interval named '60')
-        self.owned = re.compile('|'.join(
-            r'(?:%s:-?\d+%s\Z)' % (re.escape(name), '' if i.coarse else r'(?::-?\d+)?')
-            for name, i in intervals.items()))
+        # interval name -> the formats of the segments after it: (i_bucket,) or, with a
+        # resolution, (i_bucket, r_bucket); the first alone is also the index key's
+        self._formats = {
+            name: (BucketFormat(i.i_calc),) if i.coarse
+            else (BucketFormat(i.i_calc), BucketFormat(i.r_calc))
+            for name, i in intervals.items()}
 
     def head(self, name: str) -> str:
         """What every key of ``name`` starts with."""
@@ -49,3 +73,45 @@ class Keys:
         if self.hash_tag:
             return '%s{%s}:%s:%s' % (self.prefix, name, interval.name, i_bucket)
         return '%s%s:%s:%s' % (self.prefix, name, interval.name, i_bucket)
+
+    def owned(self, tail: str) -> bool:
+        """Whether ``tail``, what follows a name's ``head``, is interval:i_bucket or,
+        with a resolution, interval:i_bucket:r_bucket (so 'a' never owns
+        'a:60:...' of an interval named '60', nor 'a:daily:2023')."""
+        return any(lead == '' for lead in self._leading(tail, (1, 2)))
+
+    def bucket(self, tail: str) -> Optional[Tuple[str, int]]:
+        """(interval, i_bucket) of a ``tail`` interval:i_bucket (a key or an index key)."""
+        interval, _, text = tail.rpartition(':')
+        formats = self._formats.get(interval)
+        if formats is None or not formats[0].valid(text):
+            return None
+        return interval, int(text)
+
+    def name(self, key: str, resolution: bool = True) -> Optional[str]:
+        """The name of ``key`` if it is one of this configuration's keys (with
+        ``resolution`` False only interval:i_bucket keys, which every name has)."""
+        if not key.startswith(self.prefix):
+            return None
+        for lead in self._leading(key[len(self.prefix):], (1, 2) if resolution else (1,)):
+            name = lead[:-1]  # without the ':' before the interval
+            if self.hash_tag:
+                if len(name) < 3 or name[0] != '{' or name[-1] != '}':
+                    continue
+                name = name[1:-1]
+            if name and lead.endswith(':'):
+                return name
+        return None
+
+    def _leading(self, text: str, counts: Tuple[int, ...]) -> Iterator[str]:
+        """What precedes ``interval:bucket[:bucket]`` at the end of ``text``, for each
+        interval and number of bucket segments in ``counts`` it ends in."""
+        for count in counts:
+            parts = text.rsplit(':', count)
+            if len(parts) != count + 1:
+                continue
+            rest, buckets = parts[0], parts[1:]
+            for interval, formats in self._formats.items():
+                if len(formats) >= count and rest.endswith(interval) and all(
+                        form.valid(bucket) for form, bucket in zip(formats, buckets)):
+                    yield rest[:len(rest) - len(interval)]
