@@ -7,7 +7,8 @@ code written against plain Python errors keeps working::
     KairosException
      ├── UnknownInterval          (LookupError)   interval name not configured
      ├── ConfigurationError       (ValueError)    bad constructor arguments
-     │    └── UnsupportedClient   (+ TypeError)   not a Redis, MongoDB or SQL client
+     │    └── UnsupportedClient   (+ TypeError, ImportError)  not a Redis, MongoDB
+     │                                            or SQL client, or its driver is absent
      ├── InvalidName              (ValueError, TypeError)  name not a non-empty str
      ├── InvalidValue             (ValueError, TypeError)  value the type/backend cannot store
      ├── InvalidTimestamp         (ValueError, TypeError)  timestamp not a finite number
@@ -72,8 +73,12 @@ class ConfigurationError(KairosException, ValueError):
     """The Timeseries configuration is invalid; raised at construction."""
 
 
-class UnsupportedClient(ConfigurationError, TypeError):
-    """The client (or URL) is not one of Redis, MongoDB or SQL that kairos takes."""
+class UnsupportedClient(ConfigurationError, TypeError, ImportError):
+    """The client (or URL) is not one of Redis, MongoDB or SQL that kairos takes.
+
+    Also an ``ImportError``, which kairos 0.5.0 raised for a client it did not know
+    and which a URL's missing driver is.
+    """
 
 
 class InvalidName(KairosException, ValueError, TypeError):

@@ -176,9 +176,10 @@ class Reads(Generic[V]):
             steps = config.steps or 1
         elif isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
             raise InvalidQuery('steps must be a positive integer, not %r' % (steps,))
-        if steps > MAX_READ_BUCKETS:
-            raise InvalidQuery('steps=%d reads too many buckets: at most %d in one read'
-                               % (steps, MAX_READ_BUCKETS))
+        # with both ends given, steps is not used and the range's count is checked below
+        if steps > MAX_READ_BUCKETS and (start is None or end is None):
+            raise InvalidQuery('steps=%d reads too many buckets of interval %r: at most %d '
+                               'in one read' % (steps, config.name, MAX_READ_BUCKETS))
         # config.check refuses the far end of a run of steps before it is computed
         if start is not None:
             first = config.check(self._timestamp(start), 0 if end is not None else steps - 1)

@@ -122,6 +122,17 @@ class InputBoundsBehaviour:
         rows = t.series('a', 'second', end=T0, steps=MAX_READ_BUCKETS)
         self.assertEqual(MAX_READ_BUCKETS, len(rows))
 
+    def test_read_maximum_configured_steps(self):
+        """An interval keeping more steps than one read takes reads any range within the maximum."""
+        t = self.make({'minute': {'step': 60, 'steps': 10 * MAX_READ_BUCKETS}})
+        t.insert('a', 1, T0)
+        rows = t.series('a', 'minute', start=T0 - 600, end=T0 + 600)
+        self.assertEqual((21, 1), (len(rows), sum(rows.values())))
+        for call in (lambda: t.series('a', 'minute'), lambda: t.series('a', 'minute', start=T0)):
+            with self.assertRaises(InvalidQuery) as caught:
+                call()
+            self.assertIn(str(MAX_READ_BUCKETS), str(caught.exception))
+
 
 class TestInputBoundsRedis(InputBoundsBehaviour, RedisCase):
 

@@ -217,6 +217,17 @@ class TestUnsupportedClient(unittest.TestCase):
             self.assertIsInstance(caught.exception, ConfigurationError)
             self.assertIsInstance(caught.exception, ValueError)
 
+    def test_unsupported_client_is_an_import_error(self):
+        """An unknown client or URL scheme is caught by the `except ImportError` of 0.5.0 code."""
+        for client in (object(), 'noop://foo/bar'):
+            try:
+                Timeseries(client, type='series', intervals=INTERVALS)
+            except ImportError as caught:
+                self.assertIsInstance(caught, UnsupportedClient)
+                self.assertIn('client' if client != 'noop://foo/bar' else 'noop', str(caught))
+            else:
+                self.fail('%r constructed' % (client,))
+
     def test_unsupported_client_checked_before_config(self):
         """An unsupported client is reported even when the rest of the config is bad."""
         with self.assertRaises(UnsupportedClient):
