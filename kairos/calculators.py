@@ -23,6 +23,7 @@ buckets within years 1 to 9999), else raises InvalidTimestamp naming the limit.
 """
 
 import calendar
+import time
 from datetime import date, datetime, timedelta
 from typing import List, Literal, Optional, Union, overload
 
@@ -61,7 +62,15 @@ class RelativeTime:
         self._step = step
 
     def step_size(self, t0: Optional[float] = None, t1: Optional[float] = None) -> int:
-        return self._step
+        """The step in seconds; with ``t0`` and ``t1``, the seconds from the start of
+        t0's bucket to the end of t1's, as ``GregorianTime.step_size``.
+
+        >>> RelativeTime(86400).step_size(), RelativeTime(86400).step_size(0, 86400)
+        (86400, 172800)
+        """
+        if t0 is None or t1 is None:
+            return self._step
+        return (self.to_bucket(t1) + 1 - self.to_bucket(t0)) * self._step
 
     def to_bucket(self, timestamp: float, steps: int = 0) -> int:
         check_timestamp(timestamp)
@@ -106,8 +115,14 @@ class RelativeTime:
     def normalize(self, timestamp: float, steps: int = 0) -> int:
         return self.from_bucket(self.to_bucket(timestamp, steps))
 
-    def ttl(self, steps: Optional[int]) -> Optional[int]:
-        return steps * self._step if steps else None
+    def ttl(self, steps: Optional[int], relative_time: Optional[float] = None,
+            now: Optional[float] = None) -> Optional[int]:
+        """Seconds that ``steps`` buckets last, or None without steps; see :func:`ttl`.
+
+        >>> RelativeTime(60).ttl(5), RelativeTime(60).ttl(5, relative_time=0, now=125)
+        (300, 180)
+        """
+        return ttl(self, steps, steps * self._step if steps else 0, relative_time, now)
 
     def __repr__(self) -> str:
         return 'RelativeTime(%d)' % self._step
@@ -296,11 +311,33 @@ class GregorianTime:
         last = self._start_of(self._to_bucket(t1 if t1 is not None else t0))
         return self._end_stamp(last) - calendar.timegm(first.timetuple())
 
-    def ttl(self, steps: Optional[int]) -> Optional[int]:
-        return steps * SIMPLE_TIMES[self._step[0]] if steps else None
+    def ttl(self, steps: Optional[int], relative_time: Optional[float] = None,
+            now: Optional[float] = None) -> Optional[int]:
+        """Seconds that ``steps`` buckets last (a month as 30 days, a year as 365), or None
+        without steps; see :func:`ttl`."""
+        return ttl(self, steps, steps * SIMPLE_TIMES[self._step[0]] if steps else 0,
+                   relative_time, now)
 
     def __repr__(self) -> str:
         return 'GregorianTime(%r)' % self._step
+
+
+def ttl(calc: 'Calculator', steps: Optional[int], lifetime: int,
+        relative_time: Optional[float], now: Optional[float]) -> Optional[int]:
+    """``lifetime``, the seconds ``steps`` buckets last, or None without steps.
+
+    With ``relative_time``, as in kairos 0.10.1: the seconds from ``now`` (default
+    ``time.time()``) until data of ``relative_time``'s bucket is past its retention,
+    counted from the bucket starts; 0 when it already is.
+    """
+    if not steps:
+        return None
+    if relative_time is None:
+        return lifetime
+    current = time.time() if now is None else now
+    age = calc.from_bucket(calc.bucket(check_timestamp(current))) - \
+        calc.from_bucket(calc.bucket(check_timestamp(relative_time)))
+    return max(0, lifetime - age)
 
 
 def calculator(step: Union[int, str]) -> 'Calculator':

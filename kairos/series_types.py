@@ -14,6 +14,7 @@ A type never talks to a database. It knows how to
 
 import math
 import numbers
+import re
 from collections import Counter
 from typing import Any, Callable, Dict, List, Optional, Type
 
@@ -125,23 +126,34 @@ class Histogram(SeriesType):
         return rval
 
 
+# a count takes a number written as a string, as Redis' own counters do: '5', '-2.5', '1e3'
+_INTEGER = re.compile(r'[+-]?[0-9]+\Z')
+_DECIMAL = re.compile(r'[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z')
+
+
 class Count(SeriesType):
-    """Each bucket is a counter; an insert adds its value (default 1)."""
+    """Each bucket is a counter; an insert adds its value (default 1).
+
+    A value is a number, or a str spelling one (``'5'`` adds 5, ``'2.5'`` adds 2.5).
+    """
 
     name = 'count'
     default_value = 1
     transforms = transforms.COUNT
 
-    def prepare(self, value: Any) -> Any:
+    def prepare(self, given: Any) -> Any:
+        value = _number(given) if isinstance(given, str) else given
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise InvalidValue('a count needs a number to add, not %r' % (value,))
+            raise InvalidValue('a count needs a number (or a str of one) to add, not %s'
+                               % _short(given))
         if isinstance(value, int):
             if not -2 ** 63 <= value < 2 ** 63:
-                raise InvalidValue('a count cannot add %r: out of the 64-bit range' % (value,))
+                raise InvalidValue('a count cannot add %s: out of the 64-bit range'
+                                   % _short(given))
         else:
             value = float(value)
             if not math.isfinite(value):
-                raise InvalidValue('a count cannot add %r' % (value,))
+                raise InvalidValue('a count cannot add %s' % _short(given))
         return value
 
     def merge(self, values: List[Any]) -> Any:
@@ -163,6 +175,23 @@ class Count(SeriesType):
 
     def condense(self, rows: List[Any]) -> Any:
         return sum(rows)
+
+
+def _number(text: str) -> Any:
+    """The int or float a count's string value spells, or the string if it spells none."""
+    try:
+        if _INTEGER.match(text):
+            return int(text)
+        if _DECIMAL.match(text):
+            return float(text)
+    except ValueError:  # more digits than int() takes
+        pass
+    return text
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:40] + '...' + text[-10:]
 
 
 class Gauge(SeriesType):

@@ -60,7 +60,7 @@ from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES,
                         Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
 from .plan import SEEN_VALUES as SEEN_VALUES, Write as Write, check_name as check_name
-from .plan import Pending, bulk_groups, check_range, check_shift, merged, plan
+from .plan import Pending, bulk_groups, check_range, check_shift, merged, plan, retained
 from .queries import _SPECIAL as _SPECIAL, Fetch as Fetch, Names as Names, V as V
 from .queries import Reads
 from .reads import Condense as Condense, ReadHooks as ReadHooks, either as either
@@ -152,6 +152,11 @@ def _check_unknown(cls: type, unknown: Dict[str, Any]) -> None:
     warn('ignored argument(s): %s' % ', '.join(sorted(unknown)))
 
 
+def now() -> float:
+    """The default clock: ``time.time()``, looked up at each call (so a patched one counts)."""
+    return time.time()
+
+
 class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
     """Bucketed time series of one type in Redis, MongoDB or an SQL database.
 
@@ -160,7 +165,9 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
     on Redis, a ``MongoSeries``, an ``SqlGauge``...), each a subclass of
     ``Timeseries``. ``client`` is a redis-py client, a pymongo or mongomock
     client or database, an SQLAlchemy engine, or a URL (:mod:`kairos.urls`).
-    ``clock`` (default ``time.time``) is what "now" means to it:
+    ``clock`` is what "now" means to it; the default, :func:`kairos.timeseries.now`,
+    reads ``time.time()`` at each call, so ``mock.patch('time.time')`` and freezegun
+    move it too:
 
     >>> import redis
     >>> t = Timeseries(redis.Redis(), type='count', clock=lambda: 1700000000,
@@ -225,41 +232,41 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
     def __init__(self: 'Timeseries[float]', client: Any, type: Literal['count'],
                  prefix: Optional[str] = None, read_func: None = None,
                  write_func: Optional[Callable[[Any], Any]] = None,
-                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
                  **kwargs: Any) -> None: ...
 
     @overload
     def __init__(self: 'Timeseries[List[Any]]', client: Any, type: Literal['series'] = ...,
                  prefix: Optional[str] = None, read_func: None = None,
                  write_func: Optional[Callable[[Any], Any]] = None,
-                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
                  **kwargs: Any) -> None: ...
 
     @overload
     def __init__(self: 'Timeseries[Dict[Any, int]]', client: Any, type: Literal['histogram'],
                  prefix: Optional[str] = None, read_func: None = None,
                  write_func: Optional[Callable[[Any], Any]] = None,
-                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
                  **kwargs: Any) -> None: ...
 
     @overload
     def __init__(self: 'Timeseries[set[Any]]', client: Any, type: Literal['set'],
                  prefix: Optional[str] = None, read_func: None = None,
                  write_func: Optional[Callable[[Any], Any]] = None,
-                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
                  **kwargs: Any) -> None: ...
 
     @overload
     def __init__(self: 'Timeseries[Any]', client: Any, type: str = ...,
                  prefix: Optional[str] = None, read_func: Optional[Callable[[Any], Any]] = None,
                  write_func: Optional[Callable[[Any], Any]] = None,
-                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
                  **kwargs: Any) -> None: ...
 
     def __init__(self, client: Any, type: str = _OWN_TYPE, prefix: Optional[str] = None,
                  read_func: Optional[Callable[[Any], Any]] = None,
                  write_func: Optional[Callable[[Any], Any]] = None,
-                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = time.time,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
                  **kwargs: Any):
         if kwargs:
             _check_unknown(self.__class__, kwargs)
@@ -275,16 +282,19 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
             intervals = {}
         if not isinstance(intervals, collections.abc.Mapping):
             raise ConfigurationError('intervals must be a dict, not %r' % (intervals,))
-        for func, what in ((read_func, 'read_func'), (write_func, 'write_func')):
+        for func, what in ((read_func, 'read_func'), (write_func, 'write_func'),
+                           (clock, 'clock')):
             if func is not None and not callable(func):
                 raise ConfigurationError('%s must be callable, not %r' % (what, func))
         self._client = client
         self._type: SeriesType = TYPES[type](read_func)
         self._read_func = read_func
         self._write_func = write_func
-        self._clock = clock
+        self._clock = now if clock is None else clock
         self._intervals: Dict[str, Interval] = OrderedDict(
             (name, Interval(name, config)) for name, config in intervals.items())
+        # with retention somewhere, writes skip the buckets already past it
+        self._retains = any(interval.steps for interval in self._intervals.values())
 
     # -- writing -------------------------------------------------------------
 
@@ -304,9 +314,13 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
             return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         value = self._prepare(self._type.default_value if value is None else value)
         shift = check_shift(intervals)
-        timestamp = check_range(self._intervals.values(), self._timestamp(timestamp), shift)
-        pending = plan(self._intervals.values(), timestamp, [(name, [value])], shift, {})
-        self._write(merged(self._type.merge, pending), pipeline)
+        now = self._clock() if timestamp is None or self._retains else 0.0
+        timestamp = check_range(self._intervals.values(),
+                                now if timestamp is None else check_timestamp(timestamp), shift)
+        pending = plan(self._intervals.values(), timestamp, [(name, [value])], shift, {},
+                       retained(self._intervals.values(), now) if self._retains else None)
+        if pending:
+            self._write(merged(self._type.merge, pending), pipeline)
 
     def bulk_insert(self, inserts: Mapping[_Stamp, Mapping[str, Any]],
                     intervals: int = 0, pipeline: Any = None) -> None:
@@ -345,9 +359,10 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
                 bulk_groups(inserts, now, self._prepare, keep=True, pure=pure)
         pending: Pending = {}
         size, written = 0, 0
+        oldest = retained(configs, now) if self._retains else None
         try:
             for timestamp, named, count, _ in groups:
-                plan(self._intervals.values(), timestamp, named, shift, pending)
+                plan(configs, timestamp, named, shift, pending, oldest)
                 size += count
                 if size >= BULK_CHUNK * self._bulk_pieces:
                     self._write(merged(self._type.merge, pending), pipeline)

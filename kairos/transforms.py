@@ -133,15 +133,36 @@ def compile_transform(spec: Optional[TransformArg], table: Dict[str, Callable[..
 def _one(spec: Any, table: Dict[str, Callable[..., Any]],
          type_name: str) -> Transform:
     if isinstance(spec, str) and spec in table:
-        func = table[spec]
-        duration = func in _TAKE_DURATION
-    elif callable(spec):
-        func = spec
-        duration = takes_duration(func)
-    else:
+        return _named(spec, table[spec])
+    if not callable(spec):
         raise InvalidQuery('unknown transform %r for a %s: use a callable or one of %s'
                            % (spec, type_name, ', '.join(table) or '(none)'))
-    return func if duration else lambda data, duration: func(data)
+    func: Callable[..., Any] = spec
+    return func if takes_duration(func) else lambda data, duration: func(data)
+
+
+def _named(name: str, func: Callable[..., Any]) -> Transform:
+    """A named transform, refusing with InvalidQuery a row it cannot summarize.
+
+    A series or set may hold values of several types ('5' and 3, say): Python 3
+    cannot order or add them, where kairos 0.5.0's Python 2 ordered them arbitrarily.
+    """
+    takes = func in _TAKE_DURATION
+
+    def run(data: Any, duration: Any) -> Any:
+        try:
+            return func(data, duration) if takes else func(data)
+        except TypeError as exc:
+            kinds = sorted({type(value).__name__ for value in _values(data)})
+            raise InvalidQuery('transform %r cannot summarize a row of %s: %s'
+                               % (name, ' and '.join(kinds) or 'no values', exc)) from None
+    return run
+
+
+def _values(data: Any) -> Iterable[Any]:
+    if isinstance(data, (list, tuple, set, frozenset, dict)):
+        return data
+    return [data]
 
 
 # the named transforms that take the duration, found once

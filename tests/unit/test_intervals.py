@@ -7,6 +7,7 @@ Expected Gregorian buckets come from datetime.strftime of the UTC time
 import calendar
 import random
 import unittest
+from unittest import mock
 from datetime import date, datetime, timedelta
 
 from kairos.exceptions import InvalidTimestamp
@@ -79,13 +80,33 @@ class TestRelativeTime(unittest.TestCase):
         self.assertEqual(calc.buckets(7200, 0), [])
 
     def test_step_size_and_ttl(self):
-        """step_size is the step; ttl is steps * step, None without steps."""
+        """step_size is the step, or spans t0's bucket to t1's; ttl is steps * step, None without steps."""
         calc = RelativeTime(60)
         self.assertEqual(calc.step_size(), 60)
-        self.assertEqual(calc.step_size(0, 1000), 60)
+        self.assertEqual(calc.step_size(0), 60)
+        self.assertEqual(calc.step_size(0, 59), 60)
+        self.assertEqual(calc.step_size(0, 1000), 1020)
+        self.assertEqual(RelativeTime(86400).step_size(0, 86400), 2 * 86400)
+        self.assertEqual(GregorianTime('daily').step_size(0, 86400), 2 * 86400)
         self.assertEqual(calc.ttl(5), 300)
         self.assertIsNone(calc.ttl(0))
         self.assertIsNone(calc.ttl(None))
+
+    def test_ttl_relative_time(self):
+        """ttl(steps, relative_time=) is the seconds until that time's bucket leaves retention, 0 past it."""
+        calc, monthly = RelativeTime(60), GregorianTime('monthly')
+        self.assertEqual(calc.ttl(5, relative_time=600, now=600), 300)
+        self.assertEqual(calc.ttl(5, relative_time=600, now=659), 300)   # bucket starts count
+        self.assertEqual(calc.ttl(5, relative_time=600, now=660), 240)
+        self.assertEqual(calc.ttl(5, relative_time=600, now=900), 0)
+        self.assertEqual(calc.ttl(5, relative_time=600, now=10 ** 6), 0)
+        self.assertEqual(calc.ttl(5, relative_time=660, now=600), 360)   # data ahead of now
+        self.assertIsNone(calc.ttl(None, relative_time=600, now=600))
+        jan, feb = 0, 31 * 86400
+        self.assertEqual(monthly.ttl(2, relative_time=jan, now=feb + 5), 60 * 86400 - feb)
+        self.assertEqual(monthly.ttl(1, relative_time=jan, now=feb), 0)
+        with mock.patch('time.time', return_value=660):
+            self.assertEqual(calc.ttl(5, relative_time=600), 240)
 
     def test_round_trip_over_random_range(self):
         """Every timestamp lies in [from_bucket(b), from_bucket(b + 1)) of its bucket."""

@@ -1,0 +1,182 @@
+"""Where kairos 0.5.0 and 0.10.1 differ or gave Python 2's answers, as kairos decides them.
+
+Each behaviour holds the same on every backend: counts of numeric strings, the
+default clock, ``None`` values, ``min``/``max`` over mixed rows and the
+retention of backfilled data.
+"""
+
+import datetime
+import time
+from unittest import mock
+
+import freezegun
+
+from kairos import InvalidQuery, InvalidValue
+
+from tests.functional.common import at, plain
+from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisClusterCase,
+                           SqliteCase)
+
+MINUTES = {'minute': {'step': 60, 'steps': 5}, 'hour': {'step': 3600, 'resolution': 60}}
+
+
+def _number_or_text(value):
+    text = str(value)
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+class ChoicesBehaviour:
+
+    def make(self, type='count', **kwargs):
+        kwargs.setdefault('intervals', {'minute': {'step': 60}})
+        return self.timeseries(type=type, **kwargs)
+
+    def test_count_takes_numeric_strings(self):
+        """A count adds a str spelling a number ('5' adds 5, '2.5' adds 2.5), in insert and bulk_insert."""
+        t = self.make()
+        t.insert('c', '5', timestamp=at(0))
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(0))), {at(0): 5})
+        t.insert('c', '2.5', timestamp=at(0))
+        t.insert('c', '-1e1', timestamp=at(0))
+        t.bulk_insert({at(0): {'c': ['1', 2, '.5']}})
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(0))), {at(0): 1.0})
+
+    def test_count_refuses_other_strings(self):
+        """A count refuses a str that spells no finite number, and writes nothing."""
+        t = self.make()
+        before = self.snapshot()
+        for text in ('five', '', ' 5', '5 ', '1_000', '0x10', 'nan', 'inf', '1e400', '9' * 5000):
+            with self.assertRaises(InvalidValue, msg=text[:20]):
+                t.insert('c', text, timestamp=at(0))
+            with self.assertRaises(InvalidValue, msg=text[:20]):
+                t.bulk_insert({at(0): {'c': ['1', text]}})
+        self.assertEqual(before, self.snapshot())
+
+    def test_default_clock_follows_a_patched_time(self):
+        """The default clock reads time.time() at each call: mock.patch('time.time') moves it."""
+        t = self.make(intervals=MINUTES)
+        with mock.patch('time.time', return_value=at(130)):
+            t.insert('c', 2)
+            self.assertEqual(plain(t.get('c', 'minute')), {at(120): 2})
+            self.assertEqual(plain(t.series('c', 'minute', steps=2)), {at(60): 0, at(120): 2})
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(130))), {at(120): 2})
+
+    def test_default_clock_follows_freezegun(self):
+        """Under freezegun's freeze_time, inserts and reads without a timestamp use the frozen time."""
+        t = self.make(intervals=MINUTES)
+        frozen = datetime.datetime.fromtimestamp(at(190), datetime.timezone.utc)
+        with freezegun.freeze_time(frozen):
+            self.assertEqual(time.time(), at(190))
+            t.insert('c', 3)
+            self.assertEqual(plain(t.get('c', 'minute')), {at(180): 3})
+            self.assertEqual(plain(t.get('c', 'hour', condensed=True)), {at(0): 3})
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(190))), {at(180): 3})
+
+    def test_none_values_refused(self):
+        """insert(name, None) raises InvalidValue on series, histogram, gauge and set, and writes nothing."""
+        made = {kind: self.make(kind) for kind in ('series', 'histogram', 'gauge', 'set')}
+        before = self.snapshot()
+        for kind, t in made.items():
+            for call in (lambda: t.insert('n', None, timestamp=at(0)),
+                         lambda: t.bulk_insert({at(0): {'n': [1, None]}})):
+                with self.assertRaises(InvalidValue, msg=kind) as caught:
+                    call()
+                self.assertIn('None', str(caught.exception))
+        self.assertEqual(before, self.snapshot())
+
+    def test_none_counts_one(self):
+        """insert(name, None) on a count adds its default, 1, as insert(name) does."""
+        t = self.make()
+        t.insert('c', None, timestamp=at(0))
+        t.insert('c', timestamp=at(0))
+        self.assertEqual(plain(t.get('c', 'minute', timestamp=at(0))), {at(0): 2})
+
+    def test_min_max_over_mixed_values(self):
+        """min and max over a row of values Python cannot order raise InvalidQuery naming their types."""
+        for kind in ('series', 'set'):
+            t = self.make(kind, intervals=MINUTES, read_func=_number_or_text)
+            t.insert(kind, 3, timestamp=at(0))
+            t.insert(kind, 'x', timestamp=at(1))
+            for transform in ('min', 'max', 'sum', 'mean'):
+                for call in (lambda: t.get(kind, 'minute', timestamp=at(0), transform=transform),
+                             lambda: t.series(kind, 'hour', end=at(0), transform=[transform],
+                                              condensed=True)):
+                    with self.assertRaises(InvalidQuery, msg=(kind, transform)) as caught:
+                        call()
+                    self.assertIn(repr(transform), str(caught.exception))
+                    self.assertIn('int and str', str(caught.exception))
+            self.assertEqual(plain(t.get(kind, 'minute', timestamp=at(0), transform='count')),
+                             {at(0): 2})
+
+    def test_min_max_of_one_type(self):
+        """min and max of a row of one type (numbers, or strings) answer."""
+        t = self.make('series', intervals=MINUTES, read_func=_number_or_text)
+        for value in (3, 1.5, 7):
+            t.insert('n', value, timestamp=at(0))
+        t.insert('s', 'b', timestamp=at(0))
+        t.insert('s', 'a', timestamp=at(0))
+        self.assertEqual(plain(t.get('n', 'minute', timestamp=at(0), transform=['min', 'max'])),
+                         {at(0): {'min': 1.5, 'max': 7}})
+        self.assertEqual(plain(t.get('s', 'minute', timestamp=at(0), transform='min')),
+                         {at(0): 'a'})
+
+    def test_backfill_past_retention(self):
+        """Data older than an interval's retention is not written, and reads as empty."""
+        now = [at(600)]
+        t = self.make(intervals=MINUTES, clock=lambda: now[0])
+        before = self.snapshot()
+        t.insert('old', 1, timestamp=at(0))                   # 10 minutes back, 5 kept
+        t.bulk_insert({at(300): {'old': [1]}, at(60): {'old': [1]}})
+        self.assertEqual(plain(t.get('old', 'minute', timestamp=at(0))), {at(0): 0})
+        self.assertEqual(plain(t.series('old', 'minute', start=at(0), end=at(360))),
+                         {at(s): 0 for s in range(0, 361, 60)})
+        # the hour interval keeps everything
+        self.assertEqual(plain(t.get('old', 'hour', timestamp=at(0), condensed=True)), {at(0): 3})
+        t.insert('new', 1, timestamp=at(360))                 # the oldest bucket kept
+        self.assertEqual(plain(t.series('new', 'minute', end=at(600))),
+                         {at(s): int(s == 360) for s in range(360, 601, 60)})
+        now[0] = at(660)                                      # a minute later it is gone
+        self.assertEqual(plain(t.get('new', 'minute', timestamp=at(360))), {at(360): 0})
+        # and the minute interval stored nothing of 'old'
+        u = self.make(intervals={'minute': {'step': 60}})
+        self.assertEqual(plain(u.get('old', 'minute', timestamp=at(0))), {at(0): 0})
+        self.assertNotEqual(before, self.snapshot())
+
+    def test_backfill_with_shift(self):
+        """intervals= into buckets past retention writes only the buckets still kept."""
+        t = self.make(intervals=MINUTES, clock=lambda: at(600))
+        t.insert('s', 1, timestamp=at(600), intervals=-9)
+        self.assertEqual(plain(t.series('s', 'minute', start=at(0), end=at(600))),
+                         {at(s): int(s >= 360) for s in range(0, 601, 60)})
+        u = self.make(intervals={'minute': {'step': 60}})
+        self.assertEqual(sum(u.series('s', 'minute', start=at(0), end=at(600)).values()), 5)
+
+
+class TestChoicesRedis(ChoicesBehaviour, RedisCase):
+    pass
+
+
+class TestChoicesRedisCluster(ChoicesBehaviour, RedisClusterCase):
+    pass
+
+
+class TestChoicesMongo(ChoicesBehaviour, MongoCase):
+    pass
+
+
+class TestChoicesSqlite(ChoicesBehaviour, SqliteCase):
+    pass
+
+
+class TestChoicesPostgres(ChoicesBehaviour, PostgresCase):
+    pass
+
+
+class TestChoicesMysql(ChoicesBehaviour, MysqlCase):
+    pass
