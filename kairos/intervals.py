@@ -127,20 +127,6 @@ class Interval:
                 self.r_calc.check(stamp, what)
         return i_bucket
 
-    def oldest(self, now: float) -> Optional[int]:
-        """The oldest bucket within retention at ``now``, or None without retention.
-
-        An interval with ``steps`` keeps its ``steps`` newest buckets, the one holding
-        ``now`` included, dated by the data's time: older buckets read as empty, and
-        writes into them are skipped, on every backend.
-        """
-        if not self.steps:
-            return None
-        try:
-            return self.i_calc.shift(self.i_calc.bucket(now), 1 - self.steps)
-        except (OverflowError, ValueError):  # retention reaching back before year 1
-            return None
-
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError('Interval is read-only')
 

@@ -134,25 +134,17 @@ def bulk_groups(inserts: Mapping[Any, Mapping[str, Any]], now: float,
 
 
 def plan(intervals: Iterable[Interval], timestamp: float,
-         named: Iterable[Tuple[str, Iterable[Any]]], shift: int, pending: Pending,
-         oldest: Optional[Mapping[str, int]] = None) -> Pending:
+         named: Iterable[Tuple[str, Iterable[Any]]], shift: int, pending: Pending) -> Pending:
     """Group the values of one timestamp by the bucket they land in, in every interval:
-    ``pending`` is {(interval, i_bucket, r_bucket): {name: Write}}.
-
-    ``oldest`` maps an interval name to its oldest bucket within retention
-    (``retained``): a bucket before it is past its retention, and not written.
-    """
+    ``pending`` is {(interval, i_bucket, r_bucket): {name: Write}}."""
     for interval in intervals:
         stamps = [timestamp]
         if shift:
             step = 1 if shift > 0 else -1
             stamps += [interval.i_calc.normalize(timestamp, n)
                        for n in range(step, shift + step, step)]
-        first = oldest.get(interval.name) if oldest else None
         for stamp in stamps:
             i_bucket = interval.i_calc.bucket(stamp)
-            if first is not None and i_bucket < first:
-                continue
             r_bucket = None if interval.coarse else interval.r_calc.bucket(stamp)
             group = pending.get((interval.name, i_bucket, r_bucket))
             if group is None:
@@ -167,16 +159,6 @@ def plan(intervals: Iterable[Interval], timestamp: float,
                     if stamp > write.stamp:
                         write.stamp = stamp
     return pending
-
-
-def retained(intervals: Iterable[Interval], now: float) -> Dict[str, int]:
-    """{interval name: its oldest bucket within retention at ``now``} (see ``plan``)."""
-    rval = {}
-    for interval in intervals:
-        first = interval.oldest(now)
-        if first is not None:
-            rval[interval.name] = first
-    return rval
 
 
 def merged(merge: Callable[[List[Any]], Any], pending: Dict[Any, Dict[str, Write]]

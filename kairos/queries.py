@@ -6,7 +6,6 @@ carries the typing of those reads: ``V``, the value of one bucket.
 ``Timeseries`` inherits this mixin.
 """
 
-import bisect
 from collections import OrderedDict
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, List, Literal, Optional,
                     Sequence, Tuple, TypeVar, Union, overload)
@@ -38,7 +37,6 @@ class Reads(Generic[V]):
         _intervals: Dict[str, Interval]
         _type: SeriesType
         _rows_final: bool
-        _clock: Callable[[], float]
 
         def _read(self, interval: Interval, names: List[str], buckets: List[int],
                   fetch: Optional[Fetch]) -> Dict[str, List[Any]]: ...
@@ -206,13 +204,6 @@ class Reads(Generic[V]):
         A row is MISSING or data for a coarse interval, else an ordered dict
         of resolution timestamp -> data holding the resolution buckets with data.
         """
-        first = config.oldest(self._clock()) if config.steps else None
-        if first is not None and buckets[0] < first:
-            # buckets past their retention read as empty without a round trip
-            dead = bisect.bisect_left(buckets, first)
-            empty: List[Any] = [MISSING if config.coarse else OrderedDict() for _ in range(dead)]
-            return empty + (self._rows(config, names, buckets[dead:], fetch, hooks)
-                            if dead < len(buckets) else [])
         raw = self._read(config, names, buckets, fetch)
         if self._rows_final:
             return self._join_final(config.coarse, names, raw, hooks)

@@ -60,7 +60,7 @@ from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES,
                         Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
 from .plan import SEEN_VALUES as SEEN_VALUES, Write as Write, check_name as check_name
-from .plan import Pending, bulk_groups, check_range, check_shift, merged, plan, retained
+from .plan import Pending, bulk_groups, check_range, check_shift, merged, plan
 from .queries import _SPECIAL as _SPECIAL, Fetch as Fetch, Names as Names, V as V
 from .queries import Reads
 from .reads import Condense as Condense, ReadHooks as ReadHooks, either as either
@@ -293,8 +293,6 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
         self._clock = now if clock is None else clock
         self._intervals: Dict[str, Interval] = OrderedDict(
             (name, Interval(name, config)) for name, config in intervals.items())
-        # with retention somewhere, writes skip the buckets already past it
-        self._retains = any(interval.steps for interval in self._intervals.values())
 
     # -- writing -------------------------------------------------------------
 
@@ -314,13 +312,9 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
             return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         value = self._prepare(self._type.default_value if value is None else value)
         shift = check_shift(intervals)
-        now = self._clock() if timestamp is None or self._retains else 0.0
-        timestamp = check_range(self._intervals.values(),
-                                now if timestamp is None else check_timestamp(timestamp), shift)
-        pending = plan(self._intervals.values(), timestamp, [(name, [value])], shift, {},
-                       retained(self._intervals.values(), now) if self._retains else None)
-        if pending:
-            self._write(merged(self._type.merge, pending), pipeline)
+        timestamp = check_range(self._intervals.values(), self._timestamp(timestamp), shift)
+        pending = plan(self._intervals.values(), timestamp, [(name, [value])], shift, {})
+        self._write(merged(self._type.merge, pending), pipeline)
 
     def bulk_insert(self, inserts: Mapping[_Stamp, Mapping[str, Any]],
                     intervals: int = 0, pipeline: Any = None) -> None:
@@ -359,10 +353,9 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
                 bulk_groups(inserts, now, self._prepare, keep=True, pure=pure)
         pending: Pending = {}
         size, written = 0, 0
-        oldest = retained(configs, now) if self._retains else None
         try:
             for timestamp, named, count, _ in groups:
-                plan(configs, timestamp, named, shift, pending, oldest)
+                plan(self._intervals.values(), timestamp, named, shift, pending)
                 size += count
                 if size >= BULK_CHUNK * self._bulk_pieces:
                     self._write(merged(self._type.merge, pending), pipeline)

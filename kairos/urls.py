@@ -188,8 +188,9 @@ def _sql(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     except ImportError:
         raise UnsupportedClient("%s needs SQLAlchemy: pip install 'kairos[%s]'"
                                 % (safe(url), _extra(url))) from None
+    driver_url = sql_url(url)   # raises UnsupportedClient (an ImportError) itself
     try:
-        return sqlalchemy.create_engine(sql_url(url), **config)
+        return sqlalchemy.create_engine(driver_url, **config)
     except ArgumentError as exc:  # NoSuchModuleError too: an unknown dialect or driver
         raise UnsupportedClient('cannot build a client from %s: %s'
                                 % (safe(url), safe(str(exc)))) from exc

@@ -24,10 +24,9 @@ a virtual column r_key = COALESCE(r_time, -2**63). Tables 0.10.1 created get the
 missing index (and column) added. Series has ``<table>_read`` on
 (name, interval, i_time).
 
-Retention: SQL has no TTL. With ``steps``, a bucket reads as empty once it is
-no longer one of the ``steps`` newest by the Timeseries clock (the rule of every
-backend, ``Interval.oldest``), and ``expire()`` deletes such rows
-(``SqlBackend._expire``).
+Retention: SQL has no TTL. With ``steps``, a bucket reads as empty once
+``steps`` whole buckets have passed after it (by the Timeseries clock), and
+``expire()`` deletes such rows (``SqlBackend._expire``).
 
 The package: ``schema`` draws the tables and knows what each column can hold,
 ``rows`` what each type writes and how rows read become buckets, ``statements``

@@ -205,6 +205,9 @@ class SqlBackend(Timeseries[Any]):
         for name in names:
             self._check_name(name)
         first, last = buckets[0], buckets[-1]
+        cutoff = self._cutoff(interval)
+        if cutoff is not None:
+            first = max(first, cutoff)
         scale, gregorian = resolution_scale(interval)
         rval: Dict[str, List[Any]] = {name: [OrderedDict() for _ in buckets] for name in names}
         if first <= last:
@@ -342,7 +345,10 @@ class SqlBackend(Timeseries[Any]):
 
     def _cutoff(self, interval: Interval, now: Optional[float] = None) -> Optional[int]:
         """The oldest bucket still within the interval's retention at ``now``, or None."""
-        return interval.oldest(self._clock() if now is None else now)
+        if not interval.steps:
+            return None
+        calc = interval.i_calc
+        return calc.shift(calc.bucket(self._clock() if now is None else now), -interval.steps)
 
     def _check_name(self, name: str) -> str:
         if self._dialect == 'postgresql' and '\0' in name:

@@ -135,14 +135,6 @@ class Model:
         # up to 0 writes none (as kairos 0.5.0), so delete() counts one key fewer
         self.keyed = set()
         self.call_sums = None
-        self.now = None  # the Timeseries clock, for retention
-
-    def alive(self, interval, i_start):
-        """Within retention: one of the interval's ``steps`` newest buckets at ``now``."""
-        step, _, steps = self.intervals[interval]
-        if not steps or self.now is None:
-            return True
-        return i_start >= floor_to(self.now, step) - (steps - 1) * step
 
     # writing
 
@@ -171,8 +163,6 @@ class Model:
             table = self.cells.setdefault((interval, name), {})
             for stamp in stamps:
                 i_start = floor_to(stamp, step)
-                if not self.alive(interval, i_start):
-                    continue  # past its retention: not written
                 if resolution is None:
                     r_start = None
                     table[i_start] = _apply(self.kind, table.get(i_start, MISSING), values)
@@ -215,8 +205,6 @@ class Model:
         """The joined row of ``names`` in one interval bucket (dict by r_start if fine)."""
         resolution = self.intervals[interval][1]
         tables = [self.cells.get((interval, name), {}) for name in names]
-        if not self.alive(interval, i_start):
-            tables = [{} for _ in names]  # past its retention: reads as empty
         if resolution is None:
             return combine(self.kind, [t.get(i_start, MISSING) for t in tables])
         inners = [t.get(i_start, {}) for t in tables]

@@ -1,8 +1,7 @@
 """Where kairos 0.5.0 and 0.10.1 differ or gave Python 2's answers, as kairos decides them.
 
 Each behaviour holds the same on every backend: counts of numeric strings, the
-default clock, ``None`` values, ``min``/``max`` over mixed rows and the
-retention of backfilled data.
+default clock, ``None`` values and ``min``/``max`` over mixed rows.
 """
 
 import datetime
@@ -125,37 +124,6 @@ class ChoicesBehaviour:
                          {at(0): {'min': 1.5, 'max': 7}})
         self.assertEqual(plain(t.get('s', 'minute', timestamp=at(0), transform='min')),
                          {at(0): 'a'})
-
-    def test_backfill_past_retention(self):
-        """Data older than an interval's retention is not written, and reads as empty."""
-        now = [at(600)]
-        t = self.make(intervals=MINUTES, clock=lambda: now[0])
-        before = self.snapshot()
-        t.insert('old', 1, timestamp=at(0))                   # 10 minutes back, 5 kept
-        t.bulk_insert({at(300): {'old': [1]}, at(60): {'old': [1]}})
-        self.assertEqual(plain(t.get('old', 'minute', timestamp=at(0))), {at(0): 0})
-        self.assertEqual(plain(t.series('old', 'minute', start=at(0), end=at(360))),
-                         {at(s): 0 for s in range(0, 361, 60)})
-        # the hour interval keeps everything
-        self.assertEqual(plain(t.get('old', 'hour', timestamp=at(0), condensed=True)), {at(0): 3})
-        t.insert('new', 1, timestamp=at(360))                 # the oldest bucket kept
-        self.assertEqual(plain(t.series('new', 'minute', end=at(600))),
-                         {at(s): int(s == 360) for s in range(360, 601, 60)})
-        now[0] = at(660)                                      # a minute later it is gone
-        self.assertEqual(plain(t.get('new', 'minute', timestamp=at(360))), {at(360): 0})
-        # and the minute interval stored nothing of 'old'
-        u = self.make(intervals={'minute': {'step': 60}})
-        self.assertEqual(plain(u.get('old', 'minute', timestamp=at(0))), {at(0): 0})
-        self.assertNotEqual(before, self.snapshot())
-
-    def test_backfill_with_shift(self):
-        """intervals= into buckets past retention writes only the buckets still kept."""
-        t = self.make(intervals=MINUTES, clock=lambda: at(600))
-        t.insert('s', 1, timestamp=at(600), intervals=-9)
-        self.assertEqual(plain(t.series('s', 'minute', start=at(0), end=at(600))),
-                         {at(s): int(s >= 360) for s in range(0, 601, 60)})
-        u = self.make(intervals={'minute': {'step': 60}})
-        self.assertEqual(sum(u.series('s', 'minute', start=at(0), end=at(600)).values()), 5)
 
 
 class TestChoicesRedis(ChoicesBehaviour, RedisCase):

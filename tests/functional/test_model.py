@@ -91,7 +91,6 @@ def machine_for(case, kind):
             case.clear()
             self.now = T0 + 30
             self.model = Model(kind, INTERVALS, case.backend)
-            self.model.now = self.now
             self.t = case.timeseries(type=kind, intervals=INTERVALS, read_func=READ_FUNCS[kind],
                                      clock=lambda: self.now)
 
@@ -107,7 +106,7 @@ def machine_for(case, kind):
 
         @rule(now=timestamps)
         def move_clock(self, now):
-            self.now = self.model.now = now
+            self.now = now
 
         @rule(name=names, value=st.one_of(values, lists), timestamp=maybe_timestamps,
               shift=shifts, default=st.booleans())

@@ -141,7 +141,7 @@ class SqlBehaviour:
     # -- retention -----------------------------------------------------------
 
     def test_retention_hides_then_expire_deletes(self):
-        """A bucket reads as empty once it is not one of the `steps` newest; expire() deletes it."""
+        """A bucket reads as empty once `steps` buckets have passed; expire() deletes it."""
         now = [at(10)]
         t = self.timeseries(type='count', clock=lambda: now[0], intervals={
             'minute': {'step': 60, 'steps': 2}, 'day': {'step': 'daily', 'steps': 1},
@@ -149,13 +149,13 @@ class SqlBehaviour:
         t.insert('a', 1, timestamp=at(10))
         t.insert('b', 1, timestamp=at(10))
         t.insert('a', 1, timestamp=at(70))
-        now[0] = at(60 + 59)      # at(0)'s bucket is one of the two newest: still there
+        now[0] = at(120 + 59)     # two minutes after at(0)'s bucket: still there
         self.assertEqual(plain(t.series('a', 'minute', end=now[0], steps=3)),
-                         {at(-60): 0, at(0): 1, at(60): 1})
+                         {at(0): 1, at(60): 1, at(120): 0})
         self.assertEqual(t.expire(), 0)
-        now[0] = at(120)          # no longer: gone from reads
-        self.assertEqual(plain(t.series('a', 'minute', end=now[0], steps=3)),
-                         {at(0): 0, at(60): 1, at(120): 0})
+        now[0] = at(180)          # three minutes after: gone from reads
+        self.assertEqual(plain(t.series('a', 'minute', end=now[0], steps=4)),
+                         {at(0): 0, at(60): 1, at(120): 0, at(180): 0})
         self.assertEqual(plain(t.get('a', 'forever', timestamp=at(0))), {at(0): 1})
         self.assertEqual(t.expire('a'), 1)
         self.assertEqual(t.expire(), 1)   # b's minute row
