@@ -133,10 +133,36 @@ def bulk_groups(inserts: Mapping[Any, Mapping[str, Any]], now: float,
         yield timestamp, named, count, given
 
 
+def split_large(groups: Iterable[Tuple[float, Any, int, bool]], values: int, names: int
+                ) -> Iterator[Tuple[float, Any, int, bool]]:
+    """``groups`` as bulk_groups yields them, a timestamp holding more than ``values``
+    values or ``names`` names cut into consecutive parts within both (a name's values
+    keep their order), so that a piece of a bulk insert stays bounded."""
+    for timestamp, named, count, given in groups:
+        if count <= values and len(named) <= names:
+            yield timestamp, named, count, given
+            continue
+        part: List[Tuple[str, Any]] = []
+        size = 0
+        for name, chunk in named:
+            chunk = list(chunk)
+            for start in range(0, len(chunk), values):
+                piece = chunk[start:start + values]
+                if part and (size + len(piece) > values or len(part) >= names):
+                    yield timestamp, part, size, given
+                    part, size = [], 0
+                part.append((name, piece))
+                size += len(piece)
+        if part:
+            yield timestamp, part, size, given
+
+
 def plan(intervals: Iterable[Interval], timestamp: float,
-         named: Iterable[Tuple[str, Iterable[Any]]], shift: int, pending: Pending) -> Pending:
+         named: Iterable[Tuple[str, Iterable[Any]]], shift: int, pending: Pending) -> int:
     """Group the values of one timestamp by the bucket they land in, in every interval:
-    ``pending`` is {(interval, i_bucket, r_bucket): {name: Write}}."""
+    ``pending`` is {(interval, i_bucket, r_bucket): {name: Write}}. Returns how many
+    Writes (buckets of one name) it added."""
+    added = 0
     for interval in intervals:
         stamps = [timestamp]
         if shift:
@@ -154,11 +180,12 @@ def plan(intervals: Iterable[Interval], timestamp: float,
                 if write is None:
                     group[name] = Write(interval, name, i_bucket, r_bucket, list(values),
                                         stamp)
+                    added += 1
                 else:
                     write.payload.extend(values)
                     if stamp > write.stamp:
                         write.stamp = stamp
-    return pending
+    return added
 
 
 def merged(merge: Callable[[List[Any]], Any], pending: Dict[Any, Dict[str, Write]]

@@ -60,7 +60,7 @@ from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES,
                         Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
 from .plan import SEEN_VALUES as SEEN_VALUES, Write as Write, check_name as check_name
-from .plan import Pending, bulk_groups, check_range, check_shift, merged, plan
+from .plan import Pending, bulk_groups, check_range, check_shift, merged, plan, split_large
 from .queries import _SPECIAL as _SPECIAL, Fetch as Fetch, Names as Names, V as V
 from .queries import Reads
 from .reads import Condense as Condense, ReadHooks as ReadHooks, either as either
@@ -103,9 +103,11 @@ class _DefaultType(str):
 
 _OWN_TYPE = _DefaultType('series')
 
-# A bulk insert is sent in pieces of about this many values (whole timestamps), times a
-# backend's _bulk_pieces.
+# A bulk insert is sent in pieces of whole timestamps, each of about this many values or
+# this many writes (buckets of one name), times a backend's _bulk_pieces: on Redis a
+# piece is one MULTI/EXEC or script, which the writes bound to tens of milliseconds.
 BULK_CHUNK = 20000
+BULK_WRITES = 4000
 
 
 def _backend_class(client: Any) -> 'Type[Timeseries[Any]]':
@@ -313,7 +315,8 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
         value = self._prepare(self._type.default_value if value is None else value)
         shift = check_shift(intervals)
         timestamp = check_range(self._intervals.values(), self._timestamp(timestamp), shift)
-        pending = plan(self._intervals.values(), timestamp, [(name, [value])], shift, {})
+        pending: Pending = {}
+        plan(self._intervals.values(), timestamp, [(name, [value])], shift, pending)
         self._write(merged(self._type.merge, pending), pipeline)
 
     def bulk_insert(self, inserts: Mapping[_Stamp, Mapping[str, Any]],
@@ -321,8 +324,9 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
         """Insert many points: ``{timestamp: {name: [value, ...]}}``.
 
         Everything is checked before anything is written; the writes are then
-        merged per bucket and sent in pieces of about BULK_CHUNK values (five
-        times that on SQL), each atomic on Redis, a transaction on SQL. If a
+        merged per bucket and sent in pieces of about BULK_CHUNK values or
+        BULK_WRITES buckets (five times that on SQL), each atomic on Redis (one
+        MULTI/EXEC or script), a transaction on SQL. If a
         piece fails, the StorageError raised carries ``values_written``: how
         many values the earlier pieces stored. The input is read twice, to
         check then to plan, rather than copied, so memory stays flat (with a
@@ -352,15 +356,18 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
                       for timestamp, by_name in inserts.items()) if as_given else \
                 bulk_groups(inserts, now, self._prepare, keep=True, pure=pure)
         pending: Pending = {}
-        size, written = 0, 0
+        size, writes, written = 0, 0, 0
+        most_values, most_writes = BULK_CHUNK * self._bulk_pieces, BULK_WRITES * self._bulk_pieces
+        # a name at one timestamp writes a bucket per interval and shift
+        most_names = max(1, most_writes // max(1, len(configs) * (abs(shift) + 1)))
         try:
-            for timestamp, named, count, _ in groups:
-                plan(self._intervals.values(), timestamp, named, shift, pending)
+            for timestamp, named, count, _ in split_large(groups, most_values, most_names):
+                writes += plan(self._intervals.values(), timestamp, named, shift, pending)
                 size += count
-                if size >= BULK_CHUNK * self._bulk_pieces:
+                if size >= most_values or writes >= most_writes:
                     self._write(merged(self._type.merge, pending), pipeline)
                     written += size
-                    pending, size = {}, 0
+                    pending, size, writes = {}, 0, 0
             if pending:
                 self._write(merged(self._type.merge, pending), pipeline)
         except StorageError as exc:
