@@ -16,8 +16,8 @@ Every error kairos raises derives from :class:`KairosException`
 
 from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
                          InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
-                         KairosWarning, StorageError, StorageUnavailable, UnknownInterval,
-                         UnsupportedClient)
+                         KairosWarning, StorageError, StorageFull, StorageUnavailable,
+                         UnknownInterval, UnsupportedClient)
 from .intervals import IntervalConfig
 from .timeseries import Timeseries
 
@@ -26,4 +26,4 @@ __version__ = '1.0.0'
 __all__ = ['Timeseries', 'KairosException', 'UnknownInterval', 'ConfigurationError',
            'UnsupportedClient', 'InvalidName', 'InvalidValue', 'InvalidTimestamp',
            'InvalidQuery', 'DataConflict', 'StorageError', 'StorageUnavailable',
-           'AuthenticationError', 'KairosWarning', 'IntervalConfig', '__version__']
+           'StorageFull', 'AuthenticationError', 'KairosWarning', 'IntervalConfig', '__version__']

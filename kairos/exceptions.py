@@ -19,15 +19,32 @@ code written against plain Python errors keeps working::
           │                                       the driver's error as __cause__
           ├── StorageUnavailable  (ConnectionError)  unreachable, or the connection broke
           │                                       mid-command: a retry may succeed
+          ├── StorageFull                         the server is out of memory (Redis
+          │                                       maxmemory) and refused the write
           └── AuthenticationError                 the server refused the client's credentials
                                                   or their rights: a retry fails the same way
 
 A plain :class:`StorageError` is a failure no retry mends either (a closed
 client, say). Only :class:`StorageUnavailable` is a ``ConnectionError``, so a
 loop that retries on connection errors never retries a bad password.
-A write that raises :class:`StorageUnavailable` has an unknown outcome: it may
-or may not have been applied. kairos never retries it on its own. Messages
-name the server by host and port, never by a password.
+Every exception says in ``applied`` what a failed write (``insert``,
+``bulk_insert``, ``delete``, ``delete_all``, ``expire``) did to the data:
+
+* ``False``: nothing was applied. Bad input is refused before any I/O, so a
+  validation error is always ``False``; so is a server that could not be
+  reached, refused the credentials, ran out of memory or rolled the
+  transaction back, and a packet that never reached it whole.
+* ``None``: unknown, for some or all of it: the connection broke or timed out
+  after the write was sent (or during an SQL ``COMMIT``). kairos never retries
+  such a write on its own.
+* ``True``: part of it was applied, and the message says which (other hash
+  slots of a Redis Cluster call, other commands, earlier pieces).
+
+A ``bulk_insert`` that fails in a later piece also carries ``values_written``
+on a :class:`StorageError`: that many values of the earlier pieces are stored
+for certain, and ``applied`` is then ``True`` (unless the failed piece's own
+outcome is unknown: ``None``). A read's error has ``applied`` ``False``.
+Messages name the server by host and port, never by a password.
 
 A configuration that kairos 0.5.0 accepted but ignored, or that means little,
 still constructs and warns with :class:`KairosWarning` (a ``UserWarning``).
@@ -42,7 +59,12 @@ if TYPE_CHECKING:
 
 
 class KairosException(Exception):
-    """Root of every exception kairos raises on purpose."""
+    """Root of every exception kairos raises on purpose.
+
+    ``applied``: what a failed write did: False nothing, None unknown, True a part.
+    """
+
+    applied: Optional[bool] = False
 
 
 class UnknownInterval(KairosException, LookupError):
@@ -114,6 +136,14 @@ class StorageUnavailable(StorageError, ConnectionError):
     """The database could not be reached or failed mid-command; a retry may succeed.
 
     For a write, the outcome is unknown: kairos does not retry it.
+    """
+
+
+class StorageFull(StorageError):
+    """The server is out of memory (Redis at ``maxmemory`` with ``noeviction``) and
+    refused the write; it stays refused until memory is freed or the limit raised.
+
+    Not a ``ConnectionError``: retrying at once fails the same way.
     """
 
 

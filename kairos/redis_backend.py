@@ -41,7 +41,7 @@ from redis.exceptions import (AskError, ClusterDownError, ResponseError,  # noqa
                               TryAgainError)
 
 from .exceptions import (ConfigurationError, DataConflict, InvalidValue,  # noqa: F401
-                         StorageError, StorageUnavailable, UnsupportedClient)
+                         KairosException, StorageError, StorageUnavailable, UnsupportedClient)
 from .intervals import Interval
 from .redis.atomic import AtomicWrites
 from .redis.cluster import Router
@@ -219,11 +219,18 @@ class RedisBackend(Timeseries[Any]):
         """Delete the keys ``doomed`` picks in each batch of those starting with ``head``
         (SCAN still returns every key that stays)."""
         removed = 0
-        for keys in self._scan(head):
-            # as stored: a key that is not UTF-8 went through as_str's surrogateescape
-            found = [key.encode('utf-8', 'surrogateescape') for key in doomed(keys)]
-            for start in range(0, len(found), 500):
-                removed += self._call(lambda: self._client.delete(*found[start:start + 500]))
+        try:
+            for keys in self._scan(head):
+                # as stored: a key that is not UTF-8 went through as_str's surrogateescape
+                found = [key.encode('utf-8', 'surrogateescape') for key in doomed(keys)]
+                for start in range(0, len(found), 500):
+                    # a cluster client splits a DEL per slot: some may run, not others
+                    removed += self._call(lambda: self._client.delete(
+                        *found[start:start + 500]), self._wire is not None)
+        except KairosException as exc:
+            if removed and exc.applied is False:
+                exc.applied = True
+            raise
         return removed
 
     def _expire(self, name: Optional[str], now: float) -> int:
@@ -264,7 +271,7 @@ class RedisBackend(Timeseries[Any]):
             pipe = self._reopened().pipeline(transaction=False)
             for command in commands:
                 pipe.execute_command(*command)
-            self._call(pipe.execute)
+            self._call(pipe.execute, False)
             return
         for command, reply in zip(commands, self._wire.round_trip(commands, True)):
             if isinstance(reply, ResponseError):
@@ -322,12 +329,13 @@ class RedisBackend(Timeseries[Any]):
             return handle.lrange(key, 0, -1)
         return handle.execute_command(command, key)
 
-    def _call(self, func: Callable[[], Any]) -> Any:
-        """Run a read or idempotent command through redis-py, translating its errors."""
+    def _call(self, func: Callable[[], Any], whole: bool = True) -> Any:
+        """Run a read or idempotent command through redis-py, translating its errors;
+        ``whole``: one command, not a pipeline."""
         try:
             return func()
         except DRIVER_ERRORS as exc:
-            raise driver_error(self._server, exc) from exc
+            raise driver_error(self._server, exc, whole) from exc
 
 
 BACKEND = RedisBackend

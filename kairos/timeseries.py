@@ -328,7 +328,8 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
         BULK_WRITES buckets (five times that on SQL), each atomic on Redis (one
         MULTI/EXEC or script), a transaction on SQL. If a
         piece fails, the StorageError raised carries ``values_written``: how
-        many values the earlier pieces stored. The input is read twice, to
+        many values the earlier pieces stored (its ``applied`` is then True, or
+        None where the failed piece's outcome is unknown). The input is read twice, to
         check then to plan, rather than copied, so memory stays flat (with a
         ``write_func``, its results are kept, so that it runs once a value;
         values that checking changed are checked again).
@@ -370,8 +371,11 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
                     pending, size, writes = {}, 0, 0
             if pending:
                 self._write(merged(self._type.merge, pending), pipeline)
-        except StorageError as exc:
-            exc.values_written = written
+        except KairosException as exc:
+            if isinstance(exc, StorageError):
+                exc.values_written = written
+            if written and exc.applied is False:
+                exc.applied = True   # the earlier pieces
             raise
 
     def _prepare(self, value: Any) -> Any:

@@ -723,6 +723,53 @@ class AuthRedisServer(RedisServer):
         return self
 
 
+class OomRedisServer(RedisServer):
+    """A private redis-server with ``--maxmemory 2mb --maxmemory-policy noeviction``;
+    ``exhaust()`` fills it until Redis refuses writes out of memory."""
+
+    BALLAST = 'kairos-test-ballast'
+
+    def start(self) -> 'OomRedisServer':
+        super().start()
+        client = redis.Redis(port=self.port)
+        try:
+            client.config_set('maxmemory-policy', 'noeviction')
+            client.config_set('maxmemory', '2mb')
+        finally:
+            client.close()
+        return self
+
+    def exhaust(self) -> None:
+        """Append to one big value until Redis refuses it: used memory > maxmemory."""
+        client = redis.Redis(port=self.port)
+        try:
+            for _ in range(1000):
+                try:
+                    client.append(self.BALLAST, b'x' * 100000)
+                except redis.exceptions.OutOfMemoryError:
+                    return
+        finally:
+            client.close()
+        raise RuntimeError('redis-server on port %d never ran out of memory' % self.port)
+
+    def relieve(self) -> None:
+        """Free the memory exhaust() took."""
+        client = redis.Redis(port=self.port)
+        try:
+            client.delete(self.BALLAST)
+        finally:
+            client.close()
+
+
+def oom_redis_server() -> OomRedisServer:
+    """The one private OomRedisServer, started on first use and stopped at exit."""
+    if 'oom' not in _server:
+        server = OomRedisServer()
+        atexit.register(server.stop)
+        _server['oom'] = server.start()
+    return _server['oom']
+
+
 class AuthPostgresServer(PostgresServer):
     """A private PostgreSQL whose TCP logins take scram-sha-256 passwords: AUTH_USER
     (and postgres) with AUTH_PASSWORD. ``url`` carries them."""

@@ -7,9 +7,9 @@ from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Tuple
 
 from redis.exceptions import ResponseError
 
-from ..exceptions import DataConflict, StorageError
+from ..exceptions import DataConflict, KairosException, StorageError
 from .cluster import Router
-from .errors import chain, refusal
+from .errors import chain, full_error, out_of_memory, refusal, refused_unrun
 from .scripts import WRITE_SHA, script_args
 from .wire import Command
 
@@ -96,44 +96,68 @@ class AtomicWrites:
         if not plans:
             return
         replies = self._router.send([(slot, packet) for slot, _, packet, _ in plans], True)
-        errors: List[Exception] = []
+        errors: List[KairosException] = []
         for (slot, part, packet, names), reply in zip(plans, replies):
             error = reply if isinstance(reply, StorageError) else \
-                self._settle_multi(part, reply if len(packet) == 1 else reply[-1], now) \
-                if names is None else self._settle_script(part, names, reply[0], now)
+                self._settle_multi(part, reply, len(packet) > 1, now) if names is None \
+                else self._settle_script(part, names, reply[0], now)
             if error is not None:
                 errors.append(error)
         if errors:
-            if len(plans) > 1:   # a cluster: say what the other slots did
-                errors[0].args = ('%s (this call spans %d hash slots; %s)' % (
-                    errors[0], len(plans), 'each failed' if len(errors) == len(plans) else
-                    '%d of them failed, each slot\'s part is atomic, the others were applied'
-                    % len(errors)),)
-            raise errors[0]
+            raise self._call_error(errors, len(plans))
 
-    def _settle_multi(self, commands: List[Command], results: Any,
-                      now: float) -> Optional[Exception]:
-        """``results``: EXEC's reply, or the one command's reply in a list."""
+    @staticmethod
+    def _call_error(errors: List[KairosException], parts: int) -> KairosException:
+        """The error of a call whose ``errors`` come from some of its ``parts`` (hash
+        slots), the others applied: the first, saying what the call as a whole did."""
+        error = errors[0]
+        outcomes = [e.applied for e in errors]
+        error.applied = None if None in outcomes else \
+            len(errors) < parts or any(outcomes)
+        if parts > 1:   # a cluster: say what the other slots did
+            error.args = ('%s (in one of the %d hash slots this call spans; %s)' % (
+                error, parts, 'it failed in each' if len(errors) == parts else
+                'it failed in %d of them, and was applied in the other %d'
+                % (len(errors), parts - len(errors))),)
+        return error
+
+    def _settle_multi(self, commands: List[Command], replies: List[Any], multi: bool,
+                      now: float) -> Optional[KairosException]:
+        """``replies``: of MULTI, each command (QUEUED) and EXEC, or the one command's."""
+        results = replies[-1] if multi else replies
         if isinstance(results, ResponseError):
-            return chain(refusal(self._server, 'Redis refused the write; nothing was written: %s',
-                                        results), results)
+            # the transaction was refused whole: by EXEC, or as a command was queued
+            cause = next((r for r in replies[1:-1] if isinstance(r, ResponseError)),
+                         results) if multi else results
+            if out_of_memory(results) or out_of_memory(cause):
+                return chain(full_error(self._server, detail=cause), cause)
+            return chain(refusal(self._server, 'Redis refused the write; nothing of it was '
+                                 'applied: %s', cause, False), cause)
         return self._settle(commands, now, (), [
             (command[1], '%s %s: %s' % (command[0], command[1], result), result)
             for command, result in zip(commands, results) if isinstance(result, ResponseError)])
 
     def _settle_script(self, commands: List[Command], names: List[str], reply: Any,
-                       now: float) -> Optional[Exception]:
+                       now: float) -> Optional[KairosException]:
         if isinstance(reply, ResponseError):
-            return chain(refusal(self._server, 'Redis refused the write: %s', reply), reply)
+            # refused before it ran (the script's own type check, a server out of
+            # memory, busy...), else failed part-way: what it ran is unknown
+            if out_of_memory(reply):
+                return chain(full_error(self._server, detail=reply), reply)
+            unrun = refused_unrun(reply)
+            return chain(refusal(self._server, 'Redis refused the write; %s: %%s' % (
+                'nothing of it was applied' if unrun else 'the script failed part-way, what '
+                'it applied is unknown'), reply, False if unrun else None), reply)
         floats, refused = reply
         return self._settle(commands, now, {names[int(i) - 1] for i in floats}, [
             (names[int(refused[i]) - 1], refused[i + 1], None)
             for i in range(0, len(refused), 2)])
 
     def _settle(self, commands: List[Command], now: float, floats: Iterable[str],
-                refused: List[Tuple[str, str, Any]]) -> Optional[Exception]:
-        """Remember the keys of an applied write; a DataConflict if Redis refused some of its
-        commands ((key, message, error) each: keys verified before, whose type changed).
+                refused: List[Tuple[str, str, Any]]) -> Optional[KairosException]:
+        """Remember the keys of an applied write; the error if Redis refused some of its
+        commands ((key, message, error) each): DataConflict (keys verified before,
+        whose type changed) or StorageFull (out of memory).
 
         The call's other commands were applied; the refused keys are checked again next time.
         """
@@ -144,7 +168,16 @@ class AtomicWrites:
         for key in doomed:
             self._verified.pop(key, None)
             self._verified_before.pop(key, None)
-        error = DataConflict(
-            'Redis refused %d of the %d commands of this write (the others were applied): %s'
-            % (len(refused), len(commands), '; '.join(message for _, message, _ in refused[:3])))
+        applied = len(refused) < len(commands)
+        what = 'every command of this write (%d)' % len(commands) if not applied else \
+            '%d of the %d commands of this write' % (len(refused), len(commands))
+        detail = '; '.join(message for _, message, _ in refused[:3])
+        error: KairosException
+        if any(out_of_memory(message) for _, message, _ in refused):
+            error = full_error(self._server, what, applied, detail)
+        else:
+            error = DataConflict('Redis refused %s; %s: %s' % (
+                what, 'the other %d were applied' % (len(commands) - len(refused))
+                if applied else 'nothing of it was applied', detail))
+            error.applied = applied
         return chain(error, refused[0][2]) if refused[0][2] is not None else error

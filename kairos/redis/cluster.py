@@ -11,8 +11,8 @@ from redis.exceptions import (AskError, ClusterDownError, MovedError, NoScriptEr
                               ResponseError, TryAgainError)
 
 from ..exceptions import StorageError, StorageUnavailable
-from .errors import DRIVER_ERRORS, authentication_error, cluster_server, refuses_credentials, \
-    root_error
+from .errors import DRIVER_ERRORS, authentication_error, cluster_server, outcome, \
+    refuses_credentials, root_error
 from .wire import Command, Wire, exchange
 
 # Times a packet Redis Cluster did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent
@@ -127,22 +127,29 @@ class Router:
         todo = list(range(len(packets)))
         for attempt in range(RESENDS + 1):
             sends: List[Tuple[Wire, List[Command]]] = []
+            sent: List[int] = []   # the packets of sends, in order
             for i in todo:
                 slot, commands = packets[i]
-                if self.nodes is None:
-                    sends.append((self.wire, commands))  # type: ignore[arg-type]
-                elif i in asking:
-                    sends.append((self.nodes.wire_at(*asking.pop(i)), [('ASKING',)] + commands))
-                else:
-                    sends.append((self.nodes.wire(slot), commands))
+                try:
+                    if self.nodes is None:
+                        sends.append((self.wire, commands))  # type: ignore[arg-type]
+                    elif i in asking:
+                        sends.append((self.nodes.wire_at(*asking.pop(i)),
+                                      [('ASKING',)] + commands))
+                    else:
+                        sends.append((self.nodes.wire(slot), commands))
+                except StorageError as exc:   # no node to send it to: nothing of it ran
+                    rval[i] = exc
+                    continue
+                sent.append(i)
             waits: List[Wire] = []
             if write and self.wait is not None:
                 waits = list({wire: None for wire, _ in sends})
                 sends.extend((wire, [self.wait]) for wire in waits)
             replies = exchange(sends, write)
-            self._check_waits(todo, sends, waits, replies)
+            self._check_waits(sent, sends, waits, replies)
             again, pause, moved = [], False, False
-            for i, (_, commands), reply in zip(todo, sends, replies):
+            for i, (_, commands), reply in zip(sent, sends, replies):
                 if isinstance(reply, StorageError):
                     self.stale = self.nodes is not None
                     rval[i] = reply
@@ -151,9 +158,10 @@ class Router:
                     reply = reply[1:]
                 why, where = not_run(reply)
                 if why is None or attempt == RESENDS:
-                    rval[i] = reply if why is None else StorageUnavailable(
+                    rval[i] = reply if why is None else outcome(StorageUnavailable(
                         'Redis Cluster did not take this packet for slot %s after %d attempts '
-                        '(%s); nothing of it was written' % (packets[i][0], attempt + 1, why))
+                        '(%s); nothing of it was written' % (packets[i][0], attempt + 1, why)),
+                        False)
                     continue
                 again.append(i)
                 if why == 'noscript':
@@ -167,7 +175,12 @@ class Router:
             if not again:
                 break
             if moved:
-                self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster moves slots
+                try:
+                    self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster moves
+                except StorageError as exc:   # the packets still to send never ran
+                    for i in again:
+                        rval[i] = exc
+                    break
             if pause:
                 time.sleep(RESEND_PAUSE * (attempt + 1))
             todo = again
@@ -186,10 +199,10 @@ class Router:
             if isinstance(reply, StorageError) or not_run(reply)[0] is not None:
                 continue
             if isinstance(answer, StorageError) or answer[0] < wanted:
-                replies[index] = StorageUnavailable(
+                replies[index] = outcome(StorageUnavailable(
                     'the write was applied on the master but %s of the %d replicas asked for '
                     'acknowledged it in time: a failover may lose it' % (
-                        'not' if isinstance(answer, StorageError) else answer[0], wanted))
+                        'not' if isinstance(answer, StorageError) else answer[0], wanted)), True)
 
     def read(self, commands: List[Command]) -> List[Any]:
         """Replies to read commands in their order; raises StorageError."""

@@ -1,14 +1,18 @@
 """What redis-py's errors and refused replies mean to kairos: the kairos error for
-each (refused credentials included), and the server as a message names it.
+each (refused credentials, a server out of memory included), what it applied, and
+the server as a message names it.
 """
 
-from typing import Any, Dict
+import re
+from typing import Any, Dict, Optional, TypeVar
 
 import redis
-from redis.exceptions import (AskError, ClusterDownError, NoPermissionError,
+from redis.exceptions import (AskError, ClusterError, ExecAbortError, NoPermissionError,
+                              NoScriptError, OutOfMemoryError, ReadOnlyError,
                               RedisClusterException, ResponseError, TryAgainError)
 
-from ..exceptions import AuthenticationError, DataConflict, StorageUnavailable
+from ..exceptions import (AuthenticationError, DataConflict, KairosException, StorageError,
+                          StorageFull, StorageUnavailable)
 
 # what redis-py raises: a cluster client's own errors are not RedisErrors
 DRIVER_ERRORS = (redis.RedisError, RedisClusterException)
@@ -33,6 +37,35 @@ def refuses_credentials(error: Any) -> bool:
                             message.startswith('ERR Protocol error: unauthenticated'))
 
 
+_E = TypeVar('_E', bound=BaseException)
+# a refusal out of memory: the reply's own code, or an EXECABORT's cause (Redis
+# refuses EXEC itself when memory ran out after the commands were queued)
+_OOM = re.compile(r'(^|: )OOM ')
+# error codes of replies refusing a command or a script before it ran
+_NOT_RUN_CODES = ('WRONGTYPE', 'OOM', 'BUSY', 'NOSCRIPT', 'READONLY', 'MASTERDOWN',
+                  'LOADING', 'MISCONF', 'NOREPLICAS', 'EXECABORT', 'NOAUTH', 'NOPERM')
+
+
+def out_of_memory(reply: Any) -> bool:
+    """Whether a refusal says the server is out of memory (maxmemory, noeviction)."""
+    return isinstance(reply, OutOfMemoryError) or bool(_OOM.search(str(reply)))
+
+
+def refused_unrun(reply: Any) -> bool:
+    """Whether an error reply refused its command (or script) before running any of it."""
+    if isinstance(reply, (OutOfMemoryError, NoPermissionError, ExecAbortError, ReadOnlyError,
+                          NoScriptError)):
+        return True
+    words = str(reply).split(None, 1)
+    return bool(words) and words[0] in _NOT_RUN_CODES
+
+
+def outcome(error: KairosException, applied: Optional[bool]) -> KairosException:
+    """``error`` with its ``applied`` set."""
+    error.applied = applied
+    return error
+
+
 def root_error(error: Any) -> Any:
     """The redis-py error a cluster client's RedisClusterException wraps, else ``error``."""
     if isinstance(error, RedisClusterException) and \
@@ -41,12 +74,29 @@ def root_error(error: Any) -> Any:
     return error
 
 
-def authentication_error(server: str, error: Any, sent: bool = False) -> AuthenticationError:
+def authentication_error(server: str, error: Any, sent: bool = False,
+                         applied: Optional[bool] = False) -> AuthenticationError:
     """The AuthenticationError for a refusal by ``server`` (host:port, no credentials);
-    ``sent``: the refusal came in reply to the call's commands, not as they connected."""
-    return AuthenticationError('authentication failed: Redis at %s refused this client\'s '
-                               'credentials or their rights%s: %s' % (
-                                   server, '' if sent else '; nothing was sent', error))
+    ``sent``: the refusal came in reply to the call's commands, not as they connected;
+    ``applied``: whether some of them ran all the same (others refused their rights)."""
+    refused = AuthenticationError('authentication failed: Redis at %s refused this client\'s '
+                                  'credentials or their rights%s: %s' % (
+                                      server, '' if sent else '; nothing was sent', error))
+    refused.applied = applied
+    return refused
+
+
+def full_error(server: str, refused: str = 'the write', applied: Optional[bool] = False,
+               detail: Any = None) -> StorageFull:
+    """The StorageFull for ``server`` out of memory refusing ``refused``; the message
+    says what was applied (``applied``: False none of it, True the rest, None unknown)."""
+    tail = {False: 'nothing of it was applied', True: 'the rest of it was applied',
+            None: 'what the rest of the call applied is unknown'}[applied]
+    error = StorageFull('Redis at %s is out of memory (used memory > maxmemory, no '
+                        'eviction) and refused %s; %s%s' % (
+                            server, refused, tail, '' if detail is None else ': %s' % detail))
+    error.applied = applied
+    return error
 
 
 def pool_server(pool: Any) -> str:
@@ -66,34 +116,54 @@ def cluster_server(client: Any) -> str:
     """host:port of a cluster client's default node: the cluster as a message names it."""
     try:
         return cluster_node(client.get_default_node().name)
-    except (AttributeError, redis.RedisError):
+    except (AttributeError, redis.RedisError, RedisClusterException):
         return 'a Redis Cluster'
 
 
-def driver_error(server: str, exc: Exception) -> Exception:
-    """The kairos error for an error redis-py raised talking to ``server``."""
+def driver_error(server: str, exc: Exception, whole: bool = True) -> KairosException:
+    """The kairos error for an error redis-py raised talking to ``server``.
+
+    ``whole``: the call was one command, which a refusal kept from running; else (a
+    pipeline, a command that redis-py splits per slot) other parts may have run:
+    ``applied`` is then None, not False.
+    """
+    error = _driver_error(server, exc)
+    if not whole and error.applied is False:
+        error.applied = None
+    return error
+
+
+def _driver_error(server: str, exc: Exception) -> KairosException:
+    # redis-py retries a command after a connection error, so whether an earlier attempt
+    # ran is unknown whatever the last one says; a refusal is not retried
     if refuses_credentials(exc):   # before ConnectionError: redis-py derives it from that
         exc = root_error(exc)
         return authentication_error(server, exc, isinstance(exc, ResponseError))
     if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
-        return StorageUnavailable('Redis at %s is unreachable: %s' % (server, exc))
-    if isinstance(exc, (ClusterDownError, TryAgainError, AskError)):   # MOVED included
-        return StorageUnavailable('Redis Cluster could not serve the command: %s' % exc)
+        return outcome(StorageUnavailable('Redis at %s is unreachable: %s' % (server, exc)),
+                       None)
+    if isinstance(exc, (ClusterError, TryAgainError, AskError)) or \
+            isinstance(exc, RedisClusterException):   # MOVED, no node for a slot, ...
+        return outcome(StorageUnavailable('Redis Cluster could not serve the command: %s'
+                                          % exc), None)
     if isinstance(exc, ResponseError):
-        return DataConflict('Redis refused the command: %s' % exc)
-    # a cluster client's own errors: no node for a slot
-    return StorageUnavailable('Redis failed: %s' % exc)
+        return refusal(server, 'Redis refused the command: %s', exc, False)
+    return outcome(StorageError('Redis failed the call: %s' % exc), None)
 
 
-def refusal(server: str, message: str, reply: ResponseError) -> Exception:
+def refusal(server: str, message: str, reply: ResponseError,
+            applied: Optional[bool] = None) -> KairosException:
     """A refused command's error: AuthenticationError for the client's credentials or
-    rights (``message`` unused), else DataConflict with ``message % reply``."""
+    rights, StorageFull for a server out of memory (``message`` unused), else
+    DataConflict with ``message % reply``; ``applied`` as the call's others went."""
     if refuses_credentials(reply):
-        return authentication_error(server, reply, True)
-    return DataConflict(message % (reply,))
+        return authentication_error(server, reply, True, applied)
+    if out_of_memory(reply):
+        return full_error(server, 'a command of this call', applied, message % (reply,))
+    return outcome(DataConflict(message % (reply,)), applied)
 
 
-def chain(error: Exception, cause: Exception) -> Exception:
+def chain(error: _E, cause: BaseException) -> _E:
     """``error`` with ``cause`` as its ``__cause__``, as ``raise error from cause`` sets it."""
     error.__cause__ = cause
     return error

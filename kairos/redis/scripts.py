@@ -18,8 +18,8 @@ WRITE_SCRIPT = """
 -- 'number', 'string'), or '' for a key the caller verified before: not
 -- checked. Then records: command, index into KEYS, n, then n arguments.
 -- The script refuses the whole write if a checked key holds another kind,
--- before running any command. A command on an unchecked key that Redis
--- refuses is skipped and reported; the others run.
+-- before running any command, and so does Redis out of memory. A command on
+-- an unchecked key that Redis refuses is skipped and reported; the others run.
 -- Returns {indices of the counters that took INCRBY as a float,
 -- {index, message} of each refused command, flat}.
 local checked = {}
@@ -67,6 +67,10 @@ while i <= #ARGV do
     return redis.error_reply('ERR kairos: unknown command ' .. cmd)
   end
   if type(done) == 'table' and done.err then
+    -- out of memory, Redis refuses the first write but lets a script that wrote on
+    if i == #KEYS + 1 and string.sub(done.err, 1, 4) == 'OOM ' then
+      return redis.error_reply(done.err)
+    end
     refused[#refused + 1] = index
     refused[#refused + 1] = cmd .. ' ' .. key .. ': ' .. done.err
   end

@@ -23,7 +23,7 @@ import weakref
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import redis
-from redis.exceptions import ResponseError
+from redis.exceptions import ExecAbortError, ResponseError
 
 try:
     import hiredis as hiredis  # re-exported by kairos.redis_wire
@@ -31,7 +31,7 @@ except ImportError:  # hiredis is optional
     hiredis = None  # type: ignore[assignment]
 
 from ..exceptions import StorageError, StorageUnavailable
-from .errors import authentication_error, pool_server, refuses_credentials
+from .errors import authentication_error, outcome, pool_server, refuses_credentials
 
 # redis-py before 5.3 needs a command name to hand out a connection; later ones deprecate it
 _GET_CONNECTION_ARGS = () if inspect.signature(
@@ -137,9 +137,11 @@ class Wire:
         """Send ``commands`` in one packet on a pooled connection; return the connection."""
         return self._send_packed(write, lambda connection: (
             b''.join([hiredis.pack_command(c) for c in commands]) if self.fast
-            else b''.join(connection.pack_commands(commands))))
+            else b''.join(connection.pack_commands(commands))), one_unit(commands))
 
-    def _send_packed(self, write: bool, pack: Callable[[Any], bytes]) -> Any:
+    def _send_packed(self, write: bool, pack: Callable[[Any], bytes],
+                     whole: bool = False) -> Any:
+        """``whole``: Redis runs nothing of the packet unless it receives all of it."""
         connection: Any
         try:
             connection = self.kept and self.kept.take()
@@ -148,20 +150,30 @@ class Wire:
         except redis.AuthenticationError as exc:   # a ConnectionError to redis-py
             raise authentication_error(self.server, exc) from exc
         except _FAILURES as exc:
-            raise StorageUnavailable('Redis at %s is unreachable%s: %s' % (
-                self.server, '; nothing was written' if write else '', exc)) from exc
+            raise outcome(StorageUnavailable('Redis at %s is unreachable%s: %s' % (
+                self.server, '; nothing was written' if write else '', exc)), False) from exc
+        sending = False
         try:
+            packet = pack(connection)
+            if getattr(connection, '_sock', True) is None:
+                connection.connect()   # a kept one the server closed: nothing is sent yet
+            sending = True
             # one item: redis-py sends each item of a list with its own sendall
-            connection.send_packed_command([pack(connection)])
+            connection.send_packed_command([packet])
             return connection
         except BaseException as exc:
             self._drop(connection)
             if isinstance(exc, redis.AuthenticationError):   # refused as it (re)connected
                 raise authentication_error(self.server, exc) from exc
             if isinstance(exc, _FAILURES):
-                raise StorageUnavailable('%s: %s' % (
-                    'write to Redis failed; its outcome is unknown' if write
-                    else 'read from Redis failed', exc)) from exc
+                # a send that fails delivered a strict prefix of the packet at most
+                unrun = not sending or whole
+                raise outcome(StorageUnavailable('%s: %s' % (
+                    'read from Redis failed' if not write else
+                    'write to Redis at %s failed before Redis received all of it, so none '
+                    'of it ran' % self.server if unrun else
+                    'write to Redis failed while sending; its outcome is unknown', exc)),
+                    False if unrun or not write else None) from exc
             raise
 
     def receive(self, connection: Any, count: int, write: bool) -> List[Any]:
@@ -174,9 +186,9 @@ class Wire:
         except BaseException as exc:
             self._drop(connection)   # replies may be left unread: the connection is unusable
             if isinstance(exc, _FAILURES):
-                raise StorageUnavailable('%s: %s' % (
-                    'write to Redis failed; its outcome is unknown' if write
-                    else 'read from Redis failed', exc)) from exc
+                raise outcome(StorageUnavailable('%s: %s' % (
+                    'write to Redis failed after it was sent; its outcome is unknown' if write
+                    else 'read from Redis failed', exc)), None if write else False) from exc
             raise
         if self.kept is None or not self.kept.give(connection):
             self.pool.release(connection)
@@ -185,7 +197,8 @@ class Wire:
             # a refusal of the credentials refuses every command; of their rights, some
             for reply in replies:
                 if refuses_credentials(reply):
-                    raise authentication_error(self.server, reply, True) from reply
+                    raise authentication_error(self.server, reply, True,
+                                               write and ran_some(replies)) from reply
         return replies
 
     def _drop(self, connection: Any) -> None:
@@ -214,6 +227,23 @@ class Wire:
                 reply = gets()
             append(reply)
         return replies
+
+
+def one_unit(commands: Sequence[Command]) -> bool:
+    """Whether Redis runs nothing of these commands unless it receives them all: one
+    command, or one MULTI/EXEC (after an ASKING, which writes nothing)."""
+    names = [c[0] for c in commands if c[0] != 'ASKING']
+    return len(names) == 1 or (len(names) > 1 and names[0] == 'MULTI' and
+                               names.count('EXEC') == 1 and names[-1] == 'EXEC')
+
+
+def ran_some(replies: Sequence[Any]) -> bool:
+    """Whether a packet whose replies these are ran any command: one that did not fail,
+    outside a MULTI/EXEC that Redis aborted (whose MULTI and queued ones say OK, QUEUED)."""
+    if replies and (isinstance(replies[-1], ExecAbortError) or
+                    str(replies[-1]).startswith('EXECABORT')):
+        return False
+    return any(not isinstance(reply, ResponseError) for reply in replies)
 
 
 def _reply(connection: Any) -> Any:

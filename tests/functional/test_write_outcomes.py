@@ -1,0 +1,264 @@
+"""A failed write says what it did: ``applied`` False (nothing), None (unknown), True (a part).
+
+Real servers where the state can be made: a Redis at ``maxmemory`` with
+``noeviction`` (tests/support.py ``OomRedisServer``; on the shared cluster,
+every master's ``maxmemory`` lowered for the test) and servers that are not
+there. Faults the servers cannot be made to show are injected:
+FaultyConnection (faulty.py) cuts a Redis write before, part-way through or
+after sending it.
+"""
+
+import unittest
+from unittest import mock
+
+import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import (ClusterDownError, ClusterError, MaxConnectionsError,
+                              RedisClusterException, SlotNotCoveredError)
+from redis.retry import Retry
+
+from kairos import (InvalidTimestamp, InvalidValue, KairosException, StorageFull,
+                    StorageUnavailable, Timeseries)
+from kairos.timeseries import BULK_CHUNK
+from tests.functional.faulty import FaultPlan, faulty_client
+from tests.support import (RedisCase, RedisClusterCase, SqliteCase, free_port,
+                           oom_redis_server, redis_url)
+
+T0 = 1700000000 - 1700000000 % 3600
+# EXPIREs too: in a script, one that runs lets Redis out of memory take the writes after it
+INTERVALS = {'minute': {'step': 60, 'steps': 5},
+             'hour': {'step': 3600, 'resolution': 60, 'steps': 2}}
+WRITES = [
+    ('insert', lambda t: t.insert('hits', 1, T0)),
+    ('bulk_insert', lambda t: t.bulk_insert({T0: {'hits': [1, 2]}, T0 + 60: {'more': [3]}})),
+    ('insert of a new name', lambda t: t.insert('fresh', 1, T0)),
+]
+
+
+class Outcomes:
+    """Checks of a failed write's error."""
+
+    def failed(self, error, call, *args):
+        """The ``error`` ``call(*args)`` raises, whose message does not contradict itself."""
+        with self.assertRaises(error) as caught:
+            call(*args)
+        exc = caught.exception
+        self.assertIsInstance(exc, KairosException)
+        text = str(exc)
+        if exc.applied is False:
+            for claim in ('were applied', 'was applied', 'is unknown'):
+                self.assertNotIn(claim, text.replace('nothing of it was applied', ''))
+        if exc.applied is None:
+            self.assertNotIn('nothing', text)
+        return exc
+
+
+# -- Redis out of memory -------------------------------------------------------
+
+class OutOfMemory(Outcomes):
+    """Needs exhaust() and relieve(): Redis refusing, then taking, writes out of memory."""
+
+    def test_out_of_memory(self):
+        """A write Redis refuses out of memory raises StorageFull with applied False, saying
+        that the server is out of memory and nothing was applied, and changes nothing."""
+        for mode in ('script', 'multi'):
+            ts = self.timeseries(type='count', intervals=INTERVALS, prefix=mode)
+            ts.write_mode = mode
+            for _, call in WRITES[:2]:
+                call(ts)       # the keys exist: 'multi' sends MULTI/EXEC, not the script
+            self.exhaust()
+            try:
+                for label, call in WRITES:
+                    with self.subTest(mode=mode, call=label):
+                        before = self.snapshot()
+                        exc = self.failed(StorageFull, call, ts)
+                        self.assertIs(exc.applied, False)
+                        self.assertIn('out of memory', str(exc))
+                        self.assertIn('nothing of it was applied', str(exc))
+                        self.assertNotIsInstance(exc, ConnectionError)
+                        self.assertIsInstance(exc.__cause__, redis.ResponseError)
+                        self.assertEqual(before, self.snapshot())
+            finally:
+                self.relieve()
+            WRITES[0][1](ts)   # with memory back, writes are taken again
+            self.assertEqual(ts.get('hits', 'minute', T0)[T0], 5)
+
+
+class TestOutOfMemory(OutOfMemory, RedisCase):
+
+    @staticmethod
+    def connect():
+        return redis.Redis(port=oom_redis_server().port)
+
+    def exhaust(self):
+        oom_redis_server().exhaust()
+
+    def relieve(self):
+        oom_redis_server().relieve()
+
+
+class TestOutOfMemoryCluster(OutOfMemory, RedisClusterCase):
+    """Every master's maxmemory is set below what it uses, and back after."""
+
+    def masters(self):
+        return [self.client.get_redis_connection(n) for n in self.client.get_primaries()]
+
+    def exhaust(self):
+        for node in self.masters():
+            node.config_set('maxmemory-policy', 'noeviction')
+            node.config_set('maxmemory', 1)
+
+    def relieve(self):
+        for node in self.masters():
+            node.config_set('maxmemory', 0)
+
+    def test_message_names_the_slots(self):
+        """A call spanning several hash slots, refused in each, says so."""
+        ts = self.timeseries(type='count', intervals=INTERVALS)
+        self.exhaust()
+        try:
+            exc = self.failed(StorageFull, WRITES[1][1], ts)
+        finally:
+            self.relieve()
+        self.assertIs(exc.applied, False)
+        self.assertIn('hash slots this call spans; it failed in each', str(exc))
+
+
+# -- Redis: what reached the server --------------------------------------------
+
+class TestRedisFaults(Outcomes, RedisCase):
+    """Faults injected on the wire of a single Redis."""
+
+    def faulty(self, mode='multi'):
+        plan = FaultPlan(seed=3, rate=0.0)
+        client = faulty_client(redis_url(), plan)
+        self.addCleanup(client.close)
+        ts = Timeseries(client, type='count', intervals=INTERVALS)
+        ts.write_mode = mode
+        for _, call in WRITES:
+            call(ts)        # connected, the script loaded, the keys verified
+        return ts, plan
+
+    def test_unsent_write(self):
+        """A write that fails before Redis received all of it (none of it, or a strict
+        prefix) has applied False and changes nothing."""
+        for mode in ('script', 'multi'):
+            ts, plan = self.faulty(mode)
+            for fault in ('before', 'partial'):
+                for label, call in WRITES:
+                    with self.subTest(mode=mode, fault=fault, call=label):
+                        before = self.snapshot()
+                        plan.forced = [fault]
+                        exc = self.failed(StorageUnavailable, call, ts)
+                        self.assertIs(exc.applied, False)
+                        self.assertIn('none of it ran', str(exc))
+                        self.assertEqual(before, self.snapshot())
+
+    def test_lost_reply(self):
+        """A write whose reply was lost after sending has applied None."""
+        for mode in ('script', 'multi', 'pipeline'):
+            ts, plan = self.faulty(mode)
+            for label, call in WRITES:
+                with self.subTest(mode=mode, call=label):
+                    plan.forced = ['after']
+                    exc = self.failed(StorageUnavailable, call, ts)
+                    self.assertIsNone(exc.applied)
+                    self.assertIn('outcome is unknown', str(exc))
+
+    def test_pipeline_cut(self):
+        """In pipeline mode a write cut part-way has applied None: its first commands may
+        have run."""
+        ts, plan = self.faulty('pipeline')
+        plan.forced = ['partial']
+        self.assertIsNone(self.failed(StorageUnavailable, WRITES[0][1], ts).applied)
+
+    def test_later_piece(self):
+        """A bulk_insert whose second piece fails has applied True with values_written
+        when that piece never ran, None when its reply was lost."""
+        for fault, applied in (('before', True), ('partial', True), ('after', None)):
+            with self.subTest(fault=fault):
+                ts, plan = self.faulty()
+                plan.forced = [None, fault]
+                inserts = {T0 + i: {fault: [1]} for i in range(BULK_CHUNK + 10)}
+                exc = self.failed(StorageUnavailable, ts.bulk_insert, inserts)
+                self.assertIs(exc.applied, applied)
+                self.assertEqual(exc.values_written, BULK_CHUNK)
+
+    def test_unreachable(self):
+        """A write to a server that is not there has applied False; a delete's is unknown,
+        as redis-py may have sent it before a retry failed to connect."""
+        client = redis.Redis(port=free_port(), retry=Retry(NoBackoff(), 0),
+                             socket_connect_timeout=0.5)
+        self.addCleanup(client.close)
+        ts = Timeseries(client, type='count', intervals=INTERVALS)
+        for mode in ('script', 'multi', 'pipeline'):
+            ts.write_mode = mode
+            for label, call in WRITES:
+                with self.subTest(mode=mode, call=label):
+                    exc = self.failed(StorageUnavailable, call, ts)
+                    self.assertIs(exc.applied, False)
+                    self.assertIn('nothing was written', str(exc))
+        self.assertIsNone(self.failed(StorageUnavailable, ts.delete, 'hits').applied)
+
+
+class TestClusterErrors(Outcomes, RedisClusterCase):
+    """redis-py's cluster errors, raised by the cluster client kairos drives."""
+
+    ERRORS = [ClusterDownError('CLUSTERDOWN injected'), ClusterError('TTL exhausted'),
+              RedisClusterException('injected'), SlotNotCoveredError('slot 1 not covered'),
+              MaxConnectionsError('Too many connections')]
+
+    def test_driver_errors(self):
+        """Every cluster error redis-py raises reaches the caller as StorageUnavailable
+        chaining it, its outcome unknown (redis-py may have sent the command before)."""
+        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts.insert('hits', 1, T0)
+        for error in self.ERRORS:
+            for label, call in (('delete', lambda: ts.delete('hits')),
+                                ('delete_all', ts.delete_all)):
+                with self.subTest(error=error, call=label):
+                    with mock.patch.object(self.client, 'delete', side_effect=error):
+                        exc = self.failed(StorageUnavailable, call)
+                    self.assertIs(exc.__cause__, error)
+                    self.assertIsNone(exc.applied)
+
+    def test_slot_map_lost(self):
+        """A write whose slot's node cannot be found has applied False."""
+        ts = self.timeseries(type='count', intervals=INTERVALS)
+        manager = self.client.nodes_manager
+        for error in self.ERRORS:
+            with self.subTest(error=error):
+                with mock.patch.object(manager, 'get_node_from_slot', side_effect=error):
+                    exc = self.failed(StorageUnavailable, WRITES[0][1], ts)
+                self.assertIs(exc.applied, False)
+
+
+# -- every backend: bad input --------------------------------------------------
+
+class BadInput(Outcomes):
+
+    def test_bad_input(self):
+        """Bad input raises before any I/O with applied False, and writes nothing."""
+        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts.insert('hits', 1, T0)
+        before = self.snapshot()
+        for error, call in (
+                (InvalidValue, lambda: ts.insert('hits', object(), T0)),
+                (InvalidTimestamp, lambda: ts.insert('hits', 1, 'noon')),
+                (InvalidValue, lambda: ts.bulk_insert({T0: {'hits': [1]},
+                                                       T0 + 1: {'hits': [object()]}}))):
+            with self.subTest(error=error):
+                self.assertIs(self.failed(error, call).applied, False)
+        self.assertEqual(before, self.snapshot())
+
+
+class TestBadInputRedis(BadInput, RedisCase):
+    pass
+
+
+class TestBadInputSqlite(BadInput, SqliteCase):
+    pass
+
+
+if __name__ == '__main__':
+    unittest.main()
