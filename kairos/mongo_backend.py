@@ -26,10 +26,11 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 import bson
 import bson.errors
 from pymongo import ASCENDING, DESCENDING, UpdateOne
-from pymongo.errors import ConnectionFailure, InvalidOperation, OperationFailure, PyMongoError
+from pymongo.errors import (BulkWriteError, ConnectionFailure, InvalidOperation, OperationFailure,
+                            PyMongoError, ServerSelectionTimeoutError, WriteConcernError)
 
-from .exceptions import (AuthenticationError, DataConflict, InvalidValue, StorageError,
-                         StorageUnavailable, UnsupportedClient, warn)
+from .exceptions import (AuthenticationError, DataConflict, InvalidValue, KairosException,
+                         StorageError, StorageUnavailable, UnsupportedClient, warn)
 from .intervals import Calculator, GregorianTime, Interval
 from .series_types import MISSING, Duplicates
 from .timeseries import Timeseries, Write, typed_classes
@@ -173,6 +174,7 @@ class MongoBackend(Timeseries[Any]):
         done: List[str] = []
         for name, requests in by_collection.items():
             collection = self._db[name]
+            ran = 0   # requests applied one by one
             try:
                 if self._bulk:
                     self._write_call(collection.bulk_write,
@@ -181,8 +183,12 @@ class MongoBackend(Timeseries[Any]):
                 else:
                     for query, update in requests:
                         self._write_call(collection.update_one, query, update, upsert=True)
-            except StorageError as exc:
-                exc.intervals_written = done
+                        ran += 1
+            except KairosException as exc:
+                if isinstance(exc, StorageError):
+                    exc.intervals_written = done
+                if (done or ran) and exc.applied is False:
+                    exc.applied = True
                 raise
             done.append(name)
 
@@ -233,9 +239,7 @@ class MongoBackend(Timeseries[Any]):
         return rval
 
     def _delete(self, name: str) -> int:
-        return sum(self._write_call(self._db[interval].delete_many,
-                                    {'name': name}).deleted_count
-                   for interval in self._intervals)
+        return self._delete_each({'name': name})
 
     def _list_names(self) -> Iterable[str]:
         return {name for interval in self._intervals
@@ -263,8 +267,20 @@ class MongoBackend(Timeseries[Any]):
     def _delete_all(self) -> int:
         # an interval's collection holds only its buckets (of every Timeseries
         # that shares the database and the interval name)
-        return sum(self._write_call(self._db[interval].delete_many, {}).deleted_count
-                   for interval in self._intervals)
+        return self._delete_each({})
+
+    def _delete_each(self, query: Dict[str, Any]) -> int:
+        """delete_many(query) in every interval's collection; the documents deleted."""
+        removed, done = 0, False
+        try:
+            for interval in self._intervals:
+                removed += self._write_call(self._db[interval].delete_many, query).deleted_count
+                done = True
+        except KairosException as exc:
+            if done and exc.applied is False:
+                exc.applied = True   # the collections before
+            raise
+        return removed
 
     def _expire(self, name: Optional[str], now: float) -> int:
         return 0  # the TTL index on expire_from expires data
@@ -296,8 +312,17 @@ class MongoBackend(Timeseries[Any]):
         except PyMongoError as exc:
             raise self._error(exc, True) from exc
 
-    def _error(self, exc: PyMongoError, write: bool) -> Exception:
+    def _error(self, exc: PyMongoError, write: bool) -> KairosException:
+        error = self._translated(exc, write)
+        if write:
+            error.applied = _applied(exc)
+        return error
+
+    def _translated(self, exc: PyMongoError, write: bool) -> KairosException:
         server = server_name(self._db)
+        if isinstance(exc, ServerSelectionTimeoutError):   # no server to send it to
+            return StorageUnavailable('MongoDB at %s is unreachable%s: %s' % (
+                server, '; nothing was written' if write else '', exc))
         if isinstance(exc, ConnectionFailure):
             return StorageUnavailable('MongoDB at %s is unreachable%s: %s' % (
                 server, '; the write\'s outcome is unknown' if write else '', exc))
@@ -305,11 +330,35 @@ class MongoBackend(Timeseries[Any]):
             return AuthenticationError('authentication failed: MongoDB at %s refused this '
                                        'client\'s credentials or their rights: %s'
                                        % (server, exc))
+        if isinstance(exc, WriteConcernError):
+            return StorageUnavailable('MongoDB at %s applied the write but could not confirm '
+                                      'its write concern: %s' % (server, exc))
         if isinstance(exc, OperationFailure):
             return DataConflict('MongoDB refused the command: %s' % exc)
         if isinstance(exc, InvalidOperation) and 'after close' in str(exc):
             return StorageError('the MongoDB client of %s is closed: %s' % (server, exc))
         return StorageError('MongoDB at %s failed the call: %s' % (server, exc))
+
+
+def _applied(exc: PyMongoError) -> Optional[bool]:
+    """What a write that failed with ``exc`` applied: False nothing (no server to send it
+    to, a refusal, a closed client), True some (requests of an ordered bulk_write before
+    the refused one; a write concern not met), None unknown (the connection broke)."""
+    if isinstance(exc, ServerSelectionTimeoutError):
+        return False
+    if isinstance(exc, ConnectionFailure):
+        return None
+    if isinstance(exc, WriteConcernError):
+        return True
+    if isinstance(exc, BulkWriteError):
+        details = exc.details or {}
+        return bool(details.get('writeConcernErrors')) or any(
+            details.get(field) for field in ('nUpserted', 'nMatched', 'nModified',
+                                             'nInserted', 'nRemoved'))
+    if isinstance(exc, OperationFailure) or \
+            isinstance(exc, InvalidOperation) and 'after close' in str(exc):
+        return False
+    return None
 
 
 def server_name(database: Any) -> str:

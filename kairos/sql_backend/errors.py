@@ -5,7 +5,8 @@ from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
-from ..exceptions import AuthenticationError, DataConflict, StorageError, StorageUnavailable
+from ..exceptions import (AuthenticationError, DataConflict, KairosException, StorageError,
+                          StorageUnavailable)
 
 # driver errors after which a transaction was certainly rolled back, so it may run again
 _RETRY_CODES = {1213, 1205, '40P01', '40001'}
@@ -25,21 +26,43 @@ def server_name(dialect: str, url: Any) -> str:
 
 
 def kairos_error(exc: sa_exc.SQLAlchemyError, write: bool, dialect: str,
-                 url: Any) -> Exception:
+                 url: Any) -> KairosException:
     """The kairos error for an SQLAlchemy error on the ``dialect`` database at ``url``,
-    saying only what is known of the call."""
-    server = server_name(dialect, url)
+    saying only what is known of the call: a write that failed before its COMMIT was
+    rolled back (``applied`` False), one that failed in its COMMIT may have landed (None)."""
+    error = _translated(exc, write, server_name(dialect, url))
+    error.applied = None if write and _in_commit(exc) else False
+    return error
+
+
+def _translated(exc: sa_exc.SQLAlchemyError, write: bool, server: str) -> KairosException:
+    in_commit = write and _in_commit(exc)
     if not isinstance(exc, sa_exc.DBAPIError):   # the pool's or a closed Connection's
         error = StorageUnavailable if isinstance(exc, sa_exc.TimeoutError) else StorageError
-        return error('the %s failed the call: %s' % (server, exc))
+        return error('the %s failed the call%s: %s' % (
+            server, ', which wrote nothing' if write else '', exc))
     if _refuses_credentials(exc.orig):
         return AuthenticationError('authentication failed: the %s refused this client\'s '
                                    'credentials or their rights: %s' % (server, exc.orig))
     if _unavailable(exc):
         return StorageUnavailable('the %s failed %s: %s' % (
-            server, 'the write (its transaction is rolled back unless its COMMIT was sent)'
-            if write else 'the call, which wrote nothing', exc.orig))
-    return DataConflict('the %s refused the statement: %s' % (server, exc.orig))
+            server, 'the write\'s COMMIT, so its outcome is unknown' if in_commit else
+            'the write, whose transaction is rolled back' if write else
+            'the call, which wrote nothing', exc.orig))
+    return DataConflict('the %s refused the %s: %s' % (
+        server, 'COMMIT of the write, so its outcome is unknown' if in_commit else
+        'statement, and rolled its transaction back' if write else 'statement', exc.orig))
+
+
+def _in_commit(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while SQLAlchemy committed a transaction: the COMMIT may
+    have reached the database, and been applied, before the connection failed."""
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_name == '_commit_impl':
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def _driver_error(exc: sa_exc.SQLAlchemyError) -> BaseException:

@@ -2,27 +2,36 @@
 
 Real servers where the state can be made: a Redis at ``maxmemory`` with
 ``noeviction`` (tests/support.py ``OomRedisServer``; on the shared cluster,
-every master's ``maxmemory`` lowered for the test) and servers that are not
-there. Faults the servers cannot be made to show are injected:
-FaultyConnection (faulty.py) cuts a Redis write before, part-way through or
-after sending it.
+every master's ``maxmemory`` lowered for the test), servers that are not
+there, an SQLite file another connection holds locked. Faults the servers
+cannot be made to show are injected: FaultyConnection (faulty.py) cuts a
+Redis write before, part-way through or after sending it; a patched
+mongomock_ng Collection or SQLAlchemy dialect raises the driver's error.
 """
 
+import contextlib
+import sqlite3
 import unittest
 from unittest import mock
 
+import mongomock_ng.collection
+import pymongo
+import pymongo.collection
 import redis
+import sqlalchemy
+from pymongo.errors import (AutoReconnect, BulkWriteError, InvalidOperation, NetworkTimeout,
+                            ServerSelectionTimeoutError)
 from redis.backoff import NoBackoff
 from redis.exceptions import (ClusterDownError, ClusterError, MaxConnectionsError,
                               RedisClusterException, SlotNotCoveredError)
 from redis.retry import Retry
 
-from kairos import (InvalidTimestamp, InvalidValue, KairosException, StorageFull,
+from kairos import (InvalidTimestamp, InvalidValue, KairosException, StorageError, StorageFull,
                     StorageUnavailable, Timeseries)
 from kairos.timeseries import BULK_CHUNK
 from tests.functional.faulty import FaultPlan, faulty_client
-from tests.support import (RedisCase, RedisClusterCase, SqliteCase, free_port,
-                           oom_redis_server, redis_url)
+from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisClusterCase,
+                           SqliteCase, free_port, oom_redis_server, redis_url, sql_url)
 
 T0 = 1700000000 - 1700000000 % 3600
 # EXPIREs too: in a script, one that runs lets Redis out of memory take the writes after it
@@ -256,7 +265,159 @@ class TestBadInputRedis(BadInput, RedisCase):
     pass
 
 
+class TestBadInputMongo(BadInput, MongoCase):
+    pass
+
+
 class TestBadInputSqlite(BadInput, SqliteCase):
+    pass
+
+
+# -- MongoDB -------------------------------------------------------------------
+
+Collection = mongomock_ng.collection.Collection
+
+
+class TestMongo(Outcomes, MongoCase):
+    """The driver's errors, injected into mongomock_ng's Collection."""
+
+    mock_twin = False
+
+    def test_outcomes(self):
+        """No server to send to, a closed client: applied False; a connection lost or timed
+        out after sending: None; a bulk_write refused after some requests: True."""
+        refused = BulkWriteError({'writeErrors': [{'index': 1, 'code': 14, 'errmsg': 'no'}],
+                                  'nUpserted': 1, 'nMatched': 0, 'nModified': 0})
+        ts = self.timeseries(type='count', intervals=INTERVALS)
+        for error, applied in ((ServerSelectionTimeoutError('no server'), False),
+                               (InvalidOperation('Cannot use MongoClient after close'), False),
+                               (AutoReconnect('connection closed'), None),
+                               (NetworkTimeout('timed out'), None), (refused, True)):
+            with self.subTest(error=error):
+                with mock.patch.object(Collection, 'bulk_write', side_effect=error):
+                    exc = self.failed(KairosException, WRITES[0][1], ts)
+                self.assertIs(exc.applied, applied)
+                self.assertIs(exc.__cause__, error)
+
+    def test_later_collection(self):
+        """A write refused in its second interval's collection has applied True, naming
+        the first in intervals_written."""
+        ts = self.timeseries(type='count', intervals=INTERVALS)
+        real = Collection.bulk_write
+
+        def bulk_write(collection, *args, **kwargs):
+            if collection.name == 'hour':
+                raise ServerSelectionTimeoutError('no server')
+            return real(collection, *args, **kwargs)
+        with mock.patch.object(Collection, 'bulk_write', bulk_write):
+            exc = self.failed(StorageUnavailable, WRITES[0][1], ts)
+        self.assertIs(exc.applied, True)
+        self.assertEqual(exc.intervals_written, ['minute'])
+
+    def test_unreachable(self):
+        """A write to a MongoDB that is not there has applied False."""
+        client = pymongo.MongoClient(port=free_port(), serverSelectionTimeoutMS=200,
+                                     connect=False)
+        self.addCleanup(client.close)
+        database = client['kairos_test']
+        with mock.patch.object(pymongo.collection.Collection, 'create_index'):
+            ts = Timeseries(database, type='count', intervals=INTERVALS)
+        exc = self.failed(StorageUnavailable, WRITES[0][1], ts)
+        self.assertIs(exc.applied, False)
+
+
+# -- SQL -----------------------------------------------------------------------
+
+class SqlOutcomes(Outcomes):
+
+    def test_commit_lost(self):
+        """A write whose COMMIT failed has applied None: the database may have taken it."""
+        ts = self.timeseries(type='count', intervals=INTERVALS)
+        dbapi = self.engine.dialect.loaded_dbapi
+        with mock.patch.object(type(self.engine.dialect), 'do_commit',
+                               side_effect=dbapi.OperationalError('connection lost')):
+            exc = self.failed(StorageUnavailable, WRITES[0][1], ts)
+        self.assertIsNone(exc.applied)
+        self.assertIn('COMMIT', str(exc))
+
+
+class RolledBack(Outcomes):
+    """Needs impatient(), an engine that does not wait long for a lock, and locked()."""
+
+    def test_rolled_back(self):
+        """A write whose transaction the database rolled back (a lock it could not get)
+        has applied False, and nothing of it is stored."""
+        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts.insert('hits', 1, T0)
+        impatient = self.impatient()
+        self.addCleanup(impatient.dispose)
+        other = Timeseries(impatient, type='count', intervals=INTERVALS, value_type=str)
+        before = self.snapshot()
+        with self.locked(), mock.patch('time.sleep'):
+            exc = self.failed(StorageError, WRITES[0][1], other)
+        self.assertIs(exc.applied, False)
+        self.assertIn('rolled', str(exc))
+        self.assertEqual(before, self.snapshot())
+
+
+class TestSqlite(SqlOutcomes, RolledBack, SqliteCase):
+
+    def impatient(self):
+        """An engine that does not wait for a lock."""
+        return sqlalchemy.create_engine(sql_url('sqlite'), connect_args={'timeout': 0})
+
+    @contextlib.contextmanager
+    def locked(self):
+        """The database file locked for writing by another connection."""
+        holder = sqlite3.connect(sql_url('sqlite')[len('sqlite:///'):])
+        try:
+            holder.execute('BEGIN IMMEDIATE')
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+
+
+class Unreachable(Outcomes):
+    """On a database server, reached at a port where nothing listens."""
+
+    def test_unreachable(self):
+        """A write or delete to a database that is not there has applied False."""
+        engine = sqlalchemy.create_engine(sql_url(self.dialect))
+        self.addCleanup(engine.dispose)
+        ts = Timeseries(engine, type='count', intervals=INTERVALS, value_type=str)
+        engine.dispose()
+        port = free_port()
+
+        @sqlalchemy.event.listens_for(engine, 'do_connect')
+        def connect(dialect, record, args, kwargs):
+            kwargs.update(port=port)
+        for label, call in WRITES + [('delete', lambda t: t.delete('hits'))]:
+            with self.subTest(call=label):
+                exc = self.failed(StorageUnavailable, call, ts)
+                self.assertIs(exc.applied, False)
+
+
+class TestPostgres(SqlOutcomes, RolledBack, Unreachable, PostgresCase):
+
+    def impatient(self):
+        """An engine whose statements wait 50 ms at most for a lock."""
+        return sqlalchemy.create_engine(self.engine.url,
+                                        connect_args={'options': '-c lock_timeout=50'})
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Every table locked by another connection's transaction."""
+        with self.engine.connect() as holder:
+            holder.exec_driver_sql('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE'
+                                   % ', '.join(self.tables()))
+            try:
+                yield
+            finally:
+                holder.rollback()
+
+
+class TestMysql(SqlOutcomes, Unreachable, MysqlCase):
     pass
 
 
