@@ -158,6 +158,14 @@ class KairosWarning(UserWarning):
     """A configuration kairos accepts, as 0.5.0 did, but ignores or finds meaningless."""
 
 
+def applied_before(error: KairosException, what: str) -> None:
+    """Mark ``error``, raised by a later part of a call, as one whose earlier part
+    (``what``) was applied, and say so in its message."""
+    if error.applied is False:
+        error.applied = True
+    error.args = ('%s (before this, %s)' % (error, what),)
+
+
 def warn(message: str) -> None:
     """Warn with KairosWarning, attributed to the first caller outside kairos."""
     frame: Optional[FrameType]

@@ -30,7 +30,8 @@ from pymongo.errors import (BulkWriteError, ConnectionFailure, InvalidOperation,
                             PyMongoError, ServerSelectionTimeoutError, WriteConcernError)
 
 from .exceptions import (AuthenticationError, DataConflict, InvalidValue, KairosException,
-                         StorageError, StorageUnavailable, UnsupportedClient, warn)
+                         StorageError, StorageUnavailable, UnsupportedClient, applied_before,
+                         warn)
 from .intervals import Calculator, GregorianTime, Interval
 from .series_types import MISSING, Duplicates
 from .timeseries import Timeseries, Write, typed_classes
@@ -187,8 +188,10 @@ class MongoBackend(Timeseries[Any]):
             except KairosException as exc:
                 if isinstance(exc, StorageError):
                     exc.intervals_written = done
-                if (done or ran) and exc.applied is False:
-                    exc.applied = True
+                if done or ran:
+                    applied_before(exc, 'the write of %s was applied' % (
+                        ', '.join(done) if done else '%d of its %d buckets in %s'
+                        % (ran, len(requests), name)))
                 raise
             done.append(name)
 
@@ -271,14 +274,14 @@ class MongoBackend(Timeseries[Any]):
 
     def _delete_each(self, query: Dict[str, Any]) -> int:
         """delete_many(query) in every interval's collection; the documents deleted."""
-        removed, done = 0, False
+        removed, done = 0, []
         try:
             for interval in self._intervals:
                 removed += self._write_call(self._db[interval].delete_many, query).deleted_count
-                done = True
+                done.append(interval)
         except KairosException as exc:
-            if done and exc.applied is False:
-                exc.applied = True   # the collections before
+            if done:
+                applied_before(exc, 'the delete of %s was applied' % ', '.join(done))
             raise
         return removed
 

@@ -41,7 +41,8 @@ from redis.exceptions import (AskError, ClusterDownError, ResponseError,  # noqa
                               TryAgainError)
 
 from .exceptions import (ConfigurationError, DataConflict, InvalidValue,  # noqa: F401
-                         KairosException, StorageError, StorageUnavailable, UnsupportedClient)
+                         KairosException, StorageError, StorageUnavailable, UnsupportedClient,
+                         applied_before)
 from .intervals import Interval
 from .redis.atomic import AtomicWrites
 from .redis.cluster import Router
@@ -228,8 +229,8 @@ class RedisBackend(Timeseries[Any]):
                     removed += self._call(lambda: self._client.delete(
                         *found[start:start + 500]), self._wire is not None)
         except KairosException as exc:
-            if removed and exc.applied is False:
-                exc.applied = True
+            if removed:
+                applied_before(exc, '%d keys were deleted' % removed)
             raise
         return removed
 

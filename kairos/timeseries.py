@@ -55,7 +55,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Lis
 from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
                          InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
                          KairosWarning, StorageError, StorageUnavailable, UnknownInterval,
-                         UnsupportedClient, warn)
+                         UnsupportedClient, applied_before, warn)
 from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES, GregorianTime,
                         Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
@@ -374,8 +374,9 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
         except KairosException as exc:
             if isinstance(exc, StorageError):
                 exc.values_written = written
-            if written and exc.applied is False:
-                exc.applied = True   # the earlier pieces
+            if written:
+                applied_before(exc, 'the earlier pieces of this bulk_insert stored %d values'
+                               % written)
             raise
 
     def _prepare(self, value: Any) -> Any:

@@ -192,6 +192,8 @@ class TestRedisFaults(Outcomes, RedisCase):
                 exc = self.failed(StorageUnavailable, ts.bulk_insert, inserts)
                 self.assertIs(exc.applied, applied)
                 self.assertEqual(exc.values_written, BULK_CHUNK)
+                self.assertIn('before this, the earlier pieces of this bulk_insert stored '
+                              '%d values' % BULK_CHUNK, str(exc))
 
     def test_unreachable(self):
         """A write to a server that is not there has applied False; a delete's is unknown,
@@ -313,6 +315,7 @@ class TestMongo(Outcomes, MongoCase):
             exc = self.failed(StorageUnavailable, WRITES[0][1], ts)
         self.assertIs(exc.applied, True)
         self.assertEqual(exc.intervals_written, ['minute'])
+        self.assertIn('before this, the write of minute was applied', str(exc))
 
     def test_unreachable(self):
         """A write to a MongoDB that is not there has applied False."""
