@@ -133,6 +133,24 @@ class TestOutOfMemoryCluster(OutOfMemory, RedisClusterCase):
         self.assertIn('hash slots this call spans; it failed in each', str(exc))
 
 
+    def test_one_node_full(self):
+        """A call refused out of memory on one node only has applied True and says in how
+        many of its hash slots it failed and was applied."""
+        ts = self.timeseries(type='count', intervals=INTERVALS)
+        full = self.masters()[0]
+        full.config_set('maxmemory-policy', 'noeviction')
+        full.config_set('maxmemory', 1)
+        try:
+            exc = self.failed(StorageFull, ts.bulk_insert,
+                              {T0: {'name%d' % i: [1] for i in range(30)}})
+        finally:
+            self.relieve()
+        self.assertIs(exc.applied, True)
+        self.assertRegex(str(exc), r'it failed in \d+ of them, and was applied in the other \d+')
+        self.assertEqual(full.dbsize(), 0)
+        self.assertTrue(self.snapshot())
+
+
 # -- Redis: what reached the server --------------------------------------------
 
 class TestRedisFaults(Outcomes, RedisCase):
