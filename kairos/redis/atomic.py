@@ -145,9 +145,10 @@ class AtomicWrites:
             if out_of_memory(reply):
                 return chain(full_error(self._server, detail=reply), reply)
             unrun = refused_unrun(reply)
-            return chain(refusal(self._server, 'Redis refused the write; %s: %%s' % (
-                'nothing of it was applied' if unrun else 'the script failed part-way, what '
-                'it applied is unknown'), reply, False if unrun else None), reply)
+            return chain(refusal(self._server, 'Redis refused the write; nothing of it was '
+                                 'applied: %s' if unrun else 'the write\'s script failed '
+                                 'part-way; what it applied is unknown: %s', reply,
+                                 False if unrun else None), reply)
         floats, refused = reply
         return self._settle(commands, now, {names[int(i) - 1] for i in floats}, [
             (names[int(refused[i]) - 1], refused[i + 1], None)

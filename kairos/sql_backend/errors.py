@@ -51,7 +51,7 @@ def _translated(exc: sa_exc.SQLAlchemyError, write: bool, server: str) -> Kairos
             'the call, which wrote nothing', exc.orig))
     return DataConflict('the %s refused the %s: %s' % (
         server, 'COMMIT of the write, so its outcome is unknown' if in_commit else
-        'statement, and rolled its transaction back' if write else 'statement', exc.orig))
+        'statement (its transaction is rolled back)' if write else 'statement', exc.orig))
 
 
 def _in_commit(exc: BaseException) -> bool:
