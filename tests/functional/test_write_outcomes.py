@@ -37,6 +37,9 @@ T0 = 1700000000 - 1700000000 % 3600
 # EXPIREs too: in a script, one that runs lets Redis out of memory take the writes after it
 INTERVALS = {'minute': {'step': 60, 'steps': 5},
              'hour': {'step': 3600, 'resolution': 60, 'steps': 2}}
+KEPT = {'minute': {'step': 60}, 'hour': {'step': 3600, 'resolution': 60}}
+# the intervals keep their steps newest buckets by this clock: those written here
+NOW = lambda: T0 + 60  # noqa: E731
 WRITES = [
     ('insert', lambda t: t.insert('hits', 1, T0)),
     ('bulk_insert', lambda t: t.bulk_insert({T0: {'hits': [1, 2]}, T0 + 60: {'more': [3]}})),
@@ -71,7 +74,7 @@ class OutOfMemory(Outcomes):
         """A write Redis refuses out of memory raises StorageFull with applied False, saying
         that the server is out of memory and nothing was applied, and changes nothing."""
         for mode in ('script', 'multi'):
-            ts = self.timeseries(type='count', intervals=INTERVALS, prefix=mode)
+            ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW, prefix=mode)
             ts.write_mode = mode
             for _, call in WRITES[:2]:
                 call(ts)       # the keys exist: 'multi' sends MULTI/EXEC, not the script
@@ -123,7 +126,7 @@ class TestOutOfMemoryCluster(OutOfMemory, RedisClusterCase):
 
     def test_message_names_the_slots(self):
         """A call spanning several hash slots, refused in each, says so."""
-        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         self.exhaust()
         try:
             exc = self.failed(StorageFull, WRITES[1][1], ts)
@@ -136,7 +139,7 @@ class TestOutOfMemoryCluster(OutOfMemory, RedisClusterCase):
     def test_one_node_full(self):
         """A call refused out of memory on one node only has applied True and says in how
         many of its hash slots it failed and was applied."""
-        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         full = self.masters()[0]
         full.config_set('maxmemory-policy', 'noeviction')
         full.config_set('maxmemory', 1)
@@ -156,11 +159,11 @@ class TestOutOfMemoryCluster(OutOfMemory, RedisClusterCase):
 class TestRedisFaults(Outcomes, RedisCase):
     """Faults injected on the wire of a single Redis."""
 
-    def faulty(self, mode='multi'):
+    def faulty(self, mode='multi', intervals=INTERVALS):
         plan = FaultPlan(seed=3, rate=0.0)
         client = faulty_client(redis_url(), plan)
         self.addCleanup(client.close)
-        ts = Timeseries(client, type='count', intervals=INTERVALS)
+        ts = Timeseries(client, type='count', intervals=intervals, clock=NOW)
         ts.write_mode = mode
         for _, call in WRITES:
             call(ts)        # connected, the script loaded, the keys verified
@@ -204,7 +207,7 @@ class TestRedisFaults(Outcomes, RedisCase):
         when that piece never ran, None when its reply was lost."""
         for fault, applied in (('before', True), ('partial', True), ('after', None)):
             with self.subTest(fault=fault):
-                ts, plan = self.faulty()
+                ts, plan = self.faulty(intervals=KEPT)   # hours of data, all kept
                 plan.forced = [None, fault]
                 inserts = {T0 + i: {fault: [1]} for i in range(BULK_CHUNK + 10)}
                 exc = self.failed(StorageUnavailable, ts.bulk_insert, inserts)
@@ -219,7 +222,7 @@ class TestRedisFaults(Outcomes, RedisCase):
         client = redis.Redis(port=free_port(), retry=Retry(NoBackoff(), 0),
                              socket_connect_timeout=0.5)
         self.addCleanup(client.close)
-        ts = Timeseries(client, type='count', intervals=INTERVALS)
+        ts = Timeseries(client, type='count', intervals=INTERVALS, clock=NOW)
         for mode in ('script', 'multi', 'pipeline'):
             ts.write_mode = mode
             for label, call in WRITES:
@@ -240,7 +243,7 @@ class TestClusterErrors(Outcomes, RedisClusterCase):
     def test_driver_errors(self):
         """Every cluster error redis-py raises reaches the caller as StorageUnavailable
         chaining it, its outcome unknown (redis-py may have sent the command before)."""
-        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         ts.insert('hits', 1, T0)
         for error in self.ERRORS:
             for label, call in (('delete', lambda: ts.delete('hits')),
@@ -253,7 +256,7 @@ class TestClusterErrors(Outcomes, RedisClusterCase):
 
     def test_slot_map_lost(self):
         """A write whose slot's node cannot be found has applied False."""
-        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         manager = self.client.nodes_manager
         for error in self.ERRORS:
             with self.subTest(error=error):
@@ -268,7 +271,7 @@ class BadInput(Outcomes):
 
     def test_bad_input(self):
         """Bad input raises before any I/O with applied False, and writes nothing."""
-        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         ts.insert('hits', 1, T0)
         before = self.snapshot()
         for error, call in (
@@ -308,7 +311,7 @@ class TestMongo(Outcomes, MongoCase):
         out after sending: None; a bulk_write refused after some requests: True."""
         refused = BulkWriteError({'writeErrors': [{'index': 1, 'code': 14, 'errmsg': 'no'}],
                                   'nUpserted': 1, 'nMatched': 0, 'nModified': 0})
-        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         for error, applied in ((ServerSelectionTimeoutError('no server'), False),
                                (InvalidOperation('Cannot use MongoClient after close'), False),
                                (AutoReconnect('connection closed'), None),
@@ -322,7 +325,7 @@ class TestMongo(Outcomes, MongoCase):
     def test_later_collection(self):
         """A write refused in its second interval's collection has applied True, naming
         the first in intervals_written."""
-        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         real = Collection.bulk_write
 
         def bulk_write(collection, *args, **kwargs):
@@ -342,7 +345,7 @@ class TestMongo(Outcomes, MongoCase):
         self.addCleanup(client.close)
         database = client['kairos_test']
         with mock.patch.object(pymongo.collection.Collection, 'create_index'):
-            ts = Timeseries(database, type='count', intervals=INTERVALS)
+            ts = Timeseries(database, type='count', intervals=INTERVALS, clock=NOW)
         exc = self.failed(StorageUnavailable, WRITES[0][1], ts)
         self.assertIs(exc.applied, False)
 
@@ -353,7 +356,7 @@ class SqlOutcomes(Outcomes):
 
     def test_commit_lost(self):
         """A write whose COMMIT failed has applied None: the database may have taken it."""
-        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         dbapi = self.engine.dialect.loaded_dbapi
         with mock.patch.object(type(self.engine.dialect), 'do_commit',
                                side_effect=dbapi.OperationalError('connection lost')):
@@ -368,11 +371,11 @@ class RolledBack(Outcomes):
     def test_rolled_back(self):
         """A write whose transaction the database rolled back (a lock it could not get)
         has applied False, and nothing of it is stored."""
-        ts = self.timeseries(type='count', intervals=INTERVALS)
+        ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         ts.insert('hits', 1, T0)
         impatient = self.impatient()
         self.addCleanup(impatient.dispose)
-        other = Timeseries(impatient, type='count', intervals=INTERVALS, value_type=str)
+        other = Timeseries(impatient, type='count', intervals=INTERVALS, clock=NOW, value_type=str)
         before = self.snapshot()
         with self.locked(), mock.patch('time.sleep'):
             exc = self.failed(StorageError, WRITES[0][1], other)
@@ -406,7 +409,7 @@ class Unreachable(Outcomes):
         """A write or delete to a database that is not there has applied False."""
         engine = sqlalchemy.create_engine(sql_url(self.dialect))
         self.addCleanup(engine.dispose)
-        ts = Timeseries(engine, type='count', intervals=INTERVALS, value_type=str)
+        ts = Timeseries(engine, type='count', intervals=INTERVALS, clock=NOW, value_type=str)
         engine.dispose()
         port = free_port()
 
