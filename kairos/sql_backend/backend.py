@@ -15,10 +15,15 @@ from ..timeseries import Timeseries, Write, typed_classes
 from .errors import _driver_error, _refuses_credentials, _rolled_back, kairos_error
 from .rows import OPS, collect_named, finish, resolution_scale, write_rows
 from .schema import NULL_BUCKET, checker, column_type, define_table, no_check
-from .statements import Compiled, _LOCK_ORDER, _lock_order_by_value, for_driver, select, upsert
+from .statements import Compiled, for_driver, lock_order, select, sort_rows, upsert
 
 _T = TypeVar('_T')
 RETRIES = 8
+# An upserting transaction on MariaDB/MySQL runs in READ COMMITTED: its upserts then check
+# unique keys without gap locks, on which two writers inserting into one gap of the index
+# deadlock whatever the order of their rows (an upsert reads the row it locks, the newest
+# version, so no increment is lost)
+READ_COMMITTED = 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED'
 
 # column types (as reflected) that psycopg reads alike in binary and text format
 _SAME_IN_BINARY = {'BIGINT', 'INTEGER', 'SMALLINT', 'DOUBLE_PRECISION', 'VARCHAR', 'TEXT',
@@ -65,8 +70,10 @@ class SqlBackend(Timeseries[Any]):
         self._engine = client
         self._dialect = client.dialect.name
         self._mysql = self._dialect in ('mysql', 'mariadb')
-        if self._mysql:  # the dialect knows MariaDB from MySQL once it has connected
-            self._call(lambda: self._engine.connect().close())
+        # (the dialect knows MariaDB from MySQL once it has connected); upserts only: a
+        # series' plain inserts check no unique key
+        self._read_committed = self._mysql and self._call(self._rows_logged) and \
+            self._op.on_conflict is not None
         mariadb = getattr(client.dialect, 'is_mariadb', False)
         self._table = define_table(table_name, self._op.columns, self._op.by_value,
                                    self._op.on_conflict is None, string_length,
@@ -83,6 +90,7 @@ class SqlBackend(Timeseries[Any]):
         self._upserts = {coarse: for_driver(upsert(self._table, self._op, self._dialect, coarse),
                                             self._table, self._op, client.dialect)
                          for coarse in (True, False)}
+        self._order = lock_order(self._op, self._dialect)
         self._selects: Dict[Tuple[int, bool], Compiled] = {}
         # psycopg parses rows in binary format a fifth faster than as text, for the column
         # types it decodes the same either way (REAL or CITEXT it would not)
@@ -152,6 +160,14 @@ class SqlBackend(Timeseries[Any]):
                                    % (table.name, failed.orig)) from failed
             raise failed
 
+    def _rows_logged(self) -> bool:
+        """Whether this MariaDB/MySQL server can log writes made under READ COMMITTED: not
+        when it logs statements (log_bin on, binlog_format STATEMENT)."""
+        with self._engine.connect() as connection:
+            log_bin, binlog_format = connection.exec_driver_sql(
+                'SELECT @@log_bin, @@session.binlog_format').one()
+        return not log_bin or str(binlog_format).upper() != 'STATEMENT'
+
     # -- storage primitives --------------------------------------------------
 
     def _check_value(self, value: Any) -> None:
@@ -166,14 +182,13 @@ class SqlBackend(Timeseries[Any]):
             self._check_name(name)
         kind, convert = self._type.name, self._convert
         for write in writes:
-            write_rows(kind, write, convert, rows[write.interval.coarse])
+            # MariaDB/MySQL: one statement and one unique index for rows with and without
+            # r_time, so one batch, in one lock order
+            write_rows(kind, write, convert, rows[write.interval.coarse and not self._mysql])
         batches = [(self._upserts[coarse], batch) for coarse, batch in rows.items() if batch]
-        order: Any
-        if self._op.on_conflict is not None and not self._mysql and self._dialect != 'sqlite':
-            # upserts take row locks in one order in every writer: no deadlocks
-            order = _lock_order_by_value if self._op.by_value else _LOCK_ORDER
+        if self._order is not None:
             for _, batch in batches:
-                batch.sort(key=order)
+                sort_rows(batch, self._order)
         columns = self._row_columns
         for index, ((statement, text, order), batch) in enumerate(batches):
             if text is None or order is None:   # parameters by name
@@ -191,6 +206,8 @@ class SqlBackend(Timeseries[Any]):
         for attempt in range(RETRIES):
             try:
                 with self._engine.begin() as connection:
+                    if self._read_committed:
+                        connection.exec_driver_sql(READ_COMMITTED)
                     return self._execute(connection, batches)
             except sa_exc.SQLAlchemyError as exc:
                 if attempt + 1 == RETRIES or not _rolled_back(exc):

@@ -4,14 +4,14 @@ which upserts take their row locks."""
 
 import re
 from operator import itemgetter
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import sqlalchemy
 from sqlalchemy import BigInteger, sql
 
 from ..exceptions import ConfigurationError
 from .rows import Op
-from .schema import plain
+from .schema import NULL_BUCKET, plain
 
 # (statement, its SQL for the driver or None, the order of its parameters or None)
 Compiled = Tuple[Any, Optional[str], Optional[Tuple[str, ...]]]
@@ -20,9 +20,10 @@ Compiled = Tuple[Any, Optional[str], Optional[Tuple[str, ...]]]
 _FORMAT_TOO = {'psycopg', 'psycopg2', 'pymysql', 'mysqldb'}
 _PYFORMAT = re.compile(r'%%|%\((\w+)\)s')   # an escaped %, or a parameter
 
-# The lock order of upserts: (interval, i_time, r_time, name) of a row in the backend's
-# ``_row_columns`` order, the order a bulk's writes come in, nearly (so sorting costs
-# little). A batch's r_time are all None or all numbers.
+# The lock order of upserts on PostgreSQL, whose row locks lock rows only: (interval,
+# i_time, r_time, name) of a row in the backend's ``_row_columns`` order, the order a
+# bulk's writes come in, nearly (so sorting costs little). A batch's r_time are all None
+# or all numbers.
 _LOCK_ORDER = itemgetter(1, 2, 3, 0)
 
 
@@ -30,6 +31,37 @@ def _lock_order_by_value(row: Any) -> Tuple[Any, ...]:
     """The lock order of a histogram's or set's rows: then by value (its repr: the values
     of some column types do not compare with each other)."""
     return (row[1], row[2], row[3], row[0], repr(row[4]))
+
+
+def _index_order(row: Any) -> Tuple[Any, ...]:
+    """A row's place in the unique index (name, interval, i_time, r_key) of MariaDB/MySQL,
+    where a lock on an index entry also locks the gap before it."""
+    return (row[0], row[1], row[2], NULL_BUCKET if row[3] is None else row[3])
+
+
+def _index_order_by_value(row: Any) -> Tuple[Any, ...]:
+    """The same with the value, in (name, interval, i_time, r_key, value)."""
+    return (row[0], row[1], row[2], NULL_BUCKET if row[3] is None else row[3], row[4])
+
+
+def lock_order(op: Op, dialect: str) -> Optional[Callable[[Any], Any]]:
+    """The key sorting a batch of upsert rows into the order every writer takes their
+    locks in, so that no two writers wait for each other; None where a write locks
+    nothing finer than the database (SQLite) or upserts nothing (series)."""
+    if op.on_conflict is None or dialect == 'sqlite':
+        return None
+    if dialect in ('mysql', 'mariadb'):
+        return _index_order_by_value if op.by_value else _index_order
+    return _lock_order_by_value if op.by_value else _LOCK_ORDER
+
+
+def sort_rows(rows: List[Any], key: Callable[[Any], Any]) -> None:
+    """Sort rows by ``key``; by its repr where values of a column do not compare (naive
+    and aware datetimes): an order still, the same in every writer."""
+    try:
+        rows.sort(key=key)
+    except TypeError:
+        rows.sort(key=lambda row: repr(key(row)))
 
 
 def upsert(table: Any, op: Op, dialect: str, coarse: bool) -> Any:

@@ -3,8 +3,6 @@
 import datetime
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import unittest
 from decimal import Decimal
@@ -21,7 +19,6 @@ from tests.functional.common import at, backend_label, intervals, plain
 from tests.functional.test_example import ExampleChecks, run_example
 from tests.support import SQL_CASES, free_port
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COARSE = {'minute': {'step': 60}}
 TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
 
@@ -282,26 +279,6 @@ class SqlBehaviour:
 
 
 class SqliteOnly:
-
-    def test_two_processes_on_one_file_lose_nothing(self):
-        """Two processes inserting counts into the same buckets of one SQLite file lose nothing."""
-        url = str(self.engine.url)
-        code = ('import sys; sys.path.insert(0, %r)\n'
-                'import sqlalchemy\nfrom kairos import Timeseries\n'
-                't = Timeseries(sqlalchemy.create_engine(%r, connect_args={"timeout": 60}),'
-                ' type="count", intervals={"minute": {"step": 60}, "hour": {"step": 3600, '
-                '"resolution": 60}})\n'
-                'for i in range(150):\n'
-                '    t.insert("shared", 1, timestamp=1800000000 + i %% 120)\n'
-                '    t.bulk_insert({1800000000 + i %% 7: {"shared": [1, 1]}})\n' % (ROOT, url))
-        workers = [subprocess.Popen([sys.executable, '-c', code], stderr=subprocess.PIPE)
-                   for _ in range(2)]
-        for worker in workers:
-            self.assertEqual(worker.wait(120), 0, worker.stderr.read()[-2000:])
-        t = Timeseries(self.engine, type='count', intervals={
-            'minute': {'step': 60}, 'hour': {'step': 3600, 'resolution': 60}})
-        self.assertEqual(t.get('shared', 'hour', timestamp=at(0), condensed=True)[at(0)], 900)
-        self.assertEqual(sum(t.series('shared', 'minute', start=at(0), steps=2).values()), 900)
 
     def test_in_memory_database(self):
         """An in-memory SQLite engine works like a file."""
