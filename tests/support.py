@@ -543,6 +543,7 @@ class MariadbServer(SqlServer):
     """mariadb-install-db into a temp dir, then mariadbd on its own socket and free port."""
 
     binaries = ('mariadb-install-db', 'mariadbd')
+    log_bin = ('--skip-log-bin',)   # the binary log's options
 
     def __init__(self, prefix='kairos-mariadb-'):
         super().__init__(prefix)
@@ -560,7 +561,7 @@ class MariadbServer(SqlServer):
              '--socket=' + os.path.join(self.directory, 'sock'), '--port=%d' % self.port,
              '--bind-address=127.0.0.1', '--skip-grant-tables', '--skip-name-resolve',
              '--innodb-flush-log-at-trx-commit=0', '--innodb-buffer-pool-size=64M',
-             '--innodb-doublewrite=0', '--skip-log-bin', '--max-connections=200',
+             '--innodb-doublewrite=0', *self.log_bin, '--max-connections=200',
              '--pid-file=' + os.path.join(self.directory, 'pid'),
              '--log-error=' + os.path.join(self.directory, 'log')] + user,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

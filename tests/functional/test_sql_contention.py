@@ -2,10 +2,16 @@
 8 x 2,000-call run is script/soak_sql.py), and the order their upserts lock rows in."""
 
 import datetime
+import os
+import unittest
+
+import sqlalchemy
+
+from kairos import Timeseries
 
 from tests.functional import contention_load as load
-from tests.functional.common import at, backend_label
-from tests.support import SQL_CASES
+from tests.functional.common import at, backend_label, plain
+from tests.support import SQL_CASES, MariadbServer
 
 
 class ContentionBehaviour:
@@ -32,6 +38,40 @@ class ContentionBehaviour:
         aware = datetime.datetime(2020, 1, 1, 13, tzinfo=datetime.timezone.utc)
         t.insert('d', [naive, aware], timestamp=at(10))
         self.assertEqual(len(t.get('d', 'minute', timestamp=at(10))[at(0)]), 2)
+
+
+class StatementLoggingServer(MariadbServer):
+    """A private MariaDB whose binary log holds statements (binlog_format=STATEMENT)."""
+
+    log_bin = ('--log-bin=binlog', '--binlog-format=STATEMENT', '--server-id=1')
+
+
+class TestStatementLoggingMariadb(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        if not StatementLoggingServer.available() and os.environ.get('CI') != 'true':
+            raise unittest.SkipTest('mariadbd is not installed')
+        cls.server = StatementLoggingServer(prefix='kairos-binlog-').start()
+        cls.engine = sqlalchemy.create_engine(cls.server.url)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.engine.dispose()
+        cls.server.stop()
+
+    def test_upserts_keep_the_session_level_where_statements_are_logged(self):
+        """A server logging statements refuses writes made in READ COMMITTED: there upserts
+        run at the session's level, and every type is written."""
+        one = {'series': ['3'], 'histogram': {'3': 1}, 'count': 3, 'gauge': '3', 'set': {'3'}}
+        for type_, row in one.items():
+            with self.subTest(type=type_):
+                t = Timeseries(self.engine, type=type_, value_type=str,
+                               intervals={'minute': {'step': 60},
+                                          'hour': {'step': 3600, 'resolution': 60}})
+                t.bulk_insert({at(10): {'c': [3]}})
+                self.assertEqual(plain(t.series('c', 'hour', end=at(10), steps=1)),
+                                 {at(0): {at(0): row}})
 
 
 for _case in SQL_CASES:
