@@ -25,7 +25,7 @@ from .units import (GREGORIAN_TIMES as GREGORIAN_TIMES, NUMBER_TIME as NUMBER_TI
                     SIMPLE_TIME as SIMPLE_TIME, SIMPLE_TIMES as SIMPLE_TIMES,
                     approx_seconds as approx_seconds, check_timestamp as check_timestamp,
                     resolve_time as resolve_time, _DAY as _DAY, _HOUR as _HOUR, _MINUTE as _MINUTE,
-                    _UNITS as _UNITS)
+                    _UNITS as _UNITS, MAX_RETENTION)
 
 
 class _IntervalStep(TypedDict):
@@ -94,6 +94,13 @@ class Interval:
             raise ConfigurationError(
                 'steps of interval %r must be a positive integer, not %r' % (name, steps))
         _check_nesting(name, config, step, resolution)
+        i_calc = calculator(step)
+        expire = i_calc.ttl(steps)
+        if expire is not None and expire > MAX_RETENTION:
+            raise ConfigurationError(
+                'steps of interval %r keep %d seconds of data: at most %d (MAX_RETENTION, '
+                'years 1 to 9999); leave steps out to keep data for good'
+                % (name, expire, MAX_RETENTION))
         if unknown:
             warn('interval %r: ignored key(s) %s' % (name, ', '.join(map(repr, unknown))))
         set_ = object.__setattr__
@@ -101,10 +108,10 @@ class Interval:
         set_(self, 'step', step)
         set_(self, 'steps', steps)
         set_(self, 'resolution', resolution)
-        set_(self, 'i_calc', calculator(step))
+        set_(self, 'i_calc', i_calc)
         set_(self, 'r_calc', calculator(resolution))
         set_(self, 'coarse', resolution == step)
-        set_(self, 'expire', self.i_calc.ttl(steps))
+        set_(self, 'expire', expire)
 
     def check(self, timestamp: float, shift: int = 0) -> int:
         """The bucket of a finite ``timestamp``, refused with InvalidTimestamp where it, or the

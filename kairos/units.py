@@ -30,6 +30,8 @@ The limits of what one call may ask for are named here, once::
     CALENDAR_FIRST .. CALENDAR_END  timestamps of a calendar interval (daily, weekly,
                                   monthly, yearly) or of one with retention (``steps``):
                                   years 1 to 9999 UTC, the end excluded
+    MAX_RETENTION                 longest retention (``steps`` times the step), in seconds:
+                                  years 1 to 9999, the span of the calendar
     MAX_SHIFT                     largest ``intervals=`` of an insert, either way
     MAX_READ_BUCKETS              most buckets one get/series reads
 """
@@ -47,6 +49,7 @@ _MINUTE, _HOUR, _DAY = 60, 60 * 60, 60 * 60 * 24
 # InvalidQuery, all before anything is written or read.
 BUCKET_MIN, BUCKET_MAX = -2 ** 63 + 1, 2 ** 63 - 1
 CALENDAR_FIRST, CALENDAR_END = -62135596800, 253402300800  # 0001-01-01, 10000-01-01 UTC
+MAX_RETENTION = CALENDAR_END - CALENDAR_FIRST  # longer is forever: refused as a mistake
 MAX_SHIFT = 1000
 MAX_READ_BUCKETS = 100000
 
@@ -77,12 +80,24 @@ _UNITS = 's, min, h, d, w, m (30 days), y (365 days), or sec(s), second(s), min(
 
 
 def check_timestamp(timestamp: Any) -> Union[int, float]:
-    """Return ``timestamp`` if it is a finite real number, else raise InvalidTimestamp."""
+    """Return ``timestamp`` if it is a finite real number, else raise InvalidTimestamp.
+
+    An int or a float comes back as given; another real number (a Fraction, a numpy
+    scalar) as an int if it is integral, else as a float, which the calendar takes.
+    """
+    if type(timestamp) is int:
+        return timestamp  # exact, however large: the range checks refuse it later
     if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Real):
         raise InvalidTimestamp('timestamp must be a number of seconds, not %r' % (timestamp,))
-    if not math.isfinite(timestamp):
+    if isinstance(timestamp, numbers.Integral):
+        return int(timestamp)
+    try:
+        seconds = float(timestamp)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds):
         raise InvalidTimestamp('timestamp must be finite, not %r' % (timestamp,))
-    return timestamp  # type: ignore[return-value]  # or a Fraction, which computes alike
+    return timestamp if isinstance(timestamp, float) else seconds
 
 
 def resolve_time(value: Any, what: str = 'step') -> Union[int, str]:
