@@ -204,6 +204,8 @@ class Reads(Generic[V]):
         A row is MISSING or data for a coarse interval, else an ordered dict
         of resolution timestamp -> data holding the resolution buckets with data.
         """
+        if fetch is not None and not callable(fetch):
+            raise InvalidQuery('fetch must be callable, not %r' % (fetch,))
         raw = self._read(config, names, buckets, fetch)
         if self._rows_final:
             return self._join_final(config.coarse, names, raw, hooks)
