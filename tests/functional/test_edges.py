@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kairos import KairosException, KairosWarning
+from kairos import InvalidQuery, KairosException, KairosWarning
 from kairos.units import check_timestamp
 
 from tests.functional import edge_strategies as edge
@@ -102,6 +102,8 @@ def read_calls(draw, intervals):
     interval = draw(st.one_of(st.sampled_from(sorted(intervals)),
                               st.sampled_from(['bogus', None, 5])))
     kwargs = {'transform': draw(edge.transforms)}
+    if draw(st.integers(0, 9)) == 0:
+        kwargs['fetch'] = draw(st.sampled_from([5, 'x']))  # callables differ per backend
     if draw(st.booleans()):
         kwargs.update(timestamp=draw(st.one_of(st.just(T0), edge.timestamps)),
                       condensed=draw(edge.condensing))
@@ -248,6 +250,18 @@ class EdgeBehaviour:
             if rows is not REFUSED:
                 self.assertIsInstance(rows, OrderedDict)
             self.assertEqual(before, self.snapshot())
+
+    def test_fetch_not_callable(self):
+        """A fetch that is not callable raises InvalidQuery in get, series and iterate."""
+        t = self.make(CONFIGS['seconds'][0], 'count')
+        t.insert('a', 1, T0)
+        for fetch in (5, 'x'):
+            for call in (lambda: t.get('a', 'second', T0, fetch=fetch),
+                         lambda: t.series('a', 'hour', end=T0, fetch=fetch),
+                         lambda: list(t.iterate('a', 'second', fetch=fetch))):
+                with self.assertRaises(InvalidQuery) as caught:
+                    call()
+                self.assertIn(repr(fetch), str(caught.exception))
 
     @EDGE_SETTINGS
     @given(config=st.sampled_from(['seconds', 'calendar', 'big']), kind=st.sampled_from(TYPES),
