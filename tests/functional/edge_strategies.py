@@ -90,6 +90,8 @@ types = st.one_of(st.sampled_from(['series', 'histogram', 'count', 'gauge', 'set
                   st.sampled_from(['bogus', '', None, 5]))
 prefixes = st.one_of(st.sampled_from([None, 'k', 'k*[?]:x', '{tag}']),
                      st.sampled_from(['', '\udfff', 'a\x00', '\U0001f600' * 50]))
+# read_func and write_func: callables that take any value, and things that are not callables
+funcs = st.sampled_from([None, None, str, repr, lambda value: value, 5, 'float'])
 
 # read options
 # callables that take any row: a hook's own exception propagates unchanged, as documented

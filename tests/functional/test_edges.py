@@ -23,7 +23,7 @@ from kairos.units import check_timestamp
 from tests.functional import edge_strategies as edge
 from tests.functional.edge_strategies import T0
 from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisClusterCase,
-                           SqliteCase)
+                           RedisClusterHashTagCase, SqliteCase)
 
 EXAMPLES = int(os.environ.get('KAIROS_EDGE_EXAMPLES', 100))
 EDGE_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -177,13 +177,15 @@ class EdgeBehaviour:
             return REFUSED
 
     @EDGE_SETTINGS
-    @given(kind=edge.types, intervals=edge.intervals, prefix=edge.prefixes)
-    def test_constructor_configurations(self, kind, intervals, prefix):
+    @given(kind=edge.types, intervals=edge.intervals, prefix=edge.prefixes,
+           read_func=edge.funcs, write_func=edge.funcs)
+    def test_constructor_configurations(self, kind, intervals, prefix, read_func, write_func):
         """Any constructor configuration builds or raises a KairosException, and what builds can be called."""
         if self.backend == 'mongo' and not all(map(mongo_collection_name, intervals)):
             return
         self.clear()
-        t = self.attempt(self.make, intervals, kind, prefix=prefix)
+        t = self.attempt(self.make, intervals, kind, prefix=prefix, read_func=read_func,
+                         write_func=write_func)
         if t is REFUSED:
             return
         interval = next(iter(intervals), 'minute')
@@ -283,6 +285,10 @@ class EdgeBehaviour:
                 self.assertEqual(sorted(intervals) if name in written else [],
                                  sorted(properties))
             self.assertIn(self.attempt(t.expire, name), (0, REFUSED))
+            if config == 'big' and name in written:   # a few buckets of 2**62 seconds
+                times = [time for time, _ in t.iterate(name, 'huge')]
+                self.assertEqual(properties['huge']['first'], times[0])
+                self.assertEqual(properties['huge']['last'], times[-1])
             if self.attempt(t.delete, name) is not REFUSED:
                 written.discard(name)
             self.assertEqual(sorted(written), t.list())
@@ -295,6 +301,10 @@ class TestEdgesRedis(EdgeBehaviour, RedisCase):
 
 
 class TestEdgesRedisCluster(EdgeBehaviour, RedisClusterCase):
+    pass
+
+
+class TestEdgesRedisClusterHashTag(EdgeBehaviour, RedisClusterHashTagCase):
     pass
 
 
