@@ -11,6 +11,7 @@ histograms count every value, gauges keep the last). The examples are fixed
 sets how many each test tries per backend.
 """
 
+import math
 import os
 import warnings
 from collections import OrderedDict
@@ -90,8 +91,10 @@ def allowed(kind, read_func, kwargs):
     named = {name for name in names if isinstance(name, str)}
     if read_func is None and named & ARITHMETIC.get(kind, set()):
         return False
-    # a callable condense or collapse makes rows of its own shape, for its own transforms
-    return not (named and any(callable(kwargs.get(key)) for key in ('condensed', 'collapse')))
+    # a callable condense or collapse makes rows of its own shape: a named transform or the
+    # type's collapse of them raises what the rows make it raise, as a hook's errors do
+    shaped = any(callable(kwargs.get(key)) for key in ('condensed', 'collapse'))
+    return not (shaped and (named or kwargs.get('collapse') is True))
 
 
 @st.composite
@@ -222,7 +225,14 @@ class EdgeBehaviour:
                 self.assertEqual(sum(values), row)
             elif all(isinstance(value, (int, float)) for value in values):
                 total = sum(values)
+                if not math.isfinite(total):
+                    # past the float range Redis adds on in long double (2e308 reads back
+                    # as an int); Mongo and SQLite read back inf
+                    return
                 tolerance = 1e-9 * sum(abs(value) for value in values)
+                if self.backend == 'redis':
+                    # Redis's INCRBYFLOAT keeps 17 decimal places: 1e-290 adds 0 there
+                    tolerance += 1e-17 * len(values)
                 self.assertTrue(row == total or abs(row - total) <= tolerance,
                                 '%r read back, %r added' % (row, values))
         elif kind == 'series':
