@@ -77,20 +77,12 @@ def write_calls(draw, kind):
     return 'bulk_insert', (inserts, draw(edge.shifts))
 
 
-# Excluded for now: named transforms that do arithmetic on values raise TypeError on
-# rows of str (a series, set or histogram without read_func on Redis or SQL text columns).
-ARITHMETIC = {'series': {'mean', 'sum'}, 'set': {'mean', 'sum'},
-              'histogram': {'mean', 'sum'}}
-
-
-def allowed(kind, read_func, kwargs):
-    """False for the reads whose refusal is not yet a KairosException (see ARITHMETIC)."""
+def allowed(kwargs):
+    """False for the reads whose rows a callable condense or collapse shapes (see below)."""
     transform = kwargs['transform']
     names = transform.values() if isinstance(transform, dict) else \
         transform if isinstance(transform, list) else [transform]
     named = {name for name in names if isinstance(name, str)}
-    if read_func is None and named & ARITHMETIC.get(kind, set()):
-        return False
     # a callable condense or collapse makes rows of its own shape: a named transform or the
     # type's collapse of them raises what the rows make it raise, as a hook's errors do
     shaped = any(callable(kwargs.get(key)) for key in ('condensed', 'collapse'))
@@ -257,7 +249,7 @@ class EdgeBehaviour:
         before = self.snapshot()
         for _ in range(data.draw(st.integers(1, 4), label='reads')):
             call, name, interval, kwargs = data.draw(read_calls(intervals).filter(
-                lambda read: allowed(kind, read_func, read[3])), label='read')
+                lambda read: allowed(read[3])), label='read')
             rows = self.attempt(getattr(t, call), name, interval, **kwargs)
             if rows is not REFUSED:
                 self.assertIsInstance(rows, OrderedDict)
