@@ -32,7 +32,7 @@ from .redis.errors import pool_server as pool_server
 from .redis.errors import refuses_credentials as refuses_credentials
 from .redis.errors import root_error as root_error
 from .redis.wire import (_CHUNK, _FAILURES, _GET_CONNECTION_ARGS, _KEPT, _MORE,  # noqa: F401
-                         _STOCK_READ, _Kept, _reply)
+                         _STOCK_READ, _Kept, _KeptByPool, _reply)
 from .redis.wire import KEEP as KEEP
 from .redis.wire import KEEP_FROM_POOLS_OF as KEEP_FROM_POOLS_OF
 from .redis.wire import Command as Command

@@ -19,8 +19,7 @@ read, so the nodes work in parallel and each takes one round trip.
 import inspect
 import os
 import socket
-import weakref
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import redis
 from redis.exceptions import ExecAbortError, ResponseError
@@ -45,7 +44,6 @@ _MORE = object()   # what a hiredis Reader returns while a reply is incomplete
 # Idle connections kept per pool (see _Kept), for pools of at least KEEP_FROM_POOLS_OF.
 KEEP = 2
 KEEP_FROM_POOLS_OF = 50
-_KEPT: 'weakref.WeakKeyDictionary[Any, _Kept]' = weakref.WeakKeyDictionary()
 # a command: its name, then its arguments
 Command = Tuple[Any, ...]
 
@@ -84,6 +82,28 @@ class _Kept:
             return False
         self.idle.append(connection)
         return True
+
+
+class _KeptByPool:
+    """Each pool's _Kept, held by the pool itself, so that it goes when the pool goes.
+
+    A kept connection refers back to its pool (redis-py's maintenance
+    notification handler does), so a map held anywhere else, even one weakly
+    keyed by the pool, would keep the pool and its connections alive for good.
+    """
+
+    ATTRIBUTE = '_kairos_kept'
+
+    def get(self, pool: Any) -> Optional[_Kept]:
+        kept: Optional[_Kept] = vars(pool).get(self.ATTRIBUTE)
+        return kept
+
+    def setdefault(self, pool: Any, kept: _Kept) -> _Kept:
+        mine: _Kept = vars(pool).setdefault(self.ATTRIBUTE, kept)   # atomic: one per pool
+        return mine
+
+
+_KEPT = _KeptByPool()
 
 
 class Wire:
