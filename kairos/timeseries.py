@@ -91,6 +91,7 @@ BACKENDS = OrderedDict([
 ])
 
 _Stamp = TypeVar('_Stamp', bound=Optional[float])
+_Self = TypeVar('_Self', bound='Timeseries[Any]')
 # intervals=: {name: IntervalConfig}, typed loosely: mypy types the README's dict literal
 # held in a variable, {'minute': {'step': 60, ...}, 'hour': {'step': '1h', ...}}, as
 # dict[str, object]; __init__ refuses a value that is not an interval's dict
@@ -391,6 +392,27 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
     def delete(self, name: str) -> int:
         """Remove every bucket of ``name`` in every interval; return how many records went."""
         return self._delete(check_name(name))
+
+    # -- resources -----------------------------------------------------------
+
+    # set on a Timeseries built from a URL (kairos.urls): releases the client it built
+    _release: Optional[Callable[[], Any]] = None
+
+    def close(self) -> None:
+        """Release the client built from a URL: its connections, an engine's files.
+
+        A client passed in is the caller's, and stays open. The Timeseries is
+        not to be used after; ``with Timeseries(url, ...) as t:`` closes it at
+        the block's end. A dropped Timeseries releases its client all the same.
+        """
+        if self._release is not None:
+            self._release()
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- helpers -------------------------------------------------------------
 

@@ -23,15 +23,22 @@ The Mongo database is the ``database`` keyword, else the URL's path, else
 ``kairos`` (a keyword beats the path, which is often the auth database).
 Nothing here connects; a driver may (RedisCluster asks a node for its slots,
 ``mongodb+srv`` resolves DNS).
+
+A Timeseries built from a URL owns its client, which nothing else sees: its
+``close()`` releases it (``RELEASE``: the pool's connections closed, the engine
+disposed), and so does the Timeseries becoming garbage, or failing to build.
 """
 
 import collections.abc
+import contextlib
 import importlib
+import os
 import re
-from typing import Any, Dict, Mapping, Optional
+import weakref
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
-from .exceptions import ConfigurationError, StorageUnavailable, UnsupportedClient
+from .exceptions import ConfigurationError, StorageError, StorageUnavailable, UnsupportedClient
 
 REDIS = ('redis', 'rediss', 'unix')
 CLUSTER = ('redis+cluster', 'rediss+cluster')
@@ -60,6 +67,15 @@ def safe(url: str) -> str:
 def client_from_url(url: str, client_config: Optional[Mapping[str, Any]] = None,
                     database: Optional[str] = None) -> Any:
     """The client (a Mongo Database for Mongo URLs) that ``url`` names."""
+    return _built(url, client_config, database)[0]
+
+
+Release = Callable[[Any], None]
+
+
+def _built(url: str, client_config: Optional[Mapping[str, Any]],
+           database: Optional[str]) -> Tuple[Any, Release]:
+    """The client that ``url`` names, and how to release it."""
     if client_config is not None and not isinstance(client_config, collections.abc.Mapping):
         raise ConfigurationError('client_config must be a dict, not %r' % (client_config,))
     config = dict(client_config or {})
@@ -71,7 +87,7 @@ def client_from_url(url: str, client_config: Optional[Mapping[str, Any]] = None,
     build = BUILDERS.get(scheme) or (_sql if scheme.split('+')[0] in SQL else None)
     if build is not None:
         try:
-            return build(url, config, database)
+            return build(url, config, database), RELEASE[build]
         except UnsupportedClient:
             raise
         except (ValueError, TypeError) as exc:  # redis-py's parser, bad client_config
@@ -87,17 +103,42 @@ class ClientFromURL(type):
     ``__init__`` see it, so that neither changes for it."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        client = args[0] if args else kwargs.get('client')
-        if isinstance(client, str):
-            client = client_from_url(client, kwargs.pop('client_config', None),
-                                     kwargs.pop('database', None))
-            if args:
-                args = (client,) + args[1:]
-            else:
-                kwargs['client'] = client
-        # next to a client object, client_config and database are left to __init__,
-        # which ignores them with a warning, as it does any keyword 0.5.0 ignored
-        return super().__call__(*args, **kwargs)
+        url = args[0] if args else kwargs.get('client')
+        if not isinstance(url, str):
+            # next to a client object, client_config and database are left to __init__,
+            # which ignores them with a warning, as it does any keyword 0.5.0 ignored
+            return super().__call__(*args, **kwargs)
+        client, release = _built(url, kwargs.pop('client_config', None),
+                                 kwargs.pop('database', None))
+        if args:
+            args = (client,) + args[1:]
+        else:
+            kwargs['client'] = client
+        try:
+            timeseries = super().__call__(*args, **kwargs)
+        except BaseException:
+            # what the constructor raised is the error to report, not a failed release
+            with contextlib.suppress(StorageError):
+                _release(os.getpid(), url, release, client)
+            raise
+        # released by close(), else when the Timeseries is garbage; not at exit, where
+        # the process's end closes every socket and file without asking the servers
+        owner = weakref.finalize(timeseries, _release, os.getpid(), url, release, client)
+        owner.atexit = False
+        timeseries._release = owner
+        return timeseries
+
+
+def _release(pid: int, url: str, release: Release, client: Any) -> None:
+    """Release a client built from ``url``, in the process that built it only: a forked
+    child closing its parent's connections would close them for the parent too."""
+    if os.getpid() != pid:
+        return
+    try:
+        release(client)
+    except Exception as exc:   # a driver's error, whatever its driver
+        raise StorageError('closing the client of %s failed: %s'
+                           % (safe(url), safe(str(exc)))) from exc
 
 
 def _scheme(url: str) -> str:
@@ -200,5 +241,29 @@ def _sql(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
                                 % (safe(url), exc.name, _extra(url))) from exc
 
 
+def _close(client: Any) -> None:
+    client.close()   # redis-py: disconnects the pool the client built
+
+
+def _close_cluster(client: Any) -> None:
+    # the node clients RedisCluster.from_url builds do not close their pools themselves
+    for node in client.get_nodes():
+        if node.redis_connection is not None:
+            node.redis_connection.connection_pool.disconnect()
+    client.close()
+
+
+def _close_mongo(database: Any) -> None:
+    database.client.close()
+
+
+def _dispose(engine: Any) -> None:
+    engine.dispose()
+
+
+# builder -> how to release what it built
+RELEASE: Dict[Callable[..., Any], Release] = {
+    _redis: _close, _cluster: _close_cluster, _mongo: _close_mongo, _mock: _close_mongo,
+    _sql: _dispose}
 BUILDERS = dict([(scheme, _redis) for scheme in REDIS] + [(scheme, _cluster) for scheme in CLUSTER]
                 + [(scheme, _mongo) for scheme in MONGO] + [('mongomock', _mock)])
