@@ -29,9 +29,9 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import (BulkWriteError, ConnectionFailure, InvalidOperation, OperationFailure,
                             PyMongoError, ServerSelectionTimeoutError, WriteConcernError)
 
-from .exceptions import (AuthenticationError, DataConflict, InvalidValue, KairosException,
-                         StorageError, StorageUnavailable, UnsupportedClient, applied_before,
-                         warn)
+from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidValue,
+                         KairosException, StorageError, StorageUnavailable, UnsupportedClient,
+                         applied_before, warn)
 from .intervals import Calculator, GregorianTime, Interval
 from .series_types import MISSING, Duplicates
 from .timeseries import Timeseries, Write, typed_classes
@@ -94,6 +94,15 @@ def unescape(key: str) -> str:
     return '$' + key[1:] if key.startswith(DOLLAR) else key
 
 
+def _check_collection_name(name: str) -> None:
+    """Refuse an interval name MongoDB cannot name a collection by (its rules, as pymongo
+    checks them), before any collection is touched."""
+    if '$' in name or '\0' in name or '..' in name or name.startswith('.') or name.endswith('.'):
+        raise ConfigurationError(
+            'interval name %r cannot name a MongoDB collection: it holds "$", a NUL or "..", '
+            'or starts or ends with "."' % (name,))
+
+
 class MongoBackend(Timeseries[Any]):
     """Timeseries stored in MongoDB; see the module docstring for the layout.
 
@@ -122,6 +131,7 @@ class MongoBackend(Timeseries[Any]):
         mongomock = sys.modules.get('mongomock')
         self._bulk = mongomock is None or not isinstance(self._db, mongomock.Database)
         for interval in self._intervals.values():
+            _check_collection_name(interval.name)
             collection = self._db[interval.name]
             fields = ['interval', 'name'] if interval.coarse else ['interval', 'resolution', 'name']
             self._call(collection.create_index, [(f, ASCENDING) for f in fields],
@@ -252,6 +262,7 @@ class MongoBackend(Timeseries[Any]):
     def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
         rval: Dict[str, Tuple[int, int]] = {}
         for interval in self._intervals.values():
+            _check_collection_name(interval.name)
             collection = self._db[interval.name]
             # strings and numbers sort apart; Gregorian buckets may be either
             forms = [{'$type': 'number'}, {'$type': 'string'}] \

@@ -9,7 +9,9 @@ from ..exceptions import (AuthenticationError, DataConflict, KairosException, St
                           StorageUnavailable)
 
 # driver errors after which a transaction was certainly rolled back, so it may run again
-_RETRY_CODES = {1213, 1205, '40P01', '40001'}
+# deadlock, lock wait timeout, and MariaDB's 4060: a transaction a deadlock rolled back,
+# reported at COMMIT ("This transaction was rolled back and cannot be committed")
+_RETRY_CODES = {1213, 1205, 4060, '40P01', '40001'}
 
 # SQLSTATE (PostgreSQL) and error numbers (MariaDB/MySQL) refusing the credentials
 # (28P01, 28000, 1045, 1698: unix_socket) or the database to the user (1044)

@@ -59,6 +59,11 @@ CASES = [
      "'string_length'"),
     ('ctor intervals a list', EVERY, 'series', ctor(intervals=[60]), '[60]'),
     ('ctor prefix not a str', REDIS, 'series', ctor(prefix=5), '5'),
+    ('ctor interval name with $', MONGO, 'count', ctor(intervals={'$x': {'step': 60}}), "'$x'"),
+    ('ctor interval name with NUL', MONGO, 'count', ctor(intervals={'a\0': {'step': 60}}),
+     'NUL'),
+    ('ctor interval name ending in .', MONGO, 'count', ctor(intervals={'a.': {'step': 60}}),
+     "'a.'"),
     ('ctor unsupported client', EVERY, 'series',
      lambda make: Timeseries('localhost:6379', intervals=INTERVALS), "'localhost:6379'"),
     # -- insert --------------------------------------------------------------
