@@ -10,6 +10,7 @@ from unittest import mock
 
 import freezegun
 
+import kairos.timeseries
 from kairos import InvalidQuery, InvalidValue
 
 from tests.functional.common import at, plain
@@ -17,6 +18,7 @@ from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisC
                            SqliteCase)
 
 MINUTES = {'minute': {'step': 60, 'steps': 5}, 'hour': {'step': 3600, 'resolution': 60}}
+FOREVER = {'minute': {'step': 60}, 'hour': {'step': 3600, 'resolution': 60}}
 
 
 def _number_or_text(value):
@@ -59,7 +61,7 @@ class ChoicesBehaviour:
 
     def test_default_clock_follows_a_patched_time(self):
         """The default clock reads time.time() at each call: mock.patch('time.time') moves it."""
-        t = self.make(intervals=MINUTES)
+        t = self.make(intervals=FOREVER, clock=kairos.timeseries.now)
         with mock.patch('time.time', return_value=at(130)):
             t.insert('c', 2)
             self.assertEqual(plain(t.get('c', 'minute')), {at(120): 2})
@@ -68,7 +70,7 @@ class ChoicesBehaviour:
 
     def test_default_clock_follows_freezegun(self):
         """Under freezegun's freeze_time, inserts and reads without a timestamp use the frozen time."""
-        t = self.make(intervals=MINUTES)
+        t = self.make(intervals=FOREVER, clock=kairos.timeseries.now)
         frozen = datetime.datetime.fromtimestamp(at(190), datetime.timezone.utc)
         with freezegun.freeze_time(frozen):
             self.assertEqual(time.time(), at(190))

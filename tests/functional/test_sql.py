@@ -17,7 +17,7 @@ from kairos.sql_backend import SqlBackend
 
 from tests.functional.common import at, backend_label, intervals, plain
 from tests.functional.test_example import ExampleChecks, run_example
-from tests.support import SQL_CASES, free_port
+from tests.support import SQL_CASES, free_port, sql_test_clock
 
 COARSE = {'minute': {'step': 60}}
 TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
@@ -60,7 +60,8 @@ class SqlBehaviour:
         table_name, which does that job here."""
         with self.assertWarnsRegex(KairosWarning, "prefix 'app' is ignored on SQL: use "
                                                   "table_name"):
-            t = Timeseries(self.engine, type='count', prefix='app', intervals=intervals())
+            t = Timeseries(self.engine, clock=sql_test_clock, type='count', prefix='app',
+                           intervals=intervals())
         t.insert('p', 1, timestamp=at(10))
         self.assertEqual(self.rows('count')[0]['name'], 'p')
 
@@ -88,7 +89,7 @@ class SqlBehaviour:
 
     def test_default_value_type_is_float(self):
         """Without value_type, values are floats and text is refused, naming the value."""
-        t = Timeseries(self.engine, type='histogram', intervals=intervals())
+        t = Timeseries(self.engine, clock=sql_test_clock, type='histogram', intervals=intervals())
         t.insert('h', 3, timestamp=at(10))
         t.insert('h', 3.0, timestamp=at(10))
         self.assertEqual(plain(t.get('h', 'minute', timestamp=at(10))), {at(0): {3.0: 2}})
@@ -98,7 +99,7 @@ class SqlBehaviour:
     def test_float_counts_refused_by_a_0_10_1_integer_column(self):
         """A count table with 0.10.1's INTEGER column refuses float counts, before writing."""
         legacy_table('count', sqlalchemy.MetaData()).create(self.engine)
-        t = Timeseries(self.engine, type='count', intervals=COARSE)
+        t = Timeseries(self.engine, clock=sql_test_clock, type='count', intervals=COARSE)
         t.insert('c', 2, timestamp=at(10))
         before = self.snapshot()
         with self.assertRaisesRegex(InvalidValue, '1.5'):
@@ -255,7 +256,7 @@ class SqlBehaviour:
         StorageError with the driver's error as cause; then the same Timeseries works."""
         engine = sqlalchemy.create_engine(self.engine.url, poolclass=sqlalchemy.pool.NullPool)
         self.addCleanup(engine.dispose)
-        t = Timeseries(engine, type='count', intervals=intervals())
+        t = Timeseries(engine, clock=sql_test_clock, type='count', intervals=intervals())
         t.insert('c', 2, timestamp=at(10))
         refusing = []
 
@@ -296,7 +297,7 @@ class ServerOnly:
         one after works."""
         engine = sqlalchemy.create_engine(self.engine.url, pool_size=3, max_overflow=0)
         self.addCleanup(engine.dispose)
-        t = Timeseries(engine, type='count', intervals=intervals())
+        t = Timeseries(engine, clock=sql_test_clock, type='count', intervals=intervals())
         t.insert('c', 2, timestamp=at(10))
         postgres = self.dialect == 'postgresql'
 
@@ -411,7 +412,8 @@ class LegacyBehaviour:
         return table
 
     def make(self, type_, **kwargs):
-        return Timeseries(self.engine, type=type_, intervals=intervals(), **kwargs)
+        return Timeseries(self.engine, clock=sql_test_clock, type=type_, intervals=intervals(),
+                          **kwargs)
 
     def select(self, table):
         with self.engine.connect() as connection:
