@@ -40,7 +40,7 @@ def shift_insert(client, mode, sign):
 
 
 def bulk_insert(client, mode, kind):
-    # one piece: BULK_CHUNK values, each to its own buckets and name
+    # BULK_CHUNK values, each to its own buckets: cut into pieces by BULK_WRITES
     t = Timeseries(client, type=kind, intervals=INTERVALS)
     t.write_mode = mode
     data = {T0 + i: {'n%d' % (i % 97): [i % 10]} for i in range(BULK_CHUNK)}
@@ -62,9 +62,9 @@ CASES = [
     ('insert intervals=-%d histogram, multi' % MAX_SHIFT, lambda c: shift_insert(c, 'multi', -1)),
     ('insert intervals=+%d histogram, script' % MAX_SHIFT,
      lambda c: shift_insert(c, 'script', 1)),
-    ('bulk_insert one piece (%d values) count, multi' % BULK_CHUNK,
+    ('bulk_insert of %d values, each its own bucket, count, multi' % BULK_CHUNK,
      lambda c: bulk_insert(c, 'multi', 'count')),
-    ('bulk_insert one piece (%d values) series, script' % BULK_CHUNK,
+    ('bulk_insert of %d values, each its own bucket, series, script' % BULK_CHUNK,
      lambda c: bulk_insert(c, 'script', 'series')),
     ('series of %d second buckets, read scripts' % MAX_READ_BUCKETS,
      lambda c: max_read(c, 'second', True)),
