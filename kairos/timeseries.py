@@ -28,9 +28,9 @@ empty value, as in kairos 0.5.0. A backend with ``_rows_final`` (SQL) delivers
 rows as ``_rows`` returns them instead: data as the type's ``process_row``
 makes it without ``read_func``, resolution rows keyed by time, in time order,
 without MISSING; reads then only apply hooks. The meta data methods built on
-the last four live in :mod:`kairos.meta`, ``get`` and ``series`` in
-:mod:`kairos.queries` (their hooks in :mod:`kairos.reads`), and the checking and
-planning of writes in :mod:`kairos.plan`.
+the last four live in :mod:`kairos.meta`, ``insert`` and ``bulk_insert`` in
+:mod:`kairos.writes` (the checking and planning of writes in :mod:`kairos.plan`),
+``get`` and ``series`` in :mod:`kairos.queries` (their hooks in :mod:`kairos.reads`).
 
 A keyword the constructors do not take is ignored with a KairosWarning, as
 0.5.0 ignored it, unless it is one or two letters off one they take (read from
@@ -49,18 +49,17 @@ import sys
 import time
 from collections import OrderedDict
 from datetime import datetime, timedelta  # noqa: F401
-from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Literal,
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Literal,
                     Mapping, Optional, Tuple, Type, TypeVar, overload)
 
 from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
                          InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
                          KairosWarning, StorageError, StorageUnavailable, UnknownInterval,
-                         UnsupportedClient, applied_before, warn)
+                         UnsupportedClient, warn)
 from .intervals import (GREGORIAN_TIMES, NUMBER_TIME, SIMPLE_TIME, SIMPLE_TIMES, GregorianTime,
                         Interval, RelativeTime, check_timestamp, close_match)
 from .meta import MetaData
 from .plan import SEEN_VALUES as SEEN_VALUES, Write as Write, check_name as check_name
-from .plan import Pending, bulk_groups, check_range, check_shift, merged, plan, split_large
 from .queries import _SPECIAL as _SPECIAL, Fetch as Fetch, Names as Names, V as V
 from .queries import Reads
 from .reads import Condense as Condense, ReadHooks as ReadHooks, either as either
@@ -68,6 +67,7 @@ from .series_types import MISSING as MISSING, Duplicates as Duplicates
 from .series_types import TYPES, SeriesType
 from .transforms import TransformArg as TransformArg
 from .urls import ClientFromURL, client_from_url
+from .writes import BULK_CHUNK as BULK_CHUNK, BULK_WRITES as BULK_WRITES, Writes  # noqa: F401
 
 # What ``from kairos.timeseries import *`` gives: kairos 0.5.0's module had no
 # __all__, so code written for it may rely on any of these, modules included.
@@ -90,7 +90,6 @@ BACKENDS = OrderedDict([
     ('sqlalchemy', 'kairos.sql_backend'),
 ])
 
-_Stamp = TypeVar('_Stamp', bound=Optional[float])
 _Self = TypeVar('_Self', bound='Timeseries[Any]')
 # intervals=: {name: IntervalConfig}, typed loosely: mypy types the README's dict literal
 # held in a variable, {'minute': {'step': 60, ...}, 'hour': {'step': '1h', ...}}, as
@@ -104,11 +103,6 @@ class _DefaultType(str):
 
 _OWN_TYPE = _DefaultType('series')
 
-# A bulk insert is sent in pieces of whole timestamps, each of about this many values or
-# this many writes (buckets of one name), times a backend's _bulk_pieces: on Redis a
-# piece is one MULTI/EXEC or script, which the writes bound to tens of milliseconds.
-BULK_CHUNK = 20000
-BULK_WRITES = 4000
 
 
 def _backend_class(client: Any) -> 'Type[Timeseries[Any]]':
@@ -160,7 +154,7 @@ def now() -> float:
     return time.time()
 
 
-class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
+class Timeseries(MetaData, Writes, Reads[V], metaclass=ClientFromURL):
     """Bucketed time series of one type in Redis, MongoDB or an SQL database.
 
     ``Timeseries(client, type=..., intervals=...)`` returns an instance of the
@@ -296,96 +290,6 @@ class Timeseries(MetaData, Reads[V], metaclass=ClientFromURL):
         self._clock = now if clock is None else clock
         self._intervals: Dict[str, Interval] = OrderedDict(
             (name, Interval(name, config)) for name, config in intervals.items())
-
-    # -- writing -------------------------------------------------------------
-
-    def insert(self, name: str, value: Any = None, timestamp: Optional[float] = None,
-               intervals: int = 0, pipeline: Any = None) -> None:
-        """Add ``value`` to the bucket of ``timestamp`` (default now) in every interval.
-
-        A list, tuple or set of values is inserted as a bulk insert.
-        ``intervals=N`` also writes the value into the N following buckets
-        (preceding ones when negative), N at most MAX_SHIFT (:mod:`kairos.units`).
-        A timestamp outside the range the intervals store raises InvalidTimestamp.
-        """
-        check_name(name)
-        if isinstance(value, (list, tuple, set)):
-            if not value:
-                raise InvalidValue('insert needs at least one value, got %r' % (value,))
-            return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
-        value = self._prepare(self._type.default_value if value is None else value)
-        shift = check_shift(intervals)
-        timestamp = check_range(self._intervals.values(), self._timestamp(timestamp), shift)
-        pending: Pending = {}
-        plan(self._intervals.values(), timestamp, [(name, [value])], shift, pending)
-        self._write(merged(self._type.merge, pending), pipeline)
-
-    def bulk_insert(self, inserts: Mapping[_Stamp, Mapping[str, Any]],
-                    intervals: int = 0, pipeline: Any = None) -> None:
-        """Insert many points: ``{timestamp: {name: [value, ...]}}``.
-
-        Everything is checked before anything is written; the writes are then
-        merged per bucket and sent in pieces of about BULK_CHUNK values or
-        BULK_WRITES buckets (five times that on SQL), each atomic on Redis (one
-        MULTI/EXEC or script), a transaction on SQL. If a
-        piece fails, the StorageError raised carries ``values_written``: how
-        many values the earlier pieces stored (its ``applied`` is then True, or
-        None where the failed piece's outcome is unknown). The input is read twice, to
-        check then to plan, rather than copied, so memory stays flat (with a
-        ``write_func``, its results are kept, so that it runs once a value;
-        values that checking changed are checked again).
-        """
-        shift = check_shift(intervals)
-        now = self._clock()
-        pure = not self._write_func
-        configs = self._intervals.values()
-
-        def check(timestamp: float) -> float:
-            return check_range(configs, timestamp, shift)
-        groups: Iterable[Tuple[float, Any, int, bool]]
-        if self._write_func:
-            groups = list(bulk_groups(inserts, now, self._prepare, keep=True, pure=pure,
-                                      check=check))
-        else:
-            as_given = True
-            # check it all
-            for *_, given in bulk_groups(inserts, now, self._prepare, keep=False, pure=pure,
-                                         check=check):
-                as_given = as_given and given
-            # every value passed as it was given, in non-empty lists: plan from the input
-            groups = ((now if timestamp is None else check_timestamp(timestamp),
-                       by_name.items(), sum(map(len, by_name.values())), True)
-                      for timestamp, by_name in inserts.items()) if as_given else \
-                bulk_groups(inserts, now, self._prepare, keep=True, pure=pure)
-        pending: Pending = {}
-        size, writes, written = 0, 0, 0
-        most_values, most_writes = BULK_CHUNK * self._bulk_pieces, BULK_WRITES * self._bulk_pieces
-        # a name at one timestamp writes a bucket per interval and shift
-        most_names = max(1, most_writes // max(1, len(configs) * (abs(shift) + 1)))
-        try:
-            for timestamp, named, count, _ in split_large(groups, most_values, most_names):
-                writes += plan(self._intervals.values(), timestamp, named, shift, pending)
-                size += count
-                if size >= most_values or writes >= most_writes:
-                    self._write(merged(self._type.merge, pending), pipeline)
-                    written += size
-                    pending, size, writes = {}, 0, 0
-            if pending:
-                self._write(merged(self._type.merge, pending), pipeline)
-        except KairosException as exc:
-            if isinstance(exc, StorageError):
-                exc.values_written = written
-            if written:
-                applied_before(exc, 'the earlier pieces of this bulk_insert stored %d values'
-                               % written)
-            raise
-
-    def _prepare(self, value: Any) -> Any:
-        if self._write_func:
-            value = self._write_func(value)
-        value = self._type.prepare(value)
-        self._check_value(value)
-        return value
 
     # -- deleting ------------------------------------------------------------
 

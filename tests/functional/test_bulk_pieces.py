@@ -1,12 +1,12 @@
 """A bulk insert is sent in bounded pieces, however its values spread over buckets and names.
 
-The bounds are made small here (BULK_CHUNK, BULK_WRITES of kairos.timeseries), so
+The bounds are made small here (BULK_CHUNK, BULK_WRITES of kairos.writes), so
 that the pieces show on small inserts.
 """
 
 from unittest import mock
 
-import kairos.timeseries
+import kairos.writes
 
 BULK_CHUNK, BULK_WRITES = 60, 40
 
@@ -21,7 +21,7 @@ class PiecesBehaviour:
     def setUp(self):
         super().setUp()
         for name, value in (('BULK_CHUNK', BULK_CHUNK), ('BULK_WRITES', BULK_WRITES)):
-            patch = mock.patch.object(kairos.timeseries, name, value)
+            patch = mock.patch.object(kairos.writes, name, value)
             patch.start()
             self.addCleanup(patch.stop)
 
