@@ -9,10 +9,12 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
 import sqlalchemy
 from sqlalchemy import BigInteger, exc as sa_exc, sql, types as sqltypes
 
-from ..exceptions import ConfigurationError, DataConflict, InvalidName, InvalidValue, warn
+from ..exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidValue,
+                          KairosException, warn)
 from ..intervals import Interval
 from ..timeseries import Timeseries, Write, typed_classes
-from .errors import _driver_error, _refuses_credentials, _rolled_back, kairos_error
+from .errors import (_driver_error, _refuses_credentials, _rolled_back, in_callers_transaction,
+                     kairos_error)
 from .rows import OPS, collect_named, finish, resolution_scale, write_rows
 from .schema import NULL_BUCKET, checker, column_type, define_table, no_check
 from .statements import Compiled, for_driver, lock_order, select, sort_rows, upsert
@@ -202,7 +204,14 @@ class SqlBackend(Timeseries[Any]):
             if not isinstance(pipeline, sqlalchemy.engine.Connection):
                 raise InvalidValue('pipeline= takes an SQLAlchemy Connection, not %r'
                                    % (pipeline,))
-            return self._call(self._execute, pipeline, batches, write=True)
+            for done in range(len(batches)):
+                try:
+                    self._call(self._execute, pipeline, batches[done:done + 1], write=True,
+                               callers=True)
+                except KairosException as exc:
+                    in_callers_transaction(exc, done)
+                    raise
+            return None
         for attempt in range(RETRIES):
             try:
                 with self._engine.begin() as connection:
@@ -373,14 +382,16 @@ class SqlBackend(Timeseries[Any]):
                               % (name,))
         return name
 
-    def _call(self, func: Callable[..., _T], *args: Any, write: bool = False) -> _T:
-        """Run ``func(*args)``, translating SQLAlchemy's errors; ``write``: it writes."""
+    def _call(self, func: Callable[..., _T], *args: Any, write: bool = False,
+              callers: bool = False) -> _T:
+        """Run ``func(*args)``, translating SQLAlchemy's errors; ``write``: it writes,
+        ``callers``: in the caller's transaction (``pipeline=``)."""
         try:
             return func(*args)
         except sa_exc.SQLAlchemyError as exc:
             failure = exc
         # raised outside the except, from the driver's own error: a chain of two, not three
-        raise kairos_error(failure, write, self._dialect, self._engine.url) \
+        raise kairos_error(failure, write, self._dialect, self._engine.url, callers) \
             from _driver_error(failure)
 
 

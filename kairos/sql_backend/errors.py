@@ -28,16 +28,27 @@ def server_name(dialect: str, url: Any) -> str:
 
 
 def kairos_error(exc: sa_exc.SQLAlchemyError, write: bool, dialect: str,
-                 url: Any) -> KairosException:
+                 url: Any, callers: bool = False) -> KairosException:
     """The kairos error for an SQLAlchemy error on the ``dialect`` database at ``url``,
     saying only what is known of the call: a write that failed before its COMMIT was
-    rolled back (``applied`` False), one that failed in its COMMIT may have landed (None)."""
-    error = _translated(exc, write, server_name(dialect, url))
-    error.applied = None if write and _in_commit(exc) else False
+    rolled back (``applied`` False), one that failed in its COMMIT may have landed (None).
+    ``callers``: the write ran in the caller's own transaction (``pipeline=``)."""
+    error = _translated(exc, write, server_name(dialect, url), callers)
+    error.applied = None if write and not callers and _in_commit(exc) else False
     return error
 
 
-def _translated(exc: sa_exc.SQLAlchemyError, write: bool, server: str) -> KairosException:
+def in_callers_transaction(error: KairosException, earlier: int) -> None:
+    """Mark a ``pipeline=`` write's error raised after ``earlier`` of its statements ran in
+    the caller's transaction: whether those are kept is the caller's to decide."""
+    if earlier:
+        error.applied = None
+        error.args = ("%s (before this, %d statement(s) of this write ran in the caller's "
+                      "transaction, which decides whether they are kept)" % (error, earlier),)
+
+
+def _translated(exc: sa_exc.SQLAlchemyError, write: bool, server: str,
+                callers: bool = False) -> KairosException:
     in_commit = write and _in_commit(exc)
     if not isinstance(exc, sa_exc.DBAPIError):   # the pool's or a closed Connection's
         error = StorageUnavailable if isinstance(exc, sa_exc.TimeoutError) else StorageError
@@ -46,6 +57,10 @@ def _translated(exc: sa_exc.SQLAlchemyError, write: bool, server: str) -> Kairos
     if _refuses_credentials(exc.orig):
         return AuthenticationError('authentication failed: the %s refused this client\'s '
                                    'credentials or their rights: %s' % (server, exc.orig))
+    if write and callers:   # the statement failed; the transaction is the caller's
+        return (StorageUnavailable if _unavailable(exc) else DataConflict)(
+            "the %s refused a statement of the write in the caller's transaction "
+            "(pipeline=): %s" % (server, exc.orig))
     if _unavailable(exc):
         return StorageUnavailable('the %s failed %s: %s' % (
             server, 'the write\'s COMMIT, so its outcome is unknown' if in_commit else

@@ -11,7 +11,7 @@ from unittest import mock
 import sqlalchemy
 from sqlalchemy import exc as sa_exc
 
-from kairos import (ConfigurationError, InvalidValue, KairosWarning, StorageError,
+from kairos import (ConfigurationError, DataConflict, InvalidValue, KairosWarning, StorageError,
                     Timeseries)
 from kairos.sql_backend import SqlBackend
 
@@ -180,6 +180,37 @@ class SqlBehaviour:
                 t.bulk_insert({at(70): {'p': [2, 3]}}, pipeline=connection)
         self.assertEqual(plain(t.get('p', 'hour', timestamp=at(10), condensed=True)),
                          {at(0): 6})
+
+    def test_pipeline_refusal_names_the_callers_transaction(self):
+        """A pipeline= write refused at its first statement has applied False; refused at a
+        later one, applied None and a message saying the caller's transaction holds the rest."""
+        t = self.timeseries(type='count', intervals=intervals())
+        real = SqlBackend._execute
+        # coarse and fine rows: two statements, one on MariaDB/MySQL (one unique index)
+        statements = 1 if self.dialect in ('mysql', 'mariadb') else 2
+        for refused in range(statements):
+            calls = []
+
+            def execute(connection, batches):
+                calls.append(len(batches))
+                if len(calls) > refused:
+                    raise sa_exc.IntegrityError('INSERT', {}, Exception('refused here'))
+                real(connection, batches)
+            with self.engine.connect() as connection:
+                transaction = connection.begin()
+                with mock.patch.object(SqlBackend, '_execute', staticmethod(execute)):
+                    with self.assertRaises(DataConflict) as caught:
+                        t.insert('q', 1, timestamp=at(10), pipeline=connection)
+                transaction.rollback()
+            message = str(caught.exception)
+            self.assertIn("the caller's transaction (pipeline=): refused here", message)
+            self.assertNotIn('rolled back', message)
+            if refused:
+                self.assertIsNone(caught.exception.applied)
+                self.assertIn('1 statement(s) of this write ran in the caller', message)
+            else:
+                self.assertIs(caught.exception.applied, False)
+            self.assertEqual(calls, [1] * (refused + 1))
 
     def test_failure_mid_insert_rolls_back_every_interval(self):
         """A database error after the first statement of an insert leaves nothing written."""
