@@ -596,9 +596,12 @@ def sql_url(dialect: str) -> str:
         return _server['sqlite']
     variable, server_class = SQL_SERVERS[dialect]
     url = os.environ.get(variable)
-    if url:
-        return url.replace('postgresql://', 'postgresql+psycopg://', 1).replace(
-            'mysql://', 'mysql+pymysql://', 1)
+    if url:   # a URL without +driver gets the driver the tests install
+        for bare, driver in (('postgresql://', 'postgresql+psycopg://'),
+                             ('mysql://', 'mysql+pymysql://')):
+            if url.startswith(bare):
+                return driver + url[len(bare):]
+        return url
     if dialect not in _server:
         if not server_class.available():
             missing = 'no %s: install it (%s) or set %s' % (
