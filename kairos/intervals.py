@@ -25,7 +25,7 @@ from .units import (GREGORIAN_TIMES as GREGORIAN_TIMES, NUMBER_TIME as NUMBER_TI
                     SIMPLE_TIME as SIMPLE_TIME, SIMPLE_TIMES as SIMPLE_TIMES,
                     approx_seconds as approx_seconds, check_timestamp as check_timestamp,
                     resolve_time as resolve_time, _DAY as _DAY, _HOUR as _HOUR, _MINUTE as _MINUTE,
-                    _UNITS as _UNITS, MAX_RETENTION)
+                    _UNITS as _UNITS, MAX_RETENTION, valid_unicode)
 
 
 class _IntervalStep(TypedDict):
@@ -68,11 +68,8 @@ class Interval:
     def __init__(self, name: str, config: Any):
         if not isinstance(name, str) or not name:
             raise ConfigurationError('interval names must be non-empty strings, not %r' % (name,))
-        try:
-            name.encode('utf-8')
-        except UnicodeEncodeError:
-            raise ConfigurationError('interval names must be valid unicode, not %r'
-                                     % (name,)) from None
+        if not valid_unicode(name):
+            raise ConfigurationError('interval names must be valid unicode, not %r' % (name,))
         if not isinstance(config, collections.abc.Mapping):
             raise ConfigurationError('interval %r needs a dict with a "step"' % (name,))
         unknown = sorted(set(config) - set(self._KEYS), key=str)
@@ -126,10 +123,11 @@ class Interval:
         stamps = [timestamp]
         if shift:
             stamps.append(self.i_calc.from_bucket(self.i_calc.shift(i_bucket, shift)))
-        for stamp in stamps:
+        for n, stamp in enumerate(stamps):
             if self.expire:
                 check_calendar(stamp, what + ' (with retention)')
-            self.i_calc.check(stamp, what)
+            if n:   # the first one's bucket was checked above
+                self.i_calc.check(stamp, what)
             if not self.coarse:
                 self.r_calc.check(stamp, what)
         return i_bucket

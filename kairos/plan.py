@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from .exceptions import InvalidName, InvalidQuery
 from .intervals import Interval, check_timestamp
-from .units import MAX_SHIFT
+from .units import MAX_SHIFT, valid_unicode
 
 
 class Write:
@@ -46,10 +46,8 @@ def check_name(name: Any) -> str:
         raise InvalidName('a statistic name must be a str, not %r' % (name,))
     if not name:
         raise InvalidName('a statistic name cannot be empty')
-    try:
-        name.encode('utf-8')
-    except UnicodeEncodeError:
-        raise InvalidName('a statistic name must be valid unicode, not %r' % (name,)) from None
+    if not valid_unicode(name):
+        raise InvalidName('a statistic name must be valid unicode, not %r' % (name,))
     return name
 
 

@@ -53,6 +53,7 @@ from .redis.replies import DECODERS, as_str, read_rows
 from .redis.scripts import WRITE_SCRIPT, WRITE_SHA
 from .redis.wire import Command
 from .timeseries import Timeseries, Write, typed_classes
+from .units import valid_unicode
 
 # the parts' names that code may import from this path too (the modules and typing
 # names above included)
@@ -115,10 +116,8 @@ class RedisBackend(Timeseries[Any]):
         prefix = prefix or ''
         if not isinstance(prefix, str):
             raise ConfigurationError('prefix must be a str, not %r' % (prefix,))
-        try:
-            prefix.encode('utf-8')
-        except UnicodeEncodeError:
-            raise ConfigurationError('prefix must be valid unicode, not %r' % (prefix,)) from None
+        if not valid_unicode(prefix):
+            raise ConfigurationError('prefix must be valid unicode, not %r' % (prefix,))
         if prefix and not prefix.endswith(':'):
             prefix += ':'
         if not isinstance(hash_tag, bool):

@@ -79,6 +79,15 @@ _UNITS = 's, min, h, d, w, m (30 days), y (365 days), or sec(s), second(s), min(
          'minute(s), hour(s), day(s), week(s), month(s), year(s)'
 
 
+def valid_unicode(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8 (no lone surrogates), so every store can hold it."""
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_timestamp(timestamp: Any) -> Union[int, float]:
     """Return ``timestamp`` if it is a finite real number, else raise InvalidTimestamp.
 

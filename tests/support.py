@@ -704,6 +704,18 @@ def sql_test_clock() -> float:
     return min(time.time(), TIMELINE)
 
 
+class DroppedTables:
+    """Mixed into an SQL case whose tests create tables of their own: none before or after."""
+
+    def setUp(self):
+        super().setUp()
+        self.drop_tables()
+
+    def tearDown(self):
+        self.drop_tables()
+        super().tearDown()
+
+
 class SqliteCase(SqlCase):
     dialect = 'sqlite'
 

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kairos import Timeseries
 
-from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisClusterCase,
-                           SqliteCase)
+from tests.support import (DroppedTables, MongoCase, MysqlCase, PostgresCase, RedisCase,
+                           RedisClusterCase, SqliteCase)
 
 EXAMPLES = int(os.environ.get('KAIROS_FUZZ_EXAMPLES', 50))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -257,16 +257,8 @@ class TestLookAlikeNamesMysql(LookAlikeNames, MysqlCase):
     pass
 
 
-class LegacyTableNames:
+class LegacyTableNames(DroppedTables):
     """On a 0.10.1 table, whose collation may compare 'a' = 'A' = 'a ', delete is exact."""
-
-    def setUp(self):
-        super().setUp()
-        self.drop_tables()
-
-    def tearDown(self):
-        self.drop_tables()
-        super().tearDown()
 
     def test_delete_keeps_names_equal_by_collation(self):
         """delete('hits') on a 0.10.1 table keeps the rows of 'HITS' and 'hits '."""

@@ -17,7 +17,7 @@ from kairos.sql_backend import SqlBackend
 
 from tests.functional.common import at, backend_label, intervals, plain
 from tests.functional.test_example import ExampleChecks, run_example
-from tests.support import SQL_CASES, free_port, sql_test_clock
+from tests.support import SQL_CASES, DroppedTables, free_port, sql_test_clock
 
 COARSE = {'minute': {'step': 60}}
 TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
@@ -424,16 +424,8 @@ def legacy_table(type_, metadata, value_type=sqlalchemy.Float):
     return sqlalchemy.Table(type_, metadata, *columns)
 
 
-class LegacyBehaviour:
+class LegacyBehaviour(DroppedTables):
     """Rows in 0.10.1's tables read back; rows we write fit 0.10.1's tables."""
-
-    def setUp(self):
-        super().setUp()
-        self.drop_tables()
-
-    def tearDown(self):
-        self.drop_tables()
-        super().tearDown()
 
     def lay(self, type_, rows):
         table = legacy_table(type_, sqlalchemy.MetaData())
