@@ -10,7 +10,8 @@ interval has a collection of its own name, holding one document per bucket::
                    (reads also take Gregorian buckets as ints, as kairos 0.10.1 wrote them)
     value       := series array ($push) | histogram {escaped value: count} ($inc)
                  | count number ($inc) | gauge any ($set) | set array ($addToSet)
-    expire_from := UTC datetime of the latest data timestamp written ($max; only with steps)
+    expire_from := UTC datetime of the latest write, by the Timeseries clock ($max; only
+                   with steps): a bucket lives steps * step after its latest write
 
 Indexes: (interval, name) without resolution, (interval, resolution, name)
 with one; and a TTL index on expire_from (expireAfterSeconds = steps * step)
@@ -170,6 +171,7 @@ class MongoBackend(Timeseries[Any]):
             raise InvalidValue('pipeline= is a Redis feature')
         by_collection: 'OrderedDict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]]' = \
             OrderedDict()
+        expire_from = None   # the write's time, by the Timeseries clock
         for write in writes:
             interval = write.interval
             query: Dict[str, Any] = {'name': write.name,
@@ -177,9 +179,9 @@ class MongoBackend(Timeseries[Any]):
             if not interval.coarse:
                 query['resolution'] = _field(interval.r_calc, write.r_bucket)
             update = self._op(write.payload)
-            if interval.expire:
-                expire_from = _EPOCH + timedelta(seconds=write.stamp)
-                # the latest data timestamp: writing older data never shortens a bucket's life
+            if interval.expire:   # $max: a writer whose clock lags never shortens it
+                if expire_from is None:
+                    expire_from = _EPOCH + timedelta(seconds=float(self._clock()))
                 update['$max'] = {'expire_from': expire_from}
             by_collection.setdefault(interval.name, []).append((query, update))
         done: List[str] = []

@@ -18,14 +18,13 @@ class Write:
     """The values bound for one bucket of one statistic in one interval.
 
     ``payload`` is first the list of values, then the type's merge of them.
-    ``stamp`` is the latest timestamp among them (Mongo's ``expire_from``).
     """
 
-    __slots__ = ('interval', 'name', 'i_bucket', 'r_bucket', 'payload', 'stamp')
+    __slots__ = ('interval', 'name', 'i_bucket', 'r_bucket', 'payload')
 
     def __init__(self, interval: Interval, name: str, i_bucket: int, r_bucket: Optional[int],
-                 payload: Any, stamp: float):
-        self.interval, self.name, self.payload, self.stamp = interval, name, payload, stamp
+                 payload: Any):
+        self.interval, self.name, self.payload = interval, name, payload
         self.i_bucket, self.r_bucket = i_bucket, r_bucket
 
     def __repr__(self) -> str:
@@ -176,13 +175,10 @@ def plan(intervals: Iterable[Interval], timestamp: float,
             for name, values in named:
                 write = group.get(name)
                 if write is None:
-                    group[name] = Write(interval, name, i_bucket, r_bucket, list(values),
-                                        stamp)
+                    group[name] = Write(interval, name, i_bucket, r_bucket, list(values))
                     added += 1
                 else:
                     write.payload.extend(values)
-                    if stamp > write.stamp:
-                        write.stamp = stamp
     return added
 
 

@@ -679,7 +679,6 @@ class SqlCase(unittest.TestCase):
 
     def timeseries(self, **kwargs) -> Timeseries:
         kwargs.setdefault('value_type', str)
-        kwargs.setdefault('clock', sql_test_clock)
         with ignoring_prefix():
             return Timeseries(self.engine, **kwargs)
 
@@ -692,16 +691,6 @@ class SqlCase(unittest.TestCase):
                 if rows:
                     rval[table] = sorted(repr(tuple(row)) for row in rows)
         return rval
-
-
-# The tests' timeline starts at 1800000000 (2027-01-15 08:00 UTC). SQL reads hide
-# buckets past their retention by the data's time, so its tests read the clock as
-# never later than that: data of the timeline stays within retention after the date.
-TIMELINE = 1800000000
-
-
-def sql_test_clock() -> float:
-    return min(time.time(), TIMELINE)
 
 
 class DroppedTables:

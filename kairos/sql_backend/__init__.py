@@ -2,11 +2,11 @@
 
 One table per type, shared by every interval (``table_name`` overrides the name)::
 
-    series     name, interval, insert_time, i_time, r_time, value    a row per value
-    histogram  name, interval, i_time, r_time, value, count          a row per distinct value
-    count      name, interval, i_time, r_time, count                 a row per bucket
-    gauge      name, interval, i_time, r_time, value                 a row per bucket
-    set        name, interval, i_time, r_time, value                 a row per member
+    series     name, interval, insert_time, i_time, r_time, value, w_time  a row per value
+    histogram  name, interval, i_time, r_time, value, count, w_time  a row per distinct value
+    count      name, interval, i_time, r_time, count, w_time         a row per bucket
+    gauge      name, interval, i_time, r_time, value, w_time         a row per bucket
+    set        name, interval, i_time, r_time, value, w_time         a row per member
 
     name, interval := VARCHAR(string_length) NOT NULL
     i_time         := BIGINT NOT NULL    floor(t / step) | YYYYMMDD | YYYYWW | YYYYMM | YYYY (UTC)
@@ -14,6 +14,8 @@ One table per type, shared by every interval (``table_name`` overrides the name)
     insert_time    := DOUBLE NOT NULL    orders the values of a series bucket
     value          := value_type NOT NULL (default DOUBLE PRECISION)
     count          := DOUBLE PRECISION NOT NULL (count) | INTEGER NOT NULL (histogram)
+    w_time         := DOUBLE NULL        the Timeseries clock at the row's latest write
+                                         (NULL in rows 0.10.1 wrote)
 
 Unique keys, on which every write but a series' lands as a native upsert:
 ``<table>_unique`` (name, interval, i_time, r_time[, value]) as in 0.10.1, and,
@@ -25,13 +27,15 @@ missing index (and column) added. Series has ``<table>_read`` on
 (name, interval, i_time).
 
 Retention: SQL has no TTL. With ``steps``, a bucket reads as empty once
-``steps`` whole buckets have passed after it (by the Timeseries clock), and
-``expire()`` deletes such rows (``SqlBackend._expire``).
+``steps * step`` seconds have passed since the latest write to any of its rows
+(by w_time; a 0.10.1 row without one, once ``steps`` whole buckets have passed
+after it), and ``expire()`` deletes such rows (``SqlBackend._expire``).
 
 The package: ``schema`` draws the tables and knows what each column can hold,
-``rows`` what each type writes and how rows read become buckets, ``statements``
-the SQL per dialect, ``errors`` the kairos error for a driver's, and ``backend``
-the SqlBackend class, which does the I/O.
+``tables`` creates a table or completes an older one, ``rows`` what each type
+writes and how rows read become buckets, ``statements`` the SQL per dialect,
+``errors`` the kairos error for a driver's, and ``backend`` the SqlBackend
+class, which does the I/O.
 """
 
 # Every name below stays importable from kairos.sql_backend, the backends' import path.

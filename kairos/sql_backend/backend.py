@@ -7,20 +7,21 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
 
 import sqlalchemy
-from sqlalchemy import BigInteger, exc as sa_exc, sql, types as sqltypes
+from sqlalchemy import exc as sa_exc, sql, types as sqltypes
 
-from ..exceptions import (ConfigurationError, DataConflict, InvalidName, InvalidValue,
-                          KairosException, warn)
+from ..exceptions import ConfigurationError, InvalidName, InvalidValue, KairosException, warn
 from ..intervals import Interval
 from ..timeseries import Timeseries, Write, typed_classes
-from .errors import (_driver_error, _refuses_credentials, _rolled_back, in_callers_transaction,
-                     kairos_error)
+from .errors import _driver_error, _rolled_back, in_callers_transaction, kairos_error
 from .rows import OPS, collect_named, finish, resolution_scale, write_rows
-from .schema import NULL_BUCKET, checker, column_type, define_table, no_check
-from .statements import Compiled, for_driver, lock_order, select, sort_rows, upsert
+from .schema import checker, column_type, define_table, no_check
+from .statements import (Compiled, expired, for_driver, lock_order, select, sort_rows,
+                         stale_buckets, upsert)
+from .tables import prepare
 
 _T = TypeVar('_T')
 RETRIES = 8
+EXPIRE_CHUNK = 500   # buckets deleted per DELETE by expire()
 # An upserting transaction on MariaDB/MySQL runs in READ COMMITTED: its upserts then check
 # unique keys without gap locks, on which two writers inserting into one gap of the index
 # deadlock whatever the order of their rows (an upsert reads the row it locks, the newest
@@ -81,19 +82,20 @@ class SqlBackend(Timeseries[Any]):
                                    self._op.on_conflict is None, string_length,
                                    column_type(value_type, string_length, text_length),
                                    'mariadb' if mariadb else 'mysql' if self._mysql else None)
-        self._call(self._create)
+        self._columns: Dict[str, Any] = self._call(prepare, client, self._table, self._mysql)
         column = self._columns['value' if 'value' in self._op.columns else 'count']
         self._check, self._convert = checker(column)
         if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
             self._check = no_check  # a float count column takes every number a count takes
         # the columns of the rows write_rows makes, in their order
         self._row_columns = ('name', 'interval', 'i_time', 'r_time') + \
-            (('value', 'insert_time') if self._op.on_conflict is None else self._op.columns)
+            (('value', 'insert_time') if self._op.on_conflict is None else self._op.columns) \
+            + ('w_time',)
         self._upserts = {coarse: for_driver(upsert(self._table, self._op, self._dialect, coarse),
                                             self._table, self._op, client.dialect)
                          for coarse in (True, False)}
         self._order = lock_order(self._op, self._dialect)
-        self._selects: Dict[Tuple[int, bool], Compiled] = {}
+        self._selects: Dict[Tuple[int, bool, bool], Compiled] = {}
         # psycopg parses rows in binary format a fifth faster than as text, for the column
         # types it decodes the same either way (REAL or CITEXT it would not)
         self._binary = client.dialect.driver == 'psycopg' and all(
@@ -101,66 +103,6 @@ class SqlBackend(Timeseries[Any]):
             for c in ('name', 'i_time', 'r_time') + self._op.columns)
 
     # -- the schema ----------------------------------------------------------
-
-    def _create(self) -> None:
-        """Create the table, or add to a 0.10.1 table what this version needs."""
-        table = self._table
-        failed = None
-        try:
-            with self._engine.begin() as connection:
-                changed = not sqlalchemy.inspect(connection).has_table(table.name)
-                table.create(connection, checkfirst=True)
-        except sa_exc.DBAPIError as exc:
-            if exc.connection_invalidated or _refuses_credentials(exc.orig):
-                raise   # not reached, or refused: nothing more to ask
-            failed, changed = exc, False
-        if failed is not None:   # checked outside the except: its error would chain to this
-            with self._engine.connect() as connection:  # another process created it meanwhile?
-                if not sqlalchemy.inspect(connection).has_table(table.name):
-                    raise failed
-        with self._engine.connect() as connection:
-            inspector = sqlalchemy.inspect(connection)
-            self._columns: Dict[str, Any] = {
-                c['name']: c['type'] for c in inspector.get_columns(table.name)}
-            have = {i['name'] for i in inspector.get_indexes(table.name)}
-            have |= {c['name'] for c in inspector.get_unique_constraints(table.name)}
-            missing = [i for i in table.indexes if i.name not in have]
-        if missing:
-            changed = True
-            self._add_to_old_table(missing)
-        if changed and self._dialect == 'sqlite' and self._engine.url.database not in (
-                None, '', ':memory:'):
-            # pooled SQLite connections can prepare statements against the schema they
-            # loaded before this DDL (an upsert then finds no unique index): reconnect them
-            self._engine.dispose()
-
-    def _add_to_old_table(self, missing: List[Any]) -> None:
-        table = self._table
-        quote = self._engine.dialect.identifier_preparer.quote
-        for index in missing:
-            try:
-                with self._engine.begin() as connection:
-                    if self._mysql and 'r_key' not in self._columns:
-                        connection.exec_driver_sql(
-                            'ALTER TABLE %s ADD COLUMN r_key BIGINT AS (coalesce(r_time, %d)) '
-                            'VIRTUAL' % (quote(table.name), NULL_BUCKET))
-                        self._columns['r_key'] = BigInteger()
-                    index.create(connection)
-                continue
-            except sa_exc.DBAPIError as exc:
-                if exc.connection_invalidated or _refuses_credentials(exc.orig):
-                    raise
-                failed = exc
-            # checked outside the except: an error here would chain to the one before
-            with self._engine.connect() as connection:
-                inspector = sqlalchemy.inspect(connection)
-                if index.name in {i['name'] for i in inspector.get_indexes(table.name)}:
-                    continue    # another process created it meanwhile
-            if isinstance(failed, sa_exc.IntegrityError):
-                raise DataConflict('table %s holds several rows for one bucket (0.10.1 '
-                                   'wrote them concurrently): merge them, then retry: %s'
-                                   % (table.name, failed.orig)) from failed
-            raise failed
 
     def _rows_logged(self) -> bool:
         """Whether this MariaDB/MySQL server can log writes made under READ COMMITTED: not
@@ -182,11 +124,12 @@ class SqlBackend(Timeseries[Any]):
         rows: Dict[bool, List[Any]] = {True: [], False: []}
         for name in {write.name for write in writes}:
             self._check_name(name)
-        kind, convert = self._type.name, self._convert
+        kind, convert, now = self._type.name, self._convert, float(self._clock())
         for write in writes:
             # MariaDB/MySQL: one statement and one unique index for rows with and without
             # r_time, so one batch, in one lock order
-            write_rows(kind, write, convert, rows[write.interval.coarse and not self._mysql])
+            write_rows(kind, write, convert, now,
+                       rows[write.interval.coarse and not self._mysql])
         batches = [(self._upserts[coarse], batch) for coarse, batch in rows.items() if batch]
         if self._order is not None:
             for _, batch in batches:
@@ -231,24 +174,23 @@ class SqlBackend(Timeseries[Any]):
         for name in names:
             self._check_name(name)
         first, last = buckets[0], buckets[-1]
-        cutoff = self._cutoff(interval)
-        if cutoff is not None:
-            first = max(first, cutoff)
         scale, gregorian = resolution_scale(interval)
         rval: Dict[str, List[Any]] = {name: [OrderedDict() for _ in buckets] for name in names}
-        if first <= last:
-            cells = {name: dict(zip(buckets, row)) for name, row in rval.items()}
-            params = {'interval': interval.name, 'first': first, 'last': last}
-            params.update(('n%d' % i, name) for i, name in enumerate(rval))
-            # one name reads rows without the name column (a fifth of the query's time), but
-            # where the database may match other names too (MariaDB/MySQL compare names by
-            # collation: in a 0.10.1 table 'a' = 'A ') rows are kept by their name
-            named = len(rval) if fetch is not None or len(rval) > 1 or self._mysql else 0
-            rows = self._call(self._fetch, named, first == last, params, fetch)
-            if not named:
-                self._op.collect(rows, scale, cells[names[0]])
-            else:
-                collect_named(rows, self._op.collect, scale, cells)
+        cells = {name: dict(zip(buckets, row)) for name, row in rval.items()}
+        params: Dict[str, Any] = {'interval': interval.name, 'first': first, 'last': last}
+        params.update(('n%d' % i, name) for i, name in enumerate(rval))
+        if interval.expire:
+            params.update(self._retention(interval, self._clock()))
+        # one name reads rows without the name column (a fifth of the query's time), but
+        # where the database may match other names too (MariaDB/MySQL compare names by
+        # collation: in a 0.10.1 table 'a' = 'A ') rows are kept by their name
+        named = len(rval) if fetch is not None or len(rval) > 1 or self._mysql else 0
+        rows = self._call(self._fetch, (named, first == last, bool(interval.expire)), params,
+                          fetch)
+        if not named:
+            self._op.collect(rows, scale, cells[names[0]])
+        else:
+            collect_named(rows, self._op.collect, scale, cells)
         finish(rval, interval, gregorian)
         return rval
 
@@ -286,15 +228,23 @@ class SqlBackend(Timeseries[Any]):
         or of every name, in one transaction; return how many went."""
         if name is not None:
             self._check_name(name)
-        statements: List[Any] = []
-        t = self._table
-        for interval in self._intervals.values():
-            cutoff = self._cutoff(interval, now)
-            if cutoff is not None:
-                statement = t.delete().where(t.c.interval == interval.name, t.c.i_time < cutoff)
-                statements.append(statement if name is None else
-                                  statement.where(t.c.name == name))
-        return self._call(self._transaction, *statements, write=True)
+        return self._call(self._expire_rows, name, now, write=True)
+
+    def _expire_rows(self, name: Optional[str], now: float) -> int:
+        """Find the buckets past retention, then delete their rows, in one transaction."""
+        removed = 0
+        with self._engine.begin() as connection:
+            for interval in self._intervals.values():
+                if not interval.expire:
+                    continue
+                retention = self._retention(interval, now)
+                keys = [tuple(key) for key in connection.execute(stale_buckets(
+                    self._table, interval.name, name, **retention))]
+                for start in range(0, len(keys), EXPIRE_CHUNK):
+                    removed += connection.execute(expired(
+                        self._table, interval.name, keys[start:start + EXPIRE_CHUNK],
+                        **retention)).rowcount
+        return removed
 
     # -- helpers -------------------------------------------------------------
 
@@ -315,11 +265,11 @@ class SqlBackend(Timeseries[Any]):
         with self._engine.connect() as connection:
             return connection.execute(statement).all()
 
-    def _fetch(self, names: int, one_bucket: bool, params: Dict[str, Any],
+    def _fetch(self, shape: Tuple[int, bool, bool], params: Dict[str, Any],
                fetch: Optional[Callable[..., Any]]) -> Any:
-        """The rows of a read; ``names`` as in ``_select``. A read that finds its pooled
+        """The rows of a read of ``shape`` (see ``_select``). A read that finds its pooled
         connection dead (the server restarted) runs once more: it changed nothing."""
-        statement, text, positions = self._select(names, one_bucket)
+        statement, text, positions = self._select(shape)
         for attempt in range(2):
             try:
                 if fetch is None and text is not None:
@@ -361,20 +311,21 @@ class SqlBackend(Timeseries[Any]):
                 cursor.close()
             dbapi.close()   # back to the pool, which ends the read's transaction
 
-    def _select(self, names: int, one_bucket: bool) -> Compiled:
-        """The SELECT of a read's shape (see statements.select), built once per shape."""
-        key = (names, one_bucket)
-        if key not in self._selects:
-            self._selects[key] = select(self._table, self._op, self._engine.dialect, names,
-                                        one_bucket)
-        return self._selects[key]
+    def _select(self, shape: Tuple[int, bool, bool]) -> Compiled:
+        """The SELECT of a read's shape, (names, one bucket, within retention only): see
+        statements.select; built once per shape."""
+        if shape not in self._selects:
+            self._selects[shape] = select(self._table, self._op, self._engine.dialect, *shape)
+        return self._selects[shape]
 
-    def _cutoff(self, interval: Interval, now: Optional[float] = None) -> Optional[int]:
-        """The oldest bucket still within the interval's retention at ``now``, or None."""
-        if not interval.steps:
-            return None
-        calc = interval.i_calc
-        return calc.shift(calc.bucket(self._clock() if now is None else now), -interval.steps)
+    @staticmethod
+    def _retention(interval: Interval, now: float) -> Dict[str, Any]:
+        """The binds of statements.kept at ``now``: a bucket is kept while a row of it was
+        written within the interval's lifetime (``steps * step``) before ``now``; a 0.10.1
+        row (no w_time) while its bucket is one of the ``steps`` buckets before now's."""
+        calc, expire, steps = interval.i_calc, interval.expire, interval.steps
+        assert expire is not None and steps is not None
+        return {'fresh': now - expire, 'cutoff': calc.shift(calc.bucket(now), -steps)}
 
     def _check_name(self, name: str) -> str:
         if self._dialect == 'postgresql' and '\0' in name:

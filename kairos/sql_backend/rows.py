@@ -98,14 +98,14 @@ _FIRST, _AFTER_NAME = itemgetter(0), itemgetter(slice(1, None))
 # -- writing -------------------------------------------------------------------
 
 def write_rows(kind: str, write: Write, convert: Optional[Callable[[Any], Any]],
-               rows: List[Any]) -> None:
-    """Append the rows one Write of a ``kind`` type inserts or upserts to ``rows``, their
-    values converted by ``convert`` and in the order name, interval, i_time, r_time, then
-    the type's own columns (a series': value, insert_time)."""
+               now: float, rows: List[Any]) -> None:
+    """Append the rows one Write of a ``kind`` type inserts or upserts at ``now`` to
+    ``rows``, their values converted by ``convert`` and in the order name, interval,
+    i_time, r_time, the type's own columns (a series': value, insert_time), w_time."""
     payload = write.payload
     if kind == 'count' or kind == 'gauge':   # a row each, built at once: bulks make many
         rows.append((write.name, write.interval.name, write.i_bucket, write.r_bucket,
-                     convert(payload) if convert else payload))
+                     convert(payload) if convert else payload, now))
         return
     base = (write.name, write.interval.name, write.i_bucket, write.r_bucket)
     if convert:
@@ -115,11 +115,12 @@ def write_rows(kind: str, write: Write, convert: Optional[Callable[[Any], Any]],
         counts: Dict[Any, int] = {}
         for value, count in payload:  # 1 and '1' are one value in a text column
             counts[value] = counts.get(value, 0) + count
-        rows.extend(base + item for item in counts.items())
+        rows.extend(base + item + (now,) for item in counts.items())
     elif kind == 'set':
-        rows.extend(base + (value,) for value in dict.fromkeys(payload))
+        rows.extend(base + (value, now) for value in dict.fromkeys(payload))
     else:
-        rows.extend(base + item for item in zip(payload, _stamps(len(payload))))
+        rows.extend(base + (value, stamp, now)
+                    for value, stamp in zip(payload, _stamps(len(payload))))
 
 
 def _stamps(n: int) -> List[float]:

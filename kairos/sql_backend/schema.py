@@ -49,6 +49,8 @@ def define_table(table_name: str, data: Tuple[str, ...], by_value: bool, ordered
         columns.append(Column('value', value_type, nullable=False))
     if 'count' in data:  # a histogram's counts are ints; a count's may be floats
         columns.append(Column('count', Integer if 'value' in data else Double, nullable=False))
+    # the Timeseries clock at the row's latest write (NULL in rows 0.10.1 wrote)
+    columns.append(Column('w_time', Double, nullable=True))
     options: Dict[str, Any] = {}
     if mysql:  # binary, no-pad: 'a', 'A' and 'a ' are three names
         options = {'mysql_charset': 'utf8mb4', 'mysql_collate': 'utf8mb4_nopad_bin'

@@ -81,25 +81,25 @@ def upsert(table: Any, op: Op, dialect: str, coarse: bool) -> Any:
     if op.on_conflict is None:
         return statement
     if mysql:
+        new = statement.inserted
         return statement.on_duplicate_key_update(
-            op.on_conflict(table, statement.inserted) or {'value': table.c.value})
+            dict(op.on_conflict(table, new), w_time=new.w_time))
     if insert is sqlalchemy.insert:
         raise ConfigurationError('the %s dialect has no upsert kairos knows: use SQLite, '
                                  'PostgreSQL, MariaDB or MySQL' % dialect)
     key = [table.c.name, table.c.interval, table.c.i_time] + \
         ([] if coarse else [table.c.r_time]) + ([table.c.value] if op.by_value else [])
     where = table.c.r_time.is_(None) if coarse else None
-    update = op.on_conflict(table, statement.excluded)
-    if not update:
-        return statement.on_conflict_do_nothing(index_elements=key, index_where=where)
+    new = statement.excluded
     return statement.on_conflict_do_update(index_elements=key, index_where=where,
-                                           set_=update)
+                                           set_=dict(op.on_conflict(table, new),
+                                                     w_time=new.w_time))
 
 
 def for_driver(statement: Any, table: Any, op: Op, dialect: Any) -> Compiled:
     """(statement, its SQL if the driver takes our parameters as they are, their order)."""
     keys = [c.name for c in table.c if c.name in ('name', 'interval', 'i_time',
-                                                  'r_time', 'insert_time')
+                                                  'r_time', 'insert_time', 'w_time')
             or c.name in op.columns]
     if not all(plain(table.c[key].type) for key in keys):
         return statement, None, None
@@ -107,10 +107,72 @@ def for_driver(statement: Any, table: Any, op: Op, dialect: Any) -> Compiled:
                                      dialect)
 
 
-def select(table: Any, op: Op, dialect: Any, names: int, one_bucket: bool) -> Compiled:
+# Retention: a bucket (of the resolution, where the interval has one, as Mongo's
+# documents) is kept whole while one of its rows was written within the interval's
+# lifetime: w_time at or after ``fresh`` (the clock's now - steps * step), or, for a row
+# 0.10.1 wrote (w_time NULL), while its i_time is not before ``cutoff`` (now's bucket -
+# steps), as 0.10.1 kept it.
+
+def fresh_row(table: Any, fresh: Any, cutoff: Any) -> Any:
+    """Whether each row of ``table`` keeps its bucket (see above)."""
+    return sql.or_(table.c.w_time >= fresh,
+                   sql.and_(table.c.w_time.is_(None), table.c.i_time >= cutoff))
+
+
+def kept(table: Any, op: Op, fresh: Any, cutoff: Any,
+         scope: Callable[[Any], List[Any]]) -> Any:
+    """Whether each row of ``table`` is of a bucket within retention: a count's or a
+    gauge's bucket is its row; another type's, its rows of one (i_time, r_time), kept
+    whole while one of them keeps it. The buckets kept by their rows are found once, in
+    the rows ``scope(alias)`` selects, and looked up only for a row that does not keep
+    its bucket itself (a bucket at the end of its life, or written late)."""
+    own = fresh_row(table, fresh, cutoff)
+    if op.on_conflict is not None and not op.by_value:
+        return own
+    w = table.alias('w')
+    return sql.or_(own, bucket_key(table).in_(
+        sql.select(*bucket_key(w).clauses).where(*scope(w), fresh_row(w, fresh, cutoff))))
+
+
+# NULL_BUCKET in SQL as a BIGINT on every dialect (PostgreSQL reads the literal
+# -9223372036854775808 as a NUMERIC), written out, not a parameter
+_NULL_BUCKET = sql.literal_column('(%d - 1)' % (NULL_BUCKET + 1), BigInteger)
+
+
+def bucket_key(table: Any) -> Any:
+    """(name, i_time, r_time) of each row, r_time NULL as NULL_BUCKET, as an SQL tuple."""
+    return sql.tuple_(table.c.name, table.c.i_time,
+                      sql.func.coalesce(table.c.r_time, _NULL_BUCKET))
+
+
+def stale_buckets(table: Any, interval: str, name: Optional[str], fresh: float,
+                  cutoff: int) -> Any:
+    """The SELECT of the keys (name, i_time, r_time or NULL_BUCKET) of the buckets of
+    ``interval`` (and ``name``) past retention: none of their rows keeps them."""
+    t = table
+    r_key = sql.func.coalesce(t.c.r_time, _NULL_BUCKET)
+    keeps = sql.case((fresh_row(t, fresh, cutoff), 1), else_=0)
+    statement = sql.select(t.c.name, t.c.i_time, r_key).where(t.c.interval == interval)
+    if name is not None:
+        statement = statement.where(t.c.name == name)
+    return statement.group_by(t.c.name, t.c.i_time, r_key).having(sql.func.max(keeps) == 0)
+
+
+def expired(table: Any, interval: str, keys: List[Any], fresh: float, cutoff: int) -> Any:
+    """The DELETE of the rows of ``interval`` in the buckets ``keys`` (of stale_buckets)
+    that do not keep them: a row written since the SELECT survives."""
+    t = table
+    stale = sql.or_(t.c.w_time < fresh,   # (not ~fresh_row: NULL >= fresh is NULL)
+                    sql.and_(t.c.w_time.is_(None), t.c.i_time < cutoff))
+    return t.delete().where(t.c.interval == interval, bucket_key(t).in_(keys), stale)
+
+
+def select(table: Any, op: Op, dialect: Any, names: int, one_bucket: bool,
+           retained: bool) -> Compiled:
     """(SELECT, its SQL when rows need no processing, parameter order), by shape:
     ``names`` 0 selects one name's rows without the name column, else the rows
-    (name, ...) of that many names, ordered by name first."""
+    (name, ...) of that many names, ordered by name first; ``retained``: only the rows
+    of buckets within retention (binds ``fresh`` and ``cutoff``, see ``kept``)."""
     t, bind = table, sql.bindparam
     columns: List[Any] = [t.c.i_time, t.c.r_time] + [t.c[c] for c in op.columns]
     if dialect.name == 'sqlite' and op.columns == ('count',):
@@ -118,11 +180,16 @@ def select(table: Any, op: Op, dialect: Any, names: int, one_bucket: bool) -> Co
         count = t.c['count']
         integral = sql.cast(count, BigInteger)
         columns[-1] = sql.case((count == integral, integral), else_=count).label('count')
-    where = [t.c.interval == bind('interval'),
-             t.c.name == bind('n0') if names <= 1 else
-             t.c.name.in_([bind('n%d' % i) for i in range(names)]),
-             t.c.i_time == bind('first') if one_bucket else
-             t.c.i_time.between(bind('first'), bind('last'))]
+
+    def scope(rows: Any) -> List[Any]:
+        return [rows.c.interval == bind('interval'),
+                rows.c.name == bind('n0') if names <= 1 else
+                rows.c.name.in_([bind('n%d' % i) for i in range(names)]),
+                rows.c.i_time == bind('first') if one_bucket else
+                rows.c.i_time.between(bind('first'), bind('last'))]
+    where = scope(t)
+    if retained:
+        where.append(kept(t, op, bind('fresh'), bind('cutoff'), scope))
     order: List[Any] = []
     if names:
         columns.insert(0, t.c.name)

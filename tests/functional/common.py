@@ -28,6 +28,14 @@ def intervals():
             'hour': {'step': 3600, 'resolution': 60}}
 
 
+def without_retention():
+    """intervals() without steps: reads that see every bucket, whatever the clock says
+    of its latest write (SQL hides by the reader's clock; Redis and Mongo by the
+    server's)."""
+    return {name: {k: v for k, v in config.items() if k != 'steps'}
+            for name, config in intervals().items()}
+
+
 def gauge_read(value):
     """read_func for gauges as in the 0.5.0 helpers: '' (missing) reads as 0."""
     return int(value or 0)

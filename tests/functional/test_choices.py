@@ -1,7 +1,8 @@
 """Where kairos 0.5.0 and 0.10.1 differ or gave Python 2's answers, as kairos decides them.
 
 Each behaviour holds the same on every backend: counts of numeric strings, the
-default clock, ``None`` values and ``min``/``max`` over mixed rows.
+default clock, ``None`` values, ``min``/``max`` over mixed rows and the retention
+of backfilled data.
 """
 
 import datetime
@@ -9,6 +10,7 @@ import time
 from unittest import mock
 
 import freezegun
+import sqlalchemy
 
 import kairos.timeseries
 from kairos import InvalidQuery, InvalidValue
@@ -79,6 +81,19 @@ class ChoicesBehaviour:
             self.assertEqual(plain(t.get('c', 'hour', condensed=True)), {at(0): 3})
         self.assertEqual(plain(t.get('c', 'minute', timestamp=at(190))), {at(180): 3})
 
+    def test_backfill_is_kept_from_its_write(self):
+        """Values inserted 10 minutes late into a 5 x 60 s interval read back, kept for
+        steps * step seconds from their write, as 0.5.0's Redis EXPIRE kept them."""
+        now = time.time()
+        t = self.make(intervals={'minute': {'step': 60, 'steps': 5}}, clock=lambda: now)
+        late = now - 600
+        t.insert('late', 2, timestamp=late)
+        t.bulk_insert({late - 60: {'late': [3]}})
+        bucket = int(late // 60) * 60
+        self.assertEqual(plain(t.series('late', 'minute', start=late - 60, end=late)),
+                         {bucket - 60: 3, bucket: 2})
+        self.assertAlmostEqual(self.kept_for('late', now), 300, delta=2)
+
     def test_none_values_refused(self):
         """insert(name, None) raises InvalidValue on series, histogram, gauge and set, and writes nothing."""
         made = {kind: self.make(kind) for kind in ('series', 'histogram', 'gauge', 'set')}
@@ -128,25 +143,46 @@ class ChoicesBehaviour:
                          {at(0): 'a'})
 
 
-class TestChoicesRedis(ChoicesBehaviour, RedisCase):
+class RedisExpiry:
+
+    def kept_for(self, name, now):
+        """Seconds the longest-lived key of ``name`` has left (its EXPIRE)."""
+        return max(self.client.ttl(key) for key in self.client.scan_iter('*%s*' % name))
+
+
+class TestChoicesRedis(ChoicesBehaviour, RedisExpiry, RedisCase):
     pass
 
 
-class TestChoicesRedisCluster(ChoicesBehaviour, RedisClusterCase):
+class TestChoicesRedisCluster(ChoicesBehaviour, RedisExpiry, RedisClusterCase):
     pass
 
 
 class TestChoicesMongo(ChoicesBehaviour, MongoCase):
+
+    def kept_for(self, name, now):
+        """Seconds until the TTL index removes the last document of ``name``."""
+        latest = max(doc['expire_from'] for doc in self.client['minute'].find({'name': name}))
+        return (latest - datetime.datetime(1970, 1, 1)).total_seconds() + 300 - now
+
+
+class SqlExpiry:
+
+    def kept_for(self, name, now):
+        """Seconds until the rows of ``name`` read as past retention (their w_time)."""
+        with self.engine.connect() as connection:
+            latest = connection.execute(sqlalchemy.text(
+                'SELECT MAX(w_time) FROM count WHERE name = :name'), {'name': name}).scalar()
+        return latest + 300 - now
+
+
+class TestChoicesSqlite(ChoicesBehaviour, SqlExpiry, SqliteCase):
     pass
 
 
-class TestChoicesSqlite(ChoicesBehaviour, SqliteCase):
+class TestChoicesPostgres(ChoicesBehaviour, SqlExpiry, PostgresCase):
     pass
 
 
-class TestChoicesPostgres(ChoicesBehaviour, PostgresCase):
-    pass
-
-
-class TestChoicesMysql(ChoicesBehaviour, MysqlCase):
+class TestChoicesMysql(ChoicesBehaviour, SqlExpiry, MysqlCase):
     pass

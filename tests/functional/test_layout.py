@@ -142,13 +142,13 @@ class TestMongoLayout(MongoCase):
 
     def test_series_documents(self):
         """One document per bucket: name, interval[, resolution], value[, expire_from]."""
-        t = self.timeseries(type='series', intervals=intervals())
+        t = self.timeseries(type='series', intervals=intervals(), clock=lambda: at(500))
         t.insert('test', 5, timestamp=at(100))
         t.insert('test', 6, timestamp=at(110))
         self.assertEqual(sorted(self.client.list_collection_names()), ['hour', 'minute'])
         self.assertEqual(self.docs('minute'), [{'name': 'test', 'interval': 30000001,
                                                 'value': [5, 6],
-                                                'expire_from': utcdatetime(at(110))}])
+                                                'expire_from': utcdatetime(at(500))}])
         self.assertEqual(self.docs('hour'), [{'name': 'test', 'interval': 500000,
                                               'resolution': 30000001, 'value': [5, 6]}])
         doc = self.client['minute'].find_one()
@@ -201,23 +201,31 @@ class TestMongoLayout(MongoCase):
                                                 'resolution': (FEB1 + 60) // 60, 'value': 1}])
 
     def test_expire_from_of_neighbours(self):
-        """expire_from is the written bucket's timestamp: a neighbour's is its bucket start."""
-        t = self.timeseries(type='count', intervals={'minute': {'step': 60, 'steps': 5}})
+        """expire_from is the write's time, for the neighbours intervals= writes too."""
+        t = self.timeseries(type='count', intervals={'minute': {'step': 60, 'steps': 5}},
+                            clock=lambda: at(1000.5))
         t.insert('n', timestamp=at(100), intervals=1)
         self.assertEqual(self.docs('minute'), [
-            {'name': 'n', 'interval': 30000001, 'value': 1, 'expire_from': utcdatetime(at(100))},
-            {'name': 'n', 'interval': 30000002, 'value': 1, 'expire_from': utcdatetime(at(120))}])
+            {'name': 'n', 'interval': 30000001, 'value': 1,
+             'expire_from': utcdatetime(at(1000.5))},
+            {'name': 'n', 'interval': 30000002, 'value': 1,
+             'expire_from': utcdatetime(at(1000.5))}])
 
-    def test_expire_from_is_the_latest_timestamp(self):
-        """Data older than the bucket's latest leaves expire_from at the latest (0.5.0: the last)."""
-        t = self.timeseries(type='count', intervals={'minute': {'step': 60, 'steps': 5}})
+    def test_expire_from_is_the_latest_write(self):
+        """Each write sets expire_from to its time, whatever the data's timestamp; a writer
+        whose clock lags leaves it (0.5.0 set the data's timestamp)."""
+        now = [at(200)]
+        t = self.timeseries(type='count', intervals={'minute': {'step': 60, 'steps': 5}},
+                            clock=lambda: now[0])
         t.insert('n', timestamp=at(110))
-        t.insert('n', timestamp=at(70))
-        t.bulk_insert({at(65): {'n': [1]}, at(61): {'n': [1]}})
+        self.assertEqual(self.docs('minute')[0]['expire_from'], utcdatetime(at(200)))
+        now[0] = at(300)
+        t.bulk_insert({at(65): {'n': [1]}, at(61): {'n': [1]}})     # a backfill
         self.assertEqual(self.docs('minute'), [
-            {'name': 'n', 'interval': 30000001, 'value': 4, 'expire_from': utcdatetime(at(110))}])
+            {'name': 'n', 'interval': 30000001, 'value': 3, 'expire_from': utcdatetime(at(300))}])
+        now[0] = at(250)
         t.insert('n', timestamp=at(115))
-        self.assertEqual(self.docs('minute')[0]['expire_from'], utcdatetime(at(115)))
+        self.assertEqual(self.docs('minute')[0]['expire_from'], utcdatetime(at(300)))
 
     def test_indexes(self):
         """Indexes: (interval, name) coarse, (interval, resolution, name) fine, TTL on expire_from."""

@@ -3,7 +3,7 @@
 from collections import OrderedDict
 
 from tests.functional.common import (TypeFixture, at, declare_cases, plain,
-                                     recording_fetch)
+                                     recording_fetch, without_retention)
 
 NAMES = ('mean', 'count', 'min', 'max', 'sum')
 
@@ -30,9 +30,9 @@ class GetBehaviour(TypeFixture):
 
     def test_get_default_timestamp_is_clock(self):
         """Without a timestamp, get reads the bucket holding the clock's now."""
-        t = self.make(clock=lambda: at(100))
+        t = self.make(clock=lambda: at(100), intervals=without_retention())
         self.assertEqual(plain(t.get('test', 'minute')), {at(60): self.row(60, 120)})
-        t = self.make(clock=lambda: at(1000))
+        t = self.make(clock=lambda: at(1000), intervals=without_retention())
         self.assertEqual(plain(t.get('test', 'minute')), {at(960): self.model.empty})
 
     def test_get_coarse_condensed(self):

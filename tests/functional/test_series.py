@@ -3,7 +3,7 @@
 from collections import OrderedDict
 
 from tests.functional.common import (TypeFixture, at, canonical, declare_cases, plain,
-                                     recording_fetch)
+                                     recording_fetch, without_retention)
 
 
 class SeriesBehaviour(TypeFixture):
@@ -43,8 +43,8 @@ class SeriesBehaviour(TypeFixture):
 
     def test_series_default_end_is_clock(self):
         """Without start or end, series ends with the bucket of the clock's now."""
-        t = self.make(clock=lambda: at(250))
-        self.assertEqual(plain(t.series('test', 'minute')), self.minutes(0, 5))
+        t = self.make(clock=lambda: at(250), intervals=without_retention())
+        self.assertEqual(plain(t.series('test', 'minute', steps=5)), self.minutes(0, 5))
 
     def test_series_empty_buckets(self):
         """Buckets without data are present and hold the type's empty value."""

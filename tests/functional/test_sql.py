@@ -17,7 +17,7 @@ from kairos.sql_backend import SqlBackend
 
 from tests.functional.common import at, backend_label, intervals, plain
 from tests.functional.test_example import ExampleChecks, run_example
-from tests.support import SQL_CASES, DroppedTables, free_port, sql_test_clock
+from tests.support import SQL_CASES, DroppedTables, free_port
 
 COARSE = {'minute': {'step': 60}}
 TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
@@ -60,7 +60,7 @@ class SqlBehaviour:
         table_name, which does that job here."""
         with self.assertWarnsRegex(KairosWarning, "prefix 'app' is ignored on SQL: use "
                                                   "table_name"):
-            t = Timeseries(self.engine, clock=sql_test_clock, type='count', prefix='app',
+            t = Timeseries(self.engine, type='count', prefix='app',
                            intervals=intervals())
         t.insert('p', 1, timestamp=at(10))
         self.assertEqual(self.rows('count')[0]['name'], 'p')
@@ -89,7 +89,7 @@ class SqlBehaviour:
 
     def test_default_value_type_is_float(self):
         """Without value_type, values are floats and text is refused, naming the value."""
-        t = Timeseries(self.engine, clock=sql_test_clock, type='histogram', intervals=intervals())
+        t = Timeseries(self.engine, type='histogram', intervals=intervals())
         t.insert('h', 3, timestamp=at(10))
         t.insert('h', 3.0, timestamp=at(10))
         self.assertEqual(plain(t.get('h', 'minute', timestamp=at(10))), {at(0): {3.0: 2}})
@@ -99,7 +99,7 @@ class SqlBehaviour:
     def test_float_counts_refused_by_a_0_10_1_integer_column(self):
         """A count table with 0.10.1's INTEGER column refuses float counts, before writing."""
         legacy_table('count', sqlalchemy.MetaData()).create(self.engine)
-        t = Timeseries(self.engine, clock=sql_test_clock, type='count', intervals=COARSE)
+        t = Timeseries(self.engine, type='count', intervals=COARSE)
         t.insert('c', 2, timestamp=at(10))
         before = self.snapshot()
         with self.assertRaisesRegex(InvalidValue, '1.5'):
@@ -139,28 +139,55 @@ class SqlBehaviour:
     # -- retention -----------------------------------------------------------
 
     def test_retention_hides_then_expire_deletes(self):
-        """A bucket reads as empty once `steps` buckets have passed; expire() deletes it."""
+        """A bucket reads as empty once steps * step seconds have passed since its latest
+        write (by the clock); expire() deletes it."""
         now = [at(10)]
         t = self.timeseries(type='count', clock=lambda: now[0], intervals={
             'minute': {'step': 60, 'steps': 2}, 'day': {'step': 'daily', 'steps': 1},
             'forever': {'step': 60}})
         t.insert('a', 1, timestamp=at(10))
         t.insert('b', 1, timestamp=at(10))
+        now[0] = at(70)
         t.insert('a', 1, timestamp=at(70))
-        now[0] = at(120 + 59)     # two minutes after at(0)'s bucket: still there
+        now[0] = at(130)          # 120 s after the first writes: still there
         self.assertEqual(plain(t.series('a', 'minute', end=now[0], steps=3)),
                          {at(0): 1, at(60): 1, at(120): 0})
         self.assertEqual(t.expire(), 0)
-        now[0] = at(180)          # three minutes after: gone from reads
-        self.assertEqual(plain(t.series('a', 'minute', end=now[0], steps=4)),
-                         {at(0): 0, at(60): 1, at(120): 0, at(180): 0})
+        now[0] = at(131)          # past: gone from reads; the bucket written at 70 stays
+        self.assertEqual(plain(t.series('a', 'minute', end=now[0], steps=3)),
+                         {at(0): 0, at(60): 1, at(120): 0})
         self.assertEqual(plain(t.get('a', 'forever', timestamp=at(0))), {at(0): 1})
         self.assertEqual(t.expire('a'), 1)
         self.assertEqual(t.expire(), 1)   # b's minute row
         self.assertEqual(t.expire(), 0)
         now[0] += 2 * 86400
-        self.assertEqual(t.expire(), 3)   # the day rows of a and b
+        self.assertEqual(t.expire(), 3)   # a's second minute row, the day rows of a and b
         self.assertEqual(plain(t.get('a', 'forever', timestamp=at(0))), {at(0): 1})
+
+    def test_a_bucket_lives_after_its_latest_write_whole(self):
+        """A later write keeps all of its bucket, the rows written before it included, for
+        every type of many rows a bucket, with and without resolution."""
+        for kind, empty in (('histogram', {}), ('series', []), ('set', set())):
+            with self.subTest(type=kind):
+                self.drop_tables()
+                now = [at(0)]
+                t = self.timeseries(type=kind, clock=lambda: now[0], intervals={
+                    'minute': {'step': 60, 'steps': 2},
+                    'fine': {'step': 120, 'steps': 1, 'resolution': 60}})
+                t.insert('h', 'x', timestamp=at(0))
+                now[0] = at(100)
+                t.insert('h', 'y', timestamp=at(0))          # backfill of the same bucket
+                t.insert('h', 'z', timestamp=at(60))         # the next bucket
+                now[0] = at(200)   # x was written 200 s ago, y 100 s ago: the bucket is kept
+                both = {'x': 1, 'y': 1} if kind == 'histogram' else \
+                    ['x', 'y'] if kind == 'series' else {'x', 'y'}
+                self.assertEqual(plain(t.get('h', 'minute', timestamp=at(0))), {at(0): both})
+                self.assertEqual(plain(t.get('h', 'fine', timestamp=at(0)))[at(0)], both)
+                self.assertEqual(t.expire(), 0)
+                now[0] = at(221)
+                self.assertEqual(plain(t.get('h', 'minute', timestamp=at(0))), {at(0): empty})
+                self.assertEqual(plain(t.get('h', 'fine', timestamp=at(0))), {})
+                self.assertEqual(t.expire(), 6)   # x, y, z in both intervals
 
     # -- transactions --------------------------------------------------------
 
@@ -287,7 +314,7 @@ class SqlBehaviour:
         StorageError with the driver's error as cause; then the same Timeseries works."""
         engine = sqlalchemy.create_engine(self.engine.url, poolclass=sqlalchemy.pool.NullPool)
         self.addCleanup(engine.dispose)
-        t = Timeseries(engine, clock=sql_test_clock, type='count', intervals=intervals())
+        t = Timeseries(engine, type='count', intervals=intervals())
         t.insert('c', 2, timestamp=at(10))
         refusing = []
 
@@ -328,7 +355,7 @@ class ServerOnly:
         one after works."""
         engine = sqlalchemy.create_engine(self.engine.url, pool_size=3, max_overflow=0)
         self.addCleanup(engine.dispose)
-        t = Timeseries(engine, clock=sql_test_clock, type='count', intervals=intervals())
+        t = Timeseries(engine, type='count', intervals=intervals())
         t.insert('c', 2, timestamp=at(10))
         postgres = self.dialect == 'postgresql'
 
@@ -435,7 +462,7 @@ class LegacyBehaviour(DroppedTables):
         return table
 
     def make(self, type_, **kwargs):
-        return Timeseries(self.engine, clock=sql_test_clock, type=type_, intervals=intervals(),
+        return Timeseries(self.engine, type=type_, intervals=intervals(),
                           **kwargs)
 
     def select(self, table):
@@ -522,6 +549,32 @@ class LegacyBehaviour(DroppedTables):
             connection.execute(table.delete().where(table.c['count'] == 3))
         self.assertEqual(plain(self.make('count').get('d', 'minute', timestamp=at(60))),
                          {at(60): 2})
+
+    def test_rows_without_write_time_keep_their_bucket_by_its_time(self):
+        """A 0.10.1 table gets a NULL w_time column: its rows are kept while their bucket
+        is one of the last ``steps``, as 0.10.1 kept them; a write keeps the bucket on."""
+        self.lay('count', [dict(name='c', interval='minute', i_time=30000001, r_time=None,
+                                count=4),
+                           dict(name='c', interval='minute', i_time=30000000, r_time=None,
+                                count=2)])
+        now = [at(100)]
+        t = Timeseries(self.engine, type='count', clock=lambda: now[0],
+                       intervals={'minute': {'step': 60, 'steps': 1}})
+        column = {c['name']: c for c in sqlalchemy.inspect(self.engine).get_columns('count')}
+        self.assertTrue(column['w_time']['nullable'])
+        self.assertEqual(plain(t.series('c', 'minute', start=at(0), end=at(60))),
+                         {at(0): 2, at(60): 4})
+        now[0] = at(150)
+        t.insert('c', 1, timestamp=at(0))   # at(0)'s bucket, past by its time: kept again
+        self.assertEqual(plain(t.series('c', 'minute', start=at(0), end=at(120))),
+                         {at(0): 3, at(60): 4, at(120): 0})
+        now[0] = at(180)    # at(60)'s bucket is past by its time; at(0)'s lives till 210
+        self.assertEqual(plain(t.series('c', 'minute', start=at(0), end=at(120))),
+                         {at(0): 3, at(60): 0, at(120): 0})
+        self.assertEqual(t.expire(), 1)
+        now[0] = at(211)
+        self.assertEqual(t.expire(), 1)
+        self.assertEqual(self.select(legacy_table('count', sqlalchemy.MetaData())), [])
 
     def test_our_tables_fit_0_10_1(self):
         """The tables we create have 0.10.1's columns, nullability and kinds of type."""
