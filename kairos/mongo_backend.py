@@ -27,13 +27,12 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 import bson
 import bson.errors
 from pymongo import ASCENDING, DESCENDING, UpdateOne
-from pymongo.errors import (BulkWriteError, ConnectionFailure, InvalidOperation, OperationFailure,
-                            PyMongoError, ServerSelectionTimeoutError, WriteConcernError)
+from pymongo.errors import InvalidOperation, PyMongoError
 
-from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidValue,
-                         KairosException, StorageError, StorageUnavailable, UnsupportedClient,
-                         applied_before, warn)
+from .exceptions import (ConfigurationError, DataConflict, InvalidValue, KairosException,
+                         StorageError, UnsupportedClient, applied_before, warn)
 from .intervals import Calculator, GregorianTime, Interval
+from .mongo.errors import kairos_error
 from .series_types import MISSING, Duplicates
 from .timeseries import Timeseries, Write, typed_classes
 
@@ -50,9 +49,6 @@ OPS: Dict[str, Tuple[Callable[[Any], Dict[str, Any]], Any]] = {
 
 _EPOCH = datetime(1970, 1, 1)
 _DRIVERS = ('pymongo', 'mongomock', 'mongomock_ng')
-# OperationFailure codes refusing the client's credentials (AuthenticationFailed) or, for
-# a client that did not authenticate or lacks the rights, the command (Unauthorized)
-_AUTH_CODES = {18, 13}
 
 
 def mongo_database(client: Any) -> Any:
@@ -319,73 +315,14 @@ class MongoBackend(Timeseries[Any]):
         try:
             return func(*args, **kwargs)
         except PyMongoError as exc:
-            raise self._error(exc, False) from exc
+            raise kairos_error(exc, False, self._db) from exc
 
     def _write_call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a write, translating driver errors."""
         try:
             return func(*args, **kwargs)
         except PyMongoError as exc:
-            raise self._error(exc, True) from exc
-
-    def _error(self, exc: PyMongoError, write: bool) -> KairosException:
-        error = self._translated(exc, write)
-        if write:
-            error.applied = _applied(exc)
-        return error
-
-    def _translated(self, exc: PyMongoError, write: bool) -> KairosException:
-        server = server_name(self._db)
-        if isinstance(exc, ServerSelectionTimeoutError):   # no server to send it to
-            return StorageUnavailable('MongoDB at %s is unreachable%s: %s' % (
-                server, '; nothing was written' if write else '', exc))
-        if isinstance(exc, ConnectionFailure):
-            return StorageUnavailable('MongoDB at %s is unreachable%s: %s' % (
-                server, '; the write\'s outcome is unknown' if write else '', exc))
-        if isinstance(exc, OperationFailure) and exc.code in _AUTH_CODES:
-            return AuthenticationError('authentication failed: MongoDB at %s refused this '
-                                       'client\'s credentials or their rights: %s'
-                                       % (server, exc))
-        if isinstance(exc, WriteConcernError):
-            return StorageUnavailable('MongoDB at %s applied the write but could not confirm '
-                                      'its write concern: %s' % (server, exc))
-        if isinstance(exc, OperationFailure):
-            return DataConflict('MongoDB refused the command: %s' % exc)
-        if isinstance(exc, InvalidOperation) and 'after close' in str(exc):
-            return StorageError('the MongoDB client of %s is closed: %s' % (server, exc))
-        return StorageError('MongoDB at %s failed the call: %s' % (server, exc))
-
-
-def _applied(exc: PyMongoError) -> Optional[bool]:
-    """What a write that failed with ``exc`` applied: False nothing (no server to send it
-    to, a refusal, a closed client), True some (requests of an ordered bulk_write before
-    the refused one; a write concern not met), None unknown (the connection broke)."""
-    if isinstance(exc, ServerSelectionTimeoutError):
-        return False
-    if isinstance(exc, ConnectionFailure):
-        return None
-    if isinstance(exc, WriteConcernError):
-        return True
-    if isinstance(exc, BulkWriteError):
-        details = exc.details or {}
-        return bool(details.get('writeConcernErrors')) or any(
-            details.get(field) for field in ('nUpserted', 'nMatched', 'nModified',
-                                             'nInserted', 'nRemoved'))
-    if isinstance(exc, OperationFailure) or \
-            isinstance(exc, InvalidOperation) and 'after close' in str(exc):
-        return False
-    return None
-
-
-def server_name(database: Any) -> str:
-    """host:port of each server a pymongo client knows (no credentials), for messages."""
-    pymongo = sys.modules['pymongo']
-    client = database.client
-    if isinstance(client, pymongo.MongoClient):
-        addresses = list(client.topology_description.server_descriptions())
-        if addresses:
-            return ','.join('%s:%s' % address for address in addresses)
-    return type(client).__module__.split('.')[0]   # a mock: no address
+            raise kairos_error(exc, True, self._db) from exc
 
 
 def _add(present: Any, value: Any) -> Any:
