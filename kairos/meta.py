@@ -14,6 +14,7 @@ from .reads import Condense, ReadHooks, either
 from .transforms import TransformArg
 
 if TYPE_CHECKING:
+    from .queries import Query
     from .series_types import SeriesType
 
 
@@ -51,8 +52,14 @@ class MetaData:
 
         def _names(self, name: Any) -> List[str]: ...
 
-        def _get(self, config: Interval, names: List[str], i_bucket: int, fetch: Any,
-                 hooks: ReadHooks) -> 'OrderedDict[int, Any]': ...
+        def _query(self, config: Interval, names: List[str], buckets: List[int],
+                   fetch: Any, hooks: ReadHooks) -> Query: ...
+
+        def _read(self, interval: Interval, names: List[str], buckets: List[int],
+                  fetch: Any) -> Dict[str, List[Any]]: ...
+
+        def _get_result(self, query: Query,
+                        raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]': ...
 
     def list(self) -> List[str]:
         """The names of every statistic stored in this configuration's intervals, sorted.
@@ -99,7 +106,8 @@ class MetaData:
         if extent is None:
             return
         for bucket in _buckets(config.i_calc, *extent):
-            yield from self._get(config, [name], bucket, fetch, hooks).items()
+            query = self._query(config, [name], [bucket], fetch, hooks)
+            yield from self._get_result(query, self._read(*query.read)).items()
 
     def delete_all(self) -> int:
         """Delete every statistic of this configuration; return how many records went.

@@ -7,8 +7,8 @@ carries the typing of those reads: ``V``, the value of one bucket.
 """
 
 from collections import OrderedDict
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, List, Literal, Optional,
-                    Sequence, Tuple, TypeVar, Union, overload)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, List, Literal, NamedTuple,
+                    Optional, Sequence, Tuple, TypeVar, Union, overload)
 
 from .calculators import RelativeTime
 from .exceptions import InvalidQuery
@@ -27,6 +27,16 @@ V = TypeVar('V')  # the value of one bucket a read returns (see Timeseries)
 # a statistic's name, or several names read together (in a list, a tuple or a set)
 Names = Union[str, List[str], Tuple[str, ...], set[str]]
 Fetch = Callable[..., Any]
+
+
+class Query(NamedTuple):
+    """A read, checked: its buckets of one interval, for names, through hooks; ``read``
+    holds the arguments of the backend's ``_read`` (the only I/O of a read)."""
+    config: Interval
+    names: List[str]
+    buckets: List[int]
+    hooks: ReadHooks
+    read: Tuple[Interval, List[str], List[int], Optional[Fetch]]
 
 
 class Reads(Generic[V]):
@@ -70,16 +80,27 @@ class Reads(Generic[V]):
         ``condense`` (0.5.0: ``condensed``), ``process_row`` and ``join_rows``
         customize the read: see :mod:`kairos.reads`.
         """
+        query = self._get_query(name, interval, timestamp, condensed, transform, fetch,
+                                process_row, condense, join_rows)
+        return self._get_result(query, self._read(*query.read))
+
+    def _get_query(self, name: Names, interval: str, timestamp: Optional[float],
+                   condensed: Condense, transform: Optional[TransformArg],
+                   fetch: Optional[Fetch], process_row: Optional[Callable[[Any], Any]],
+                   condense: Optional[Condense],
+                   join_rows: Optional[Callable[[List[Any]], Any]]) -> Query:
+        """What ``get`` reads, its arguments checked."""
         config = self._interval(interval)
         names = self._names(name)
         hooks = ReadHooks(self._type, transform, either(condense, condensed), False,
                           process_row, join_rows)
-        i_bucket = config.check(self._timestamp(timestamp))
-        return self._get(config, names, i_bucket, fetch, hooks)
+        return self._query(config, names, [config.check(self._timestamp(timestamp))], fetch,
+                           hooks)
 
-    def _get(self, config: Interval, names: List[str], i_bucket: int, fetch: Optional[Fetch],
-             hooks: ReadHooks) -> 'OrderedDict[int, Any]':
-        row = self._rows(config, names, [i_bucket], fetch, hooks)[0]
+    def _get_result(self, query: Query, raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]':
+        """What ``get`` returns for the raw rows ``_read`` gave for ``query``."""
+        config, hooks, (i_bucket,) = query.config, query.hooks, query.buckets
+        row = self._rows(query, raw)[0]
         i_time = config.i_calc.from_bucket(i_bucket)
         if config.coarse:
             return hooks.finish(OrderedDict([(i_time, row)]), config.i_calc.step_size)
@@ -146,12 +167,29 @@ class Reads(Generic[V]):
         ``steps`` buckets up to now. ``steps`` defaults to the interval's.
         ``condense``, ``collapse``, ``process_row``, ``join_rows``: see :mod:`kairos.reads`.
         """
+        query = self._series_query(name, interval, steps, condensed, start, end, transform,
+                                   collapse, fetch, process_row, condense, join_rows)
+        return self._series_result(query, self._read(*query.read))
+
+    def _series_query(self, name: Names, interval: str, steps: Optional[int],
+                      condensed: Condense, start: Optional[float], end: Optional[float],
+                      transform: Optional[TransformArg], collapse: Condense,
+                      fetch: Optional[Fetch], process_row: Optional[Callable[[Any], Any]],
+                      condense: Optional[Condense],
+                      join_rows: Optional[Callable[[List[Any]], Any]]) -> Query:
+        """What ``series`` reads, its arguments checked."""
         config = self._interval(interval)
         names = self._names(name)
         hooks = ReadHooks(self._type, transform, either(condense, condensed), collapse,
                           process_row, join_rows)
-        buckets = self._window(config, steps, start, end)
-        rows = self._rows(config, names, buckets, fetch, hooks)
+        return self._query(config, names, self._window(config, steps, start, end), fetch,
+                           hooks)
+
+    def _series_result(self, query: Query,
+                       raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]':
+        """What ``series`` returns for the raw rows ``_read`` gave for ``query``."""
+        config, hooks, buckets = query.config, query.hooks, query.buckets
+        rows = self._rows(query, raw)
         calc = config.i_calc
         i_times = [calc.from_bucket(b) for b in buckets]
         if not config.coarse and (hooks.condense or hooks.collapse):
@@ -197,16 +235,21 @@ class Reads(Generic[V]):
                                                 MAX_READ_BUCKETS))
         return calc.span(first, last)
 
-    def _rows(self, config: Interval, names: List[str], buckets: List[int],
-              fetch: Optional[Fetch], hooks: ReadHooks) -> List[Any]:
-        """One processed row per bucket, the names' data joined together.
+    @staticmethod
+    def _query(config: Interval, names: List[str], buckets: List[int], fetch: Optional[Fetch],
+               hooks: ReadHooks) -> Query:
+        if fetch is not None and not callable(fetch):
+            raise InvalidQuery('fetch must be callable, not %r' % (fetch,))
+        return Query(config, names, buckets, hooks, (config, names, buckets, fetch))
+
+    def _rows(self, query: Query, raw: Dict[str, List[Any]]) -> List[Any]:
+        """One processed row per bucket of ``query`` from the raw rows ``_read`` gave, the
+        names' data joined together.
 
         A row is MISSING or data for a coarse interval, else an ordered dict
         of resolution timestamp -> data holding the resolution buckets with data.
         """
-        if fetch is not None and not callable(fetch):
-            raise InvalidQuery('fetch must be callable, not %r' % (fetch,))
-        raw = self._read(config, names, buckets, fetch)
+        config, names, hooks = query.config, query.names, query.hooks
         if self._rows_final:
             return self._join_final(config.coarse, names, raw, hooks)
         one = hooks.process
