@@ -47,6 +47,9 @@ OPS: Dict[str, Tuple[Callable[[Any], Dict[str, Any]], Any]] = {
     'set': (lambda payload: {'$addToSet': {'value': {'$each': payload}}}, list),
 }
 
+# per collection, the (query, update) upsert of each bucket written
+Requests = Dict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]]
+
 _EPOCH = datetime(1970, 1, 1)
 _DRIVERS = ('pymongo', 'mongomock', 'mongomock_ng')
 
@@ -165,23 +168,8 @@ class MongoBackend(Timeseries[Any]):
     def _write(self, writes: List[Write], pipeline: Any = None) -> None:
         if pipeline is not None:
             raise InvalidValue('pipeline= is a Redis feature')
-        by_collection: 'OrderedDict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]]' = \
-            OrderedDict()
-        expire_from = None   # the write's time, by the Timeseries clock
-        for write in writes:
-            interval = write.interval
-            query: Dict[str, Any] = {'name': write.name,
-                                     'interval': _field(interval.i_calc, write.i_bucket)}
-            if not interval.coarse:
-                query['resolution'] = _field(interval.r_calc, write.r_bucket)
-            update = self._op(write.payload)
-            if interval.expire:   # $max: a writer whose clock lags never shortens it
-                if expire_from is None:
-                    expire_from = _EPOCH + timedelta(seconds=float(self._clock()))
-                update['$max'] = {'expire_from': expire_from}
-            by_collection.setdefault(interval.name, []).append((query, update))
         done: List[str] = []
-        for name, requests in by_collection.items():
+        for name, requests in self._requests(writes).items():
             collection = self._db[name]
             ran = 0   # requests applied one by one
             try:
@@ -203,6 +191,24 @@ class MongoBackend(Timeseries[Any]):
                 raise
             done.append(name)
 
+    def _requests(self, writes: List[Write]) -> Requests:
+        """The upserts of ``writes``, (query, update) per bucket, per collection: no I/O."""
+        by_collection: Requests = OrderedDict()
+        expire_from = None   # the write's time, by the Timeseries clock
+        for write in writes:
+            interval = write.interval
+            query: Dict[str, Any] = {'name': write.name,
+                                     'interval': _field(interval.i_calc, write.i_bucket)}
+            if not interval.coarse:
+                query['resolution'] = _field(interval.r_calc, write.r_bucket)
+            update = self._op(write.payload)
+            if interval.expire:   # $max: a writer whose clock lags never shortens it
+                if expire_from is None:
+                    expire_from = _EPOCH + timedelta(seconds=float(self._clock()))
+                update['$max'] = {'expire_from': expire_from}
+            by_collection.setdefault(interval.name, []).append((query, update))
+        return by_collection
+
     def _read(self, interval: Interval, names: List[str], buckets: List[int],
               fetch: Optional[Callable[..., Any]]) -> Dict[str, List[Any]]:
         collection = self._db[interval.name]
@@ -217,6 +223,7 @@ class MongoBackend(Timeseries[Any]):
         sort = [('interval', ASCENDING)]
         if not interval.coarse:
             sort.append(('resolution', ASCENDING))
+        documents: List[Any]
         if fetch is None:
             spec = {'name': names[0] if len(names) == 1 else {'$in': names}, 'interval': when}
             documents = self._call(lambda: list(collection.find(spec, sort=sort)))
@@ -232,6 +239,11 @@ class MongoBackend(Timeseries[Any]):
                     found = self._call(lambda: list(fetch(collection, spec=spec, sort=sort,
                                                           method='find')))
                     documents.extend(dict(doc, name=name) for doc in found)
+        return self._decoded(interval, names, buckets, documents)
+
+    def _decoded(self, interval: Interval, names: List[str], buckets: List[int],
+                 documents: Iterable[Dict[str, Any]]) -> Dict[str, List[Any]]:
+        """The raw rows of a read from the documents found: no I/O."""
         position = {bucket: index for index, bucket in enumerate(buckets)}
         rval: Dict[str, List[Any]] = {
             name: [MISSING if interval.coarse else OrderedDict() for _ in buckets]
