@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List,
 from .exceptions import InvalidName
 from .intervals import Calculator, Interval, RelativeTime
 from .reads import Condense, ReadHooks, either
+from .steps import R, Steps, X, Y
 from .transforms import TransformArg
 
 if TYPE_CHECKING:
@@ -40,13 +41,18 @@ class MetaData:
         _type: SeriesType
         _clock: Callable[[], float]
 
-        def _list_names(self) -> Iterable[str]: ...
+        def _list_names(self) -> Steps[Iterable[str]]: ...
 
-        def _extent(self, name: str) -> Dict[str, Tuple[int, int]]: ...
+        def _extent(self, name: str) -> Steps[Dict[str, Tuple[int, int]]]: ...
 
-        def _delete_all(self) -> int: ...
+        def _delete_all(self) -> Steps[int]: ...
 
-        def _expire(self, name: Optional[str], now: float) -> int: ...
+        def _expire(self, name: Optional[str], now: float) -> Steps[int]: ...
+
+        def _run(self, steps: Steps[R]) -> R: ...
+
+        def _run_each(self, first: Steps[Iterable[X]],
+                      then: Callable[[X], Steps[Iterable[Y]]]) -> Iterator[Y]: ...
 
         def _interval(self, interval: Any) -> Interval: ...
 
@@ -56,7 +62,7 @@ class MetaData:
                    fetch: Any, hooks: ReadHooks) -> Query: ...
 
         def _read(self, interval: Interval, names: List[str], buckets: List[int],
-                  fetch: Any) -> Dict[str, List[Any]]: ...
+                  fetch: Any) -> Steps[Dict[str, List[Any]]]: ...
 
         def _get_result(self, query: Query,
                         raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]': ...
@@ -67,12 +73,19 @@ class MetaData:
         On Redis this SCANs the keys under the prefix (never KEYS): its cost
         grows with every key of the database that matches the prefix.
         """
-        return sorted(self._list_names())
+        return self._run(self._list())
+
+    def _list(self) -> Steps[List[str]]:
+        names = yield from self._list_names()
+        return sorted(names)
 
     def properties(self, name: str) -> Dict[str, Dict[str, int]]:
         """``{interval: {'first': t, 'last': t}}``: the UTC starts of the first and last
         interval buckets holding ``name``, for each interval that holds it."""
-        extents = self._extent(self._one_name(name))
+        return self._run(self._properties(name))
+
+    def _properties(self, name: str) -> Steps[Dict[str, Dict[str, int]]]:
+        extents = yield from self._extent(self._one_name(name))
         rval: Dict[str, Dict[str, int]] = {}
         for interval in self._intervals.values():  # in configured order
             if interval.name in extents:
@@ -98,16 +111,21 @@ class MetaData:
         config = self._interval(interval)
         hooks = ReadHooks(self._type, transform, either(condense, condensed), False,
                           process_row, join_rows)
-        return self._iterate(name, config, fetch, hooks)
+        return self._run_each(self._extent_buckets(name, config), lambda bucket: self._page(
+            name, config, bucket, fetch, hooks))
 
-    def _iterate(self, name: str, config: Interval, fetch: Any,
-                 hooks: ReadHooks) -> Iterator[Tuple[int, Any]]:
-        extent = self._extent(name).get(config.name)
-        if extent is None:
-            return
-        for bucket in _buckets(config.i_calc, *extent):
-            query = self._query(config, [name], [bucket], fetch, hooks)
-            yield from self._get_result(query, self._read(*query.read)).items()
+    def _extent_buckets(self, name: str, config: Interval) -> Steps[Iterable[int]]:
+        """The buckets of ``config`` from the first to the last holding ``name``."""
+        extents = yield from self._extent(name)
+        extent = extents.get(config.name)
+        return () if extent is None else _buckets(config.i_calc, *extent)
+
+    def _page(self, name: str, config: Interval, bucket: int, fetch: Any,
+              hooks: ReadHooks) -> Steps[Iterable[Tuple[int, Any]]]:
+        """What iterate yields of one bucket: what ``get`` returns for it, as pairs."""
+        query = self._query(config, [name], [bucket], fetch, hooks)
+        raw = yield from self._read(*query.read)
+        return self._get_result(query, raw).items()
 
     def delete_all(self) -> int:
         """Delete every statistic of this configuration; return how many records went.
@@ -115,7 +133,7 @@ class MetaData:
         Keys of other prefixes (Redis), collections of other intervals (Mongo)
         and anything this configuration would not write are left alone.
         """
-        return self._delete_all()
+        return self._run(self._delete_all())
 
     def expire(self, name: Optional[str] = None) -> int:
         """Remove data past its retention, of ``name`` or of every statistic.
@@ -123,9 +141,12 @@ class MetaData:
         A no-op returning 0 where the store expires data itself (Redis
         EXPIRE, Mongo's TTL index); the number of records removed elsewhere.
         """
+        return self._run(self._expire_steps(name))
+
+    def _expire_steps(self, name: Optional[str]) -> Steps[int]:
         if name is not None:
             name = self._one_name(name)
-        return self._expire(name, self._clock())
+        return (yield from self._expire(name, self._clock()))
 
     def _one_name(self, name: Any) -> str:
         if not isinstance(name, str):

@@ -21,6 +21,7 @@ as U+FFFF (as kairos 0.8+ did) and a leading '$' as U+FF04; reads undo both.
 
 import sys
 from collections import OrderedDict
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
@@ -33,8 +34,10 @@ from .exceptions import (ConfigurationError, DataConflict, InvalidValue, KairosE
                          StorageError, UnsupportedClient, applied_before, warn)
 from .intervals import Calculator, GregorianTime, Interval
 from .mongo.errors import kairos_error
+from .mongo.io import is_async, mongo_io
 from .series_types import MISSING, Duplicates
-from .timeseries import Timeseries, Write, typed_classes
+from .steps import Steps, done
+from .timeseries import Core, Timeseries, Write, typed_classes
 
 DOT, DOLLAR = '\uffff', '\uff04'
 
@@ -51,26 +54,35 @@ OPS: Dict[str, Tuple[Callable[[Any], Dict[str, Any]], Any]] = {
 Requests = Dict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]]
 
 _EPOCH = datetime(1970, 1, 1)
-_DRIVERS = ('pymongo', 'mongomock', 'mongomock_ng')
+# (driver module, its client class, the module of its database class, that class),
+# checked where the driver module is imported
+_DRIVERS = (('pymongo', 'MongoClient', 'pymongo.database', 'Database'),
+            ('mongomock', 'MongoClient', 'mongomock', 'Database'),
+            ('mongomock_ng', 'MongoClient', 'mongomock_ng', 'Database'),
+            ('pymongo', 'AsyncMongoClient', 'pymongo.asynchronous.database', 'AsyncDatabase'),
+            ('motor.motor_asyncio', 'AsyncIOMotorClient', 'motor.motor_asyncio',
+             'AsyncIOMotorDatabase'))
 
 
 def mongo_database(client: Any) -> Any:
-    """The Database to use for ``client``, or None if it is not a Mongo client.
+    """The Database to use for ``client``, or None if it is not a Mongo client: blocking
+    (pymongo, mongomock, mongomock_ng) or asyncio (pymongo's AsyncMongoClient, motor's,
+    mongomock_motor's).
 
     Only drivers already imported are checked: a client of a driver implies it.
     """
-    for driver in _DRIVERS:
+    for driver, client_class, where, database_class in _DRIVERS:
         module = sys.modules.get(driver)
         if module is None:
             continue
-        if isinstance(client, module.MongoClient):
+        clients = getattr(module, client_class, None)
+        if clients is not None and isinstance(client, clients):
             try:
                 return client['kairos']
             except InvalidOperation as exc:   # mongomock_ng's closed client
                 raise StorageError('the MongoDB client is closed: %s' % exc) from exc
-        database = getattr(module, 'Database', None) or sys.modules.get(driver + '.database')
-        database = getattr(database, 'Database', database)
-        if isinstance(database, type) and isinstance(client, database):
+        databases = getattr(sys.modules.get(where), database_class, None)
+        if isinstance(databases, type) and isinstance(client, databases):
             return client
     return None
 
@@ -103,7 +115,7 @@ def _check_collection_name(name: str) -> None:
             'or starts or ends with "."' % (name,))
 
 
-class MongoBackend(Timeseries[Any]):
+class MongoStore(Core[Any]):
     """Timeseries stored in MongoDB; see the module docstring for the layout.
 
     Each bucket document is updated atomically, but one insert writes one
@@ -127,18 +139,25 @@ class MongoBackend(Timeseries[Any]):
             raise UnsupportedClient('MongoBackend needs a MongoClient or Database, not %r'
                                     % (client,))
         self._op, self._shape = OPS[self._type.name]
+        self._check_io(client, is_async(self._db))
+        self._io = mongo_io(self._db)
         # the original mongomock (4.3) cannot take pymongo 4.10+'s UpdateOne in bulk_write
-        mongomock = sys.modules.get('mongomock')
-        self._bulk = mongomock is None or not isinstance(self._db, mongomock.Database)
+        self._bulk = not self._io.mock_4
         for interval in self._intervals.values():
             _check_collection_name(interval.name)
+        self._start(self._indexes)
+
+    def _indexes(self) -> Steps[None]:
+        """Create each interval's indexes (a TTL index where it has steps)."""
+        for interval in self._intervals.values():
             collection = self._db[interval.name]
             fields = ['interval', 'name'] if interval.coarse else ['interval', 'resolution', 'name']
-            self._call(collection.create_index, [(f, ASCENDING) for f in fields],
-                       background=True)
+            yield from self._call(partial(collection.create_index, background=True),
+                                  [(f, ASCENDING) for f in fields])
             if interval.expire:
-                self._call(collection.create_index, [('expire_from', ASCENDING)],
-                           expireAfterSeconds=interval.expire, background=True)
+                yield from self._call(partial(collection.create_index,
+                                              expireAfterSeconds=interval.expire,
+                                              background=True), [('expire_from', ASCENDING)])
 
     # -- storage primitives --------------------------------------------------
 
@@ -165,7 +184,7 @@ class MongoBackend(Timeseries[Any]):
         except UnicodeEncodeError:
             raise InvalidValue('%r is not valid unicode' % (value,)) from None
 
-    def _write(self, writes: List[Write], pipeline: Any = None) -> None:
+    def _write(self, writes: List[Write], pipeline: Any = None) -> Steps[None]:
         if pipeline is not None:
             raise InvalidValue('pipeline= is a Redis feature')
         done: List[str] = []
@@ -174,12 +193,13 @@ class MongoBackend(Timeseries[Any]):
             ran = 0   # requests applied one by one
             try:
                 if self._bulk:
-                    self._write_call(collection.bulk_write,
-                                     [UpdateOne(q, u, upsert=True) for q, u in requests],
-                                     ordered=True)
+                    yield from self._write_call(
+                        partial(collection.bulk_write, ordered=True),
+                        [UpdateOne(q, u, upsert=True) for q, u in requests])
                 else:
                     for query, update in requests:
-                        self._write_call(collection.update_one, query, update, upsert=True)
+                        yield from self._write_call(partial(collection.update_one, upsert=True),
+                                                    query, update)
                         ran += 1
             except KairosException as exc:
                 if isinstance(exc, StorageError):
@@ -210,7 +230,7 @@ class MongoBackend(Timeseries[Any]):
         return by_collection
 
     def _read(self, interval: Interval, names: List[str], buckets: List[int],
-              fetch: Optional[Callable[..., Any]]) -> Dict[str, List[Any]]:
+              fetch: Optional[Callable[..., Any]]) -> Steps[Dict[str, List[Any]]]:
         collection = self._db[interval.name]
         first = _field(interval.i_calc, buckets[0])
         last = _field(interval.i_calc, buckets[-1])
@@ -226,18 +246,16 @@ class MongoBackend(Timeseries[Any]):
         documents: List[Any]
         if fetch is None:
             spec = {'name': names[0] if len(names) == 1 else {'$in': names}, 'interval': when}
-            documents = self._call(lambda: list(collection.find(spec, sort=sort)))
+            documents = yield from self._call(self._io.find, collection, spec, sort)
         else:
             documents = []
             for name in names:
                 spec = {'name': name, 'interval': when}
                 if first == last and interval.coarse:
-                    found = self._call(fetch, collection, spec=spec, method='find_one')
+                    found = yield from self._call(self._io.fetch_one, fetch, collection, spec)
                     documents.extend([dict(found, name=name, interval=first)] if found else [])
                 else:
-                    # a cursor reads as it is iterated: inside _call
-                    found = self._call(lambda: list(fetch(collection, spec=spec, sort=sort,
-                                                          method='find')))
+                    found = yield from self._call(self._io.fetch, fetch, collection, spec, sort)
                     documents.extend(dict(doc, name=name) for doc in found)
         return self._decoded(interval, names, buckets, documents)
 
@@ -261,15 +279,17 @@ class MongoBackend(Timeseries[Any]):
             row[key] = _add(row.get(key, MISSING) if isinstance(row, dict) else row[key], value)
         return rval
 
-    def _delete(self, name: str) -> int:
+    def _delete(self, name: str) -> Steps[int]:
         return self._delete_each({'name': name})
 
-    def _list_names(self) -> Iterable[str]:
-        return {name for interval in self._intervals
-                for name in self._call(self._db[interval].distinct, 'name')
-                if isinstance(name, str)}
+    def _list_names(self) -> Steps[Iterable[str]]:
+        names: set[str] = set()
+        for interval in self._intervals:
+            found = yield from self._call(self._db[interval].distinct, 'name')
+            names.update(name for name in found if isinstance(name, str))
+        return names
 
-    def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
+    def _extent(self, name: str) -> Steps[Dict[str, Tuple[int, int]]]:
         rval: Dict[str, Tuple[int, int]] = {}
         for interval in self._intervals.values():
             _check_collection_name(interval.name)
@@ -280,25 +300,27 @@ class MongoBackend(Timeseries[Any]):
             ends: List[int] = []
             for form in forms:
                 for order in (ASCENDING, DESCENDING):
-                    found = self._call(collection.find_one, {'name': name, 'interval': form},
-                                       sort=[('interval', order)], projection=['interval'])
+                    found = yield from self._call(
+                        partial(collection.find_one, sort=[('interval', order)],
+                                projection=['interval']), {'name': name, 'interval': form})
                     if found is not None:
                         ends.append(int(found['interval']))
             if ends:
                 rval[interval.name] = (min(ends), max(ends))
         return rval
 
-    def _delete_all(self) -> int:
+    def _delete_all(self) -> Steps[int]:
         # an interval's collection holds only its buckets (of every Timeseries
         # that shares the database and the interval name)
         return self._delete_each({})
 
-    def _delete_each(self, query: Dict[str, Any]) -> int:
+    def _delete_each(self, query: Dict[str, Any]) -> Steps[int]:
         """delete_many(query) in every interval's collection; the documents deleted."""
         removed, done = 0, []
         try:
             for interval in self._intervals:
-                removed += self._write_call(self._db[interval].delete_many, query).deleted_count
+                result = yield from self._write_call(self._db[interval].delete_many, query)
+                removed += result.deleted_count
                 done.append(interval)
         except KairosException as exc:
             if done:
@@ -306,8 +328,8 @@ class MongoBackend(Timeseries[Any]):
             raise
         return removed
 
-    def _expire(self, name: Optional[str], now: float) -> int:
-        return 0  # the TTL index on expire_from expires data
+    def _expire(self, name: Optional[str], now: float) -> Steps[int]:
+        return done(0)  # the TTL index on expire_from expires data
 
     # -- helpers -------------------------------------------------------------
 
@@ -322,17 +344,17 @@ class MongoBackend(Timeseries[Any]):
             return {unescape(k): int(v) for k, v in value.items()}
         return value
 
-    def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a read (or the constructor's index creation), translating driver errors."""
+    def _call(self, *call: Any) -> Steps[Any]:
+        """Make a read (or an index's creation), translating driver errors."""
         try:
-            return func(*args, **kwargs)
+            return (yield call)
         except PyMongoError as exc:
             raise kairos_error(exc, False, self._db) from exc
 
-    def _write_call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a write, translating driver errors."""
+    def _write_call(self, *call: Any) -> Steps[Any]:
+        """Make a write, translating driver errors."""
         try:
-            return func(*args, **kwargs)
+            return (yield call)
         except PyMongoError as exc:
             raise kairos_error(exc, True, self._db) from exc
 
@@ -352,5 +374,11 @@ def _field(calc: Calculator, bucket: Any) -> Any:
     return str(bucket) if isinstance(calc, GregorianTime) else bucket
 
 
+
+class MongoBackend(MongoStore, Timeseries[Any]):
+    """A MongoDB timeseries with blocking I/O: see :class:`MongoStore`."""
+
+
+STORE = MongoStore
 BACKEND = MongoBackend
 MongoSeries, MongoHistogram, MongoCount, MongoGauge, MongoSet = typed_classes(MongoBackend)

@@ -16,6 +16,7 @@ from .intervals import Interval
 from .units import MAX_READ_BUCKETS
 from .reads import Condense, ReadHooks, either
 from .series_types import MISSING, Duplicates
+from .steps import R, Steps
 from .transforms import TransformArg
 
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ class Reads(Generic[V]):
         _rows_final: bool
 
         def _read(self, interval: Interval, names: List[str], buckets: List[int],
-                  fetch: Optional[Fetch]) -> Dict[str, List[Any]]: ...
+                  fetch: Optional[Fetch]) -> Steps[Dict[str, List[Any]]]: ...
+
+        def _run(self, steps: Steps[R]) -> R: ...
 
         def _interval(self, interval: Any) -> Interval: ...
 
@@ -80,9 +83,13 @@ class Reads(Generic[V]):
         ``condense`` (0.5.0: ``condensed``), ``process_row`` and ``join_rows``
         customize the read: see :mod:`kairos.reads`.
         """
-        query = self._get_query(name, interval, timestamp, condensed, transform, fetch,
-                                process_row, condense, join_rows)
-        return self._get_result(query, self._read(*query.read))
+        return self._run(self._get((name, interval, timestamp, condensed, transform, fetch,
+                                    process_row, condense, join_rows)))
+
+    def _get(self, args: Tuple[Any, ...]) -> 'Steps[OrderedDict[int, Any]]':
+        query = self._get_query(*args)   # checked in the steps: an awaited get raises there
+        raw = yield from self._read(*query.read)
+        return self._get_result(query, raw)
 
     def _get_query(self, name: Names, interval: str, timestamp: Optional[float],
                    condensed: Condense, transform: Optional[TransformArg],
@@ -167,9 +174,14 @@ class Reads(Generic[V]):
         ``steps`` buckets up to now. ``steps`` defaults to the interval's.
         ``condense``, ``collapse``, ``process_row``, ``join_rows``: see :mod:`kairos.reads`.
         """
-        query = self._series_query(name, interval, steps, condensed, start, end, transform,
-                                   collapse, fetch, process_row, condense, join_rows)
-        return self._series_result(query, self._read(*query.read))
+        return self._run(self._series((name, interval, steps, condensed, start, end,
+                                       transform, collapse, fetch, process_row, condense,
+                                       join_rows)))
+
+    def _series(self, args: Tuple[Any, ...]) -> 'Steps[OrderedDict[int, Any]]':
+        query = self._series_query(*args)
+        raw = yield from self._read(*query.read)
+        return self._series_result(query, raw)
 
     def _series_query(self, name: Names, interval: str, steps: Optional[int],
                       condensed: Condense, start: Optional[float], end: Optional[float],

@@ -45,14 +45,14 @@ from .exceptions import (ConfigurationError, DataConflict, InvalidValue,  # noqa
                          applied_before)
 from .intervals import Interval
 from .redis.atomic import AtomicWrites
-from .redis.cluster import Router
+from .redis.cluster import Router, is_async
 from .redis.commands import OPS, write_commands
 from .redis.errors import DRIVER_ERRORS, cluster_server, driver_error, pool_server, refusal
 from .redis.keys import Keys, scan_match
 from .redis.replies import DECODERS, as_str, read_rows
 from .redis.scripts import WRITE_SCRIPT, WRITE_SHA
 from .redis.wire import Command
-from .timeseries import Timeseries, Write, typed_classes
+from .timeseries import Core, Timeseries, Write, typed_classes
 from .units import valid_unicode
 
 # the parts' names that code may import from this path too (the modules and typing
@@ -72,12 +72,13 @@ from .redis.scripts import KINDS as KINDS
 from .redis.scripts import WRITE_SHA as _WRITE_SHA  # noqa: F401
 from .redis.scripts import _sha  # noqa: F401
 from .series_types import MISSING as MISSING
+from .steps import Call, Steps, done
 
 # Keys asked of each SCAN call (list, properties, delete_all).
 SCAN_COUNT = 10000
 
 
-class RedisBackend(Timeseries[Any]):
+class RedisStore(Core[Any]):
     """Timeseries stored in Redis; see the module docstring for the layout.
 
     ``write_mode`` is 'multi' (default), 'script' or 'pipeline':
@@ -100,18 +101,19 @@ class RedisBackend(Timeseries[Any]):
 
     @staticmethod
     def accepts(client: Any) -> bool:
-        """Whether ``client`` is a redis-py client, single or cluster."""
+        """Whether ``client`` is a redis-py client, single or cluster, blocking or asyncio."""
         try:
             from redis.cluster import RedisCluster
         except ImportError:  # redis-py before 4.1
             RedisCluster = ()  # type: ignore[misc, assignment]
-        return isinstance(client, (redis.Redis, RedisCluster))
+        return isinstance(client, (redis.Redis, RedisCluster)) or is_async(client)
 
     def __init__(self, client: Any, prefix: Optional[str] = None, hash_tag: bool = False,
                  wait_replicas: int = 0, wait_timeout: int = 1000, **kwargs: Any):
         if not self.accepts(client):
             raise UnsupportedClient('a Redis timeseries needs a redis-py client, not %r'
                                     % (client,))
+        self._check_io(client, is_async(client))
         super().__init__(client, **kwargs)
         prefix = prefix or ''
         if not isinstance(prefix, str):
@@ -158,49 +160,51 @@ class RedisBackend(Timeseries[Any]):
             except UnicodeEncodeError:
                 raise InvalidValue('%r is not valid unicode' % (value,)) from None
 
-    def _write(self, writes: List[Write], pipeline: Any = None) -> None:
+    def _write(self, writes: List[Write], pipeline: Any = None) -> Steps[None]:
         mode = 'pipeline' if pipeline is not None else self.write_mode
         commands = write_commands(self._keys, self._ops[0], writes, exact=mode != 'pipeline')
         if pipeline is not None:
             for command in commands:
                 pipeline.execute_command(*command)
         elif mode == 'pipeline':
-            self._send_pipeline(commands)
+            yield from self._send_pipeline(commands)
         else:
-            self._atomic.send(commands, mode)
+            yield from self._atomic.send(commands, mode)
 
     def _read(self, interval: Interval, names: List[str], buckets: List[int],
-              fetch: Optional[Callable[..., Any]]) -> Dict[str, List[Any]]:
+              fetch: Optional[Callable[..., Any]]) -> Steps[Dict[str, List[Any]]]:
         keys = [self._keys.key(name, interval, bucket) for name in names for bucket in buckets]
         if fetch is None and self.fast_reads:
             send = self._read_keys
         else:
             send = lambda keys, index=False: self._fetch_all(keys, fetch or self._fetch, index)
-        rows = read_rows(keys, interval.coarse, DECODERS[self._ops[2]], send)
+        rows = yield from read_rows(keys, interval.coarse, DECODERS[self._ops[2]], send)
         per_name = len(buckets)
         return {name: rows[index * per_name:(index + 1) * per_name]
                 for index, name in enumerate(names)}
 
-    def _delete(self, name: str) -> int:
+    def _delete(self, name: str) -> Steps[int]:
         head = self._keys.head(name)
         owned = self._keys.owned
         # keys deleted here are written, and checked, afresh
         self._atomic.forget()
-        return self._delete_found(lambda keys: [key for key in keys
-                                                if owned(key[len(head):])], head)
+        return (yield from self._delete_found(lambda keys: [key for key in keys
+                                                            if owned(key[len(head):])], head))
 
-    def _list_names(self) -> Iterable[str]:
+    def _list_names(self) -> Steps[Iterable[str]]:
         names: set[str] = set()
         name_of = self._keys.name
-        for keys in self._scan(self._keys.prefix):
+        scan = self._scan(self._keys.prefix)
+        while (keys := (yield from scan.next())) is not None:
             # every name has interval:i_bucket keys (data or index)
             names.update(name for name in (name_of(key, False) for key in keys) if name)
         return names
 
-    def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
+    def _extent(self, name: str) -> Steps[Dict[str, Tuple[int, int]]]:
         head = self._keys.head(name)
         rval: Dict[str, Tuple[int, int]] = {}
-        for keys in self._scan(head):
+        scan = self._scan(head)
+        while (keys := (yield from scan.next())) is not None:
             for found in (self._keys.bucket(key[len(head):]) for key in keys):
                 if found is not None:
                     interval, bucket = found
@@ -208,53 +212,42 @@ class RedisBackend(Timeseries[Any]):
                     rval[interval] = (min(first, bucket), max(last, bucket))
         return rval
 
-    def _delete_all(self) -> int:
+    def _delete_all(self) -> Steps[int]:
         name_of = self._keys.name
         # keys deleted here are written, and checked (their EXPIRE too), afresh
         self._atomic.forget()
-        return self._delete_found(lambda keys: [key for key in keys if name_of(key)],
-                                  self._keys.prefix)
+        return (yield from self._delete_found(lambda keys: [key for key in keys
+                                                            if name_of(key)],
+                                              self._keys.prefix))
 
-    def _delete_found(self, doomed: Callable[[List[str]], List[str]], head: str) -> int:
+    def _delete_found(self, doomed: Callable[[List[str]], List[str]],
+                      head: str) -> Steps[int]:
         """Delete the keys ``doomed`` picks in each batch of those starting with ``head``
         (SCAN still returns every key that stays)."""
         removed = 0
+        scan = self._scan(head)
         try:
-            for keys in self._scan(head):
+            while (keys := (yield from scan.next())) is not None:
                 # as stored: a key that is not UTF-8 went through as_str's surrogateescape
                 found = [key.encode('utf-8', 'surrogateescape') for key in doomed(keys)]
                 for start in range(0, len(found), 500):
                     # a cluster client splits a DEL per slot: some may run, not others
-                    removed += self._call(lambda: self._client.delete(
-                        *found[start:start + 500]), self._wire is not None)
+                    removed += yield from self._call(
+                        (self._client.delete, *found[start:start + 500]),
+                        self._wire is not None)
         except KairosException as exc:
             if removed:
                 applied_before(exc, '%d keys were deleted' % removed)
             raise
         return removed
 
-    def _expire(self, name: Optional[str], now: float) -> int:
-        return 0  # every key carries its EXPIRE
+    def _expire(self, name: Optional[str], now: float) -> Steps[int]:
+        return done(0)  # every key carries its EXPIRE
 
-    def _scan(self, head: str) -> Iterator[List[str]]:
-        """Batches of the keys starting with ``head``: SCAN, an escaped pattern, never KEYS."""
-        match = scan_match(head)
-        try:
-            if isinstance(self._client, redis.Redis):
-                batches = self._scan_batches(match)
-            else:  # a cluster client scans node by node
-                found = self._client.scan_iter(match=match, count=SCAN_COUNT)
-                batches = iter(lambda: list(islice(found, SCAN_COUNT)), [])
-            for keys in batches:
-                yield [as_str(key) for key in keys]
-        except DRIVER_ERRORS as exc:
-            raise driver_error(self._server, exc) from exc
-
-    def _scan_batches(self, match: str) -> Iterator[List[Any]]:
-        cursor = None
-        while cursor != 0:
-            cursor, keys = self._client.scan(cursor or 0, match=match, count=SCAN_COUNT)
-            yield keys
+    def _scan(self, head: str) -> 'Scan':
+        """The keys starting with ``head``, a batch at a time: SCAN, an escaped
+        pattern, never KEYS."""
+        return Scan(self._client, scan_match(head), self._server)
 
     # -- writing -------------------------------------------------------------
 
@@ -266,14 +259,15 @@ class RedisBackend(Timeseries[Any]):
             self._router.nodes.refresh()  # type: ignore[union-attr]  # a cluster's
         return self._client
 
-    def _send_pipeline(self, commands: List[Command]) -> None:
+    def _send_pipeline(self, commands: List[Command]) -> Steps[None]:
         if self._wire is None:  # a cluster client: redis-py groups the commands by node
             pipe = self._reopened().pipeline(transaction=False)
             for command in commands:
                 pipe.execute_command(*command)
-            self._call(pipe.execute, False)
+            yield from self._call((pipe.execute,), False)
             return
-        for command, reply in zip(commands, self._wire.round_trip(commands, True)):
+        replies = yield (self._wire.round_trip, commands, True)
+        for command, reply in zip(commands, replies):
             if isinstance(reply, ResponseError):
                 raise refusal(self._server,
                               'Redis refused %s %s: %%s' % (command[0], command[1]),
@@ -281,7 +275,7 @@ class RedisBackend(Timeseries[Any]):
 
     # -- reading -------------------------------------------------------------
 
-    def _read_keys(self, keys: List[str], index: bool = False) -> List[Any]:
+    def _read_keys(self, keys: List[str], index: bool = False) -> Steps[List[Any]]:
         """The data (or index members) of keys, read by kairos itself in one round trip
         (one per node on a Redis Cluster)."""
         if not keys:
@@ -289,17 +283,18 @@ class RedisBackend(Timeseries[Any]):
         read = self._ops[1]
         command, tail = ('SMEMBERS', ()) if index else \
             (read, (0, -1) if read == 'LRANGE' else ())
+        replies: List[Any]
         if self._wire is not None:
-            replies = self._wire.read_each(command, keys, tail)
+            replies = yield (self._wire.read_each, command, keys, tail)
         else:
-            replies = self._router.read([(command, key) + tail for key in keys])
+            replies = yield from self._router.read([(command, key) + tail for key in keys])
         for reply in replies:
             if isinstance(reply, ResponseError):
                 raise refusal(self._server, 'Redis refused the command: %s', reply) from reply
         return replies
 
     def _fetch_all(self, keys: List[str], fetch: Callable[..., Any],
-                   index: bool) -> List[Any]:
+                   index: bool) -> Steps[List[Any]]:
         """Run ``fetch(pipe, key)`` per key (or SMEMBERS of an ``index``).
 
         One command queued gives its reply, several a list, none what fetch returned.
@@ -312,7 +307,7 @@ class RedisBackend(Timeseries[Any]):
             before = len(pipe)
             returned = pipe.smembers(key) if index else fetch(pipe, key)
             spans.append((before, len(pipe), returned))
-        replies = self._call(pipe.execute)
+        replies = yield from self._call((pipe.execute,))
         rval: List[Any] = []
         for before, after, returned in spans:
             if after == before:
@@ -329,14 +324,48 @@ class RedisBackend(Timeseries[Any]):
             return handle.lrange(key, 0, -1)
         return handle.execute_command(command, key)
 
-    def _call(self, func: Callable[[], Any], whole: bool = True) -> Any:
-        """Run a read or idempotent command through redis-py, translating its errors;
+    def _call(self, call: Call, whole: bool = True) -> Steps[Any]:
+        """Make a read or idempotent call through redis-py, translating its errors;
         ``whole``: one command, not a pipeline."""
         try:
-            return func()
+            return (yield call)
         except DRIVER_ERRORS as exc:
             raise driver_error(self._server, exc, whole) from exc
 
 
+class Scan:
+    """The keys a SCAN of ``match`` finds, a batch at a time: ``yield from scan.next()``
+    gives the next batch, None at the end; a cluster client scans node by node."""
+
+    def __init__(self, client: Any, match: str, server: str):
+        self._client, self._match, self._server = client, match, server
+        self._cursor: Any = None
+        self._found: Any = None   # a cluster client's own iterator of keys
+
+    def next(self) -> Steps[Optional[List[str]]]:
+        try:
+            if isinstance(self._client, redis.Redis) or is_async(self._client):
+                if self._cursor == 0:
+                    return None
+                self._cursor, keys = yield (self._client.scan, self._cursor or 0,
+                                            self._match, SCAN_COUNT)
+            else:
+                if self._found is None:
+                    self._found = self._client.scan_iter(match=self._match,
+                                                         count=SCAN_COUNT)
+                keys = list(islice(self._found, SCAN_COUNT))
+                if not keys:
+                    return None
+        except DRIVER_ERRORS as exc:
+            raise driver_error(self._server, exc) from exc
+        return [as_str(key) for key in keys]
+
+
+
+class RedisBackend(RedisStore, Timeseries[Any]):
+    """A Redis timeseries with blocking I/O: see :class:`RedisStore`."""
+
+
+STORE = RedisStore
 BACKEND = RedisBackend
 RedisSeries, RedisHistogram, RedisCount, RedisGauge, RedisSet = typed_classes(RedisBackend)

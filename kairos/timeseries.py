@@ -65,6 +65,7 @@ from .queries import Reads
 from .reads import Condense as Condense, ReadHooks as ReadHooks, either as either
 from .series_types import MISSING as MISSING, Duplicates as Duplicates
 from .series_types import TYPES, SeriesType
+from .steps import Steps, run, run_each
 from .transforms import TransformArg as TransformArg
 from .urls import ClientFromURL, client_from_url
 from .writes import BULK_CHUNK as BULK_CHUNK, BULK_WRITES as BULK_WRITES, Writes  # noqa: F401
@@ -104,7 +105,6 @@ class _DefaultType(str):
 _OWN_TYPE = _DefaultType('series')
 
 
-
 def _backend_class(client: Any) -> 'Type[Timeseries[Any]]':
     """The backend class that takes ``client``, found through BACKENDS."""
     for driver, module in BACKENDS.items():
@@ -130,7 +130,7 @@ def keywords(cls: type) -> FrozenSet[str]:
     known = _KEYWORDS.get(cls)
     if known is None:
         functions = [klass.__dict__['__init__'] for klass in cls.__mro__
-                     if '__init__' in klass.__dict__ and issubclass(klass, Timeseries)]
+                     if '__init__' in klass.__dict__ and issubclass(klass, Core)]
         known = _KEYWORDS[cls] = frozenset(
             name for function in functions + [client_from_url]
             for name, parameter in inspect.signature(function).parameters.items()
@@ -154,7 +154,120 @@ def now() -> float:
     return time.time()
 
 
-class Timeseries(MetaData, Writes, Reads[V], metaclass=ClientFromURL):
+class Core(MetaData, Writes, Reads[V]):
+    """What every Timeseries is, whichever its I/O: its configuration, checked when it is
+    built, and every call written once as steps (:mod:`kairos.steps`) over a backend's
+    storage primitives (see the module docstring).
+
+    ``Timeseries`` runs the steps with blocking I/O, ``kairos.asyncio.Timeseries``
+    awaits them; each backend's store is a ``Core`` filling the primitives.
+    """
+
+    # the type of the classes that kairos 0.5.0 named (Count, RedisCount, ...)
+    _series_type: Optional[str] = None
+    # on a backend: its class per type, built by typed_classes()
+    TYPED: Optional[Dict[str, type]] = None
+    # True on a backend whose _read delivers rows as _rows returns them: data as the type's
+    # process_row makes it without read_func (never Duplicates), resolution rows keyed by
+    # time in time order
+    _rows_final = False
+    # bulk pieces of BULK_CHUNK values times this: Redis's bound how long one blocks the server
+    _bulk_pieces = 1
+
+    if TYPE_CHECKING:
+        # the storage primitives every backend fills (see the module docstring)
+        @staticmethod
+        def accepts(client: Any) -> bool: ...
+
+        def _check_value(self, value: Any) -> None: ...
+
+        def _write(self, writes: List[Write], pipeline: Any = None) -> Steps[None]: ...
+
+        def _read(self, interval: Interval, names: List[str], buckets: List[int],
+                  fetch: Optional[Fetch]) -> Steps[Dict[str, List[Any]]]: ...
+
+        def _delete(self, name: str) -> Steps[int]: ...
+
+        def _start(self, setup: Callable[[], Steps[None]]) -> None: ...
+
+    # set on a Timeseries built from a URL (kairos.urls): releases the client it built
+    _release: Optional[Callable[[], Any]] = None
+    # True where the steps are awaited (kairos.asyncio): its clients must be asyncio ones
+    _awaits = False
+
+    def _check_io(self, client: Any, awaiting: bool) -> None:
+        """Refuse a client whose calls block for kairos.asyncio, or are awaited for
+        kairos.Timeseries."""
+        kind = '%s.%s' % (type(client).__module__, type(client).__qualname__)
+        if awaiting and not self._awaits:
+            raise UnsupportedClient('a %s is an asyncio client: use kairos.asyncio.Timeseries'
+                                    % kind)
+        if self._awaits and not awaiting:
+            raise UnsupportedClient('kairos.asyncio.Timeseries needs an asyncio client '
+                                    '(redis.asyncio, pymongo.AsyncMongoClient, an SQLAlchemy '
+                                    'AsyncEngine), not a %s: use kairos.Timeseries' % kind)
+
+    def __init__(self, client: Any, type: str = _OWN_TYPE, prefix: Optional[str] = None,
+                 read_func: Optional[Callable[[Any], Any]] = None,
+                 write_func: Optional[Callable[[Any], Any]] = None,
+                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
+                 **kwargs: Any):
+        if kwargs:
+            _check_unknown(self.__class__, kwargs)
+        if type is _OWN_TYPE:
+            type = self._series_type or 'series'
+        if not isinstance(type, str) or type not in TYPES:
+            raise ConfigurationError('unknown type %r: use one of %s' % (type, ', '.join(TYPES)))
+        if self._series_type not in (None, type):
+            raise ConfigurationError('a %s cannot be built with type=%r'
+                                     % (self.__class__.__name__, type))
+        if intervals is None or intervals == {}:
+            warn('no intervals: inserts store nothing and every read raises UnknownInterval')
+            intervals = {}
+        if not isinstance(intervals, collections.abc.Mapping):
+            raise ConfigurationError('intervals must be a dict, not %r' % (intervals,))
+        for func, what in ((read_func, 'read_func'), (write_func, 'write_func'),
+                           (clock, 'clock')):
+            if func is not None and not callable(func):
+                raise ConfigurationError('%s must be callable, not %r' % (what, func))
+        self._client = client
+        self._type: SeriesType = TYPES[type](read_func)
+        self._read_func = read_func
+        self._write_func = write_func
+        self._clock = now if clock is None else clock
+        self._intervals: Dict[str, Interval] = OrderedDict(
+            (name, Interval(name, config)) for name, config in intervals.items())
+
+    # -- deleting ------------------------------------------------------------
+
+    def delete(self, name: str) -> int:
+        """Remove every bucket of ``name`` in every interval; return how many records went."""
+        return self._run(self._delete_steps(name))
+
+    def _delete_steps(self, name: str) -> Steps[int]:
+        return (yield from self._delete(check_name(name)))
+
+    # -- helpers -------------------------------------------------------------
+
+    def _interval(self, interval: Any) -> Interval:
+        try:
+            return self._intervals[interval]
+        except (KeyError, TypeError):
+            raise UnknownInterval(interval, tuple(self._intervals)) from None
+
+    @staticmethod
+    def _names(name: Any) -> List[str]:
+        if isinstance(name, (list, tuple, set)):
+            if not name:
+                raise InvalidName('a list of names cannot be empty')
+            return [check_name(n) for n in name]
+        return [check_name(name)]
+
+    def _timestamp(self, timestamp: Any) -> float:
+        return self._clock() if timestamp is None else check_timestamp(timestamp)
+
+
+class Timeseries(Core[V], metaclass=ClientFromURL):
     """Bucketed time series of one type in Redis, MongoDB or an SQL database.
 
     ``Timeseries(client, type=..., intervals=...)`` returns an instance of the
@@ -190,30 +303,14 @@ class Timeseries(MetaData, Writes, Reads[V], metaclass=ClientFromURL):
     reshapes the rows: those reads return ``OrderedDict[int, Any]``.
     """
 
-    # the type of the classes that kairos 0.5.0 named (Count, RedisCount, ...)
-    _series_type: Optional[str] = None
-    # on a backend: its class per type, built by typed_classes()
-    TYPED: Optional[Dict[str, type]] = None
-    # True on a backend whose _read delivers rows as _rows returns them: data as the type's
-    # process_row makes it without read_func (never Duplicates), resolution rows keyed by
-    # time in time order
-    _rows_final = False
-    # bulk pieces of BULK_CHUNK values times this: Redis's bound how long one blocks the server
-    _bulk_pieces = 1
+    # how the steps of a call are run (kairos.steps): here with blocking I/O, as they
+    # come; kairos.asyncio's Timeseries awaits them
+    _run = staticmethod(run)
+    _run_each = staticmethod(run_each)
 
-    if TYPE_CHECKING:
-        # the storage primitives every backend fills (see the module docstring)
-        @staticmethod
-        def accepts(client: Any) -> bool: ...
-
-        def _check_value(self, value: Any) -> None: ...
-
-        def _write(self, writes: List[Write], pipeline: Any = None) -> None: ...
-
-        def _read(self, interval: Interval, names: List[str], buckets: List[int],
-                  fetch: Optional[Fetch]) -> Dict[str, List[Any]]: ...
-
-        def _delete(self, name: str) -> int: ...
+    def _start(self, setup: Callable[[], Steps[None]]) -> None:
+        """Run a backend's set-up (its tables, its indexes): at once, when blocking."""
+        run(setup())
 
     def __new__(cls, client: Any = None, *args: Any, **kwargs: Any) -> 'Timeseries[Any]':
         """Build the backend's class for the type: Timeseries(redis, type='count') is a RedisCount."""
@@ -260,47 +357,10 @@ class Timeseries(MetaData, Writes, Reads[V], metaclass=ClientFromURL):
                  intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
                  **kwargs: Any) -> None: ...
 
-    def __init__(self, client: Any, type: str = _OWN_TYPE, prefix: Optional[str] = None,
-                 read_func: Optional[Callable[[Any], Any]] = None,
-                 write_func: Optional[Callable[[Any], Any]] = None,
-                 intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
-                 **kwargs: Any):
-        if kwargs:
-            _check_unknown(self.__class__, kwargs)
-        if type is _OWN_TYPE:
-            type = self._series_type or 'series'
-        if not isinstance(type, str) or type not in TYPES:
-            raise ConfigurationError('unknown type %r: use one of %s' % (type, ', '.join(TYPES)))
-        if self._series_type not in (None, type):
-            raise ConfigurationError('a %s cannot be built with type=%r'
-                                     % (self.__class__.__name__, type))
-        if intervals is None or intervals == {}:
-            warn('no intervals: inserts store nothing and every read raises UnknownInterval')
-            intervals = {}
-        if not isinstance(intervals, collections.abc.Mapping):
-            raise ConfigurationError('intervals must be a dict, not %r' % (intervals,))
-        for func, what in ((read_func, 'read_func'), (write_func, 'write_func'),
-                           (clock, 'clock')):
-            if func is not None and not callable(func):
-                raise ConfigurationError('%s must be callable, not %r' % (what, func))
-        self._client = client
-        self._type: SeriesType = TYPES[type](read_func)
-        self._read_func = read_func
-        self._write_func = write_func
-        self._clock = now if clock is None else clock
-        self._intervals: Dict[str, Interval] = OrderedDict(
-            (name, Interval(name, config)) for name, config in intervals.items())
-
-    # -- deleting ------------------------------------------------------------
-
-    def delete(self, name: str) -> int:
-        """Remove every bucket of ``name`` in every interval; return how many records went."""
-        return self._delete(check_name(name))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
 
     # -- resources -----------------------------------------------------------
-
-    # set on a Timeseries built from a URL (kairos.urls): releases the client it built
-    _release: Optional[Callable[[], Any]] = None
 
     def close(self) -> None:
         """Release the client built from a URL: its connections, an engine's files.
@@ -317,25 +377,6 @@ class Timeseries(MetaData, Writes, Reads[V], metaclass=ClientFromURL):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    # -- helpers -------------------------------------------------------------
-
-    def _interval(self, interval: Any) -> Interval:
-        try:
-            return self._intervals[interval]
-        except (KeyError, TypeError):
-            raise UnknownInterval(interval, tuple(self._intervals)) from None
-
-    @staticmethod
-    def _names(name: Any) -> List[str]:
-        if isinstance(name, (list, tuple, set)):
-            if not name:
-                raise InvalidName('a list of names cannot be empty')
-            return [check_name(n) for n in name]
-        return [check_name(name)]
-
-    def _timestamp(self, timestamp: Any) -> float:
-        return self._clock() if timestamp is None else check_timestamp(timestamp)
 
 
 # The classes of kairos 0.5.0's API, one per type: isinstance(t, Count) holds for

@@ -31,6 +31,7 @@ disposed), and so does the Timeseries becoming garbage, or failing to build.
 
 import collections.abc
 import contextlib
+import functools
 import importlib
 import os
 import re
@@ -74,8 +75,9 @@ Release = Callable[[Any], None]
 
 
 def _built(url: str, client_config: Optional[Mapping[str, Any]],
-           database: Optional[str]) -> Tuple[Any, Release]:
-    """The client that ``url`` names, and how to release it."""
+           database: Optional[str], awaiting: bool = False) -> Tuple[Any, Release]:
+    """The client that ``url`` names, and how to release it; ``awaiting``: an asyncio
+    client, whose release returns an awaitable (kairos.asyncio.urls)."""
     if client_config is not None and not isinstance(client_config, collections.abc.Mapping):
         raise ConfigurationError('client_config must be a dict, not %r' % (client_config,))
     config = dict(client_config or {})
@@ -84,10 +86,11 @@ def _built(url: str, client_config: Optional[Mapping[str, Any]],
     if database is not None and (not mongo or not isinstance(database, str) or not database):
         raise ConfigurationError('database=%r: a non-empty str, and only with a MongoDB URL'
                                  % (database,))
-    build = BUILDERS.get(scheme) or (_sql if scheme.split('+')[0] in SQL else None)
+    builders, release = (BUILDERS, RELEASE) if not awaiting else _asyncio_builders()
+    build = builders.get(scheme) or (builders['sql'] if scheme.split('+')[0] in SQL else None)
     if build is not None:
         try:
-            return build(url, config, database), RELEASE[build]
+            return build(url, config, database), release[build]
         except UnsupportedClient:
             raise
         except (ValueError, TypeError) as exc:  # redis-py's parser, bad client_config
@@ -108,8 +111,9 @@ class ClientFromURL(type):
             # next to a client object, client_config and database are left to __init__,
             # which ignores them with a warning, as it does any keyword 0.5.0 ignored
             return super().__call__(*args, **kwargs)
+        awaiting = getattr(cls, '_awaits', False)
         client, release = _built(url, kwargs.pop('client_config', None),
-                                 kwargs.pop('database', None))
+                                 kwargs.pop('database', None), awaiting)
         if args:
             args = (client,) + args[1:]
         else:
@@ -117,10 +121,15 @@ class ClientFromURL(type):
         try:
             timeseries = super().__call__(*args, **kwargs)
         except BaseException:
-            # what the constructor raised is the error to report, not a failed release
-            with contextlib.suppress(StorageError):
-                _release(os.getpid(), url, release, client)
+            # what the constructor raised is the error to report, not a failed release;
+            # an asyncio client has connected to nothing yet
+            if not awaiting:
+                with contextlib.suppress(StorageError):
+                    _release(os.getpid(), url, release, client)
             raise
+        if awaiting:   # released by the awaited close(): a finalizer cannot await
+            timeseries._release = functools.partial(release, client)
+            return timeseries
         # released by close(), else when the Timeseries is garbage; not at exit, where
         # the process's end closes every socket and file without asking the servers
         owner = weakref.finalize(timeseries, _release, os.getpid(), url, release, client)
@@ -172,11 +181,12 @@ def _cluster(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
                              % (node, failure)) from failure
 
 
-def _mongo(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
+def _mongo(url: str, config: Dict[str, Any], database: Optional[str],
+           client_class: Any = None) -> Any:
     import pymongo
     from pymongo.errors import ConfigurationError as MongoConfigurationError
     try:
-        client = pymongo.MongoClient(url, **config)
+        client = (client_class or pymongo.MongoClient)(url, **config)
     except MongoConfigurationError as exc:  # InvalidURI too
         raise UnsupportedClient('cannot build a client from %s: %s' % (safe(url), exc)) from exc
     return client[database or client.get_default_database(DEFAULT_DATABASE).name]
@@ -191,9 +201,12 @@ def _mock(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
                                            or DEFAULT_DATABASE]
 
 
-def sql_url(url: str) -> str:
+Drivers = Dict[str, Tuple[str, str, Tuple[Tuple[str, str], ...]]]
+
+
+def sql_url(url: str, drivers: Drivers = DRIVERS) -> str:
     """The URL SQLAlchemy is given for ``url``: the dialect's canonical name, and
-    for a URL without ``+driver`` the first installed driver of ``DRIVERS``.
+    for a URL without ``+driver`` the first installed driver of ``drivers``.
 
     >>> sql_url('postgres://kairos@db/stats')  # with psycopg 3 installed
     'postgresql+psycopg://kairos@db/stats'
@@ -201,13 +214,13 @@ def sql_url(url: str) -> str:
     scheme, rest = url.split('://', 1)
     dialect, _, driver = scheme.lower().partition('+')
     dialect = ALIASES.get(dialect, dialect)
-    if not driver and dialect in DRIVERS:
-        driver = _installed_driver(url, dialect)
+    if not driver and dialect in drivers:
+        driver = _installed_driver(url, dialect, drivers)
     return '%s://%s' % ('+'.join(filter(None, (dialect, driver))), rest)
 
 
-def _installed_driver(url: str, dialect: str) -> str:
-    extra, lacking, candidates = DRIVERS[dialect]
+def _installed_driver(url: str, dialect: str, drivers: Drivers) -> str:
+    extra, lacking, candidates = drivers[dialect]
     for module, driver in candidates:
         try:
             importlib.import_module(module)
@@ -217,28 +230,38 @@ def _installed_driver(url: str, dialect: str) -> str:
     raise UnsupportedClient("%s needs %s: pip install 'kairos[%s]'" % (safe(url), lacking, extra))
 
 
-def _extra(url: str) -> str:
+def _extra(url: str, drivers: Drivers = DRIVERS, default: str = 'sql') -> str:
     dialect = _scheme(url).split('+')[0]
-    return DRIVERS.get(ALIASES.get(dialect, dialect), ('sql',))[0]
+    return drivers.get(ALIASES.get(dialect, dialect), (default,))[0]
 
 
 def _sql(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
+    return sql_engine(url, config, 'create_engine', DRIVERS, 'sql')
+
+
+def sql_engine(url: str, config: Dict[str, Any], create: str, drivers: Drivers,
+               extra: str) -> Any:
+    """The engine ``sqlalchemy.<create>`` builds for ``url`` (``create_engine``, or
+    ``ext.asyncio.create_async_engine``), a driver of ``drivers`` picked where the URL
+    names none; ``extra`` is the kairos extra that brings SQLAlchemy."""
     try:
         import sqlalchemy
         from sqlalchemy.exc import ArgumentError
+        module = importlib.import_module('sqlalchemy.' + create.rpartition('.')[0]) \
+            if '.' in create else sqlalchemy
     except ImportError:
         raise UnsupportedClient("%s needs SQLAlchemy: pip install 'kairos[%s]'"
-                                % (safe(url), _extra(url))) from None
-    driver_url = sql_url(url)   # raises UnsupportedClient (an ImportError) itself
+                                % (safe(url), _extra(url, drivers, extra))) from None
+    driver_url = sql_url(url, drivers)   # raises UnsupportedClient (an ImportError) itself
     try:
-        return sqlalchemy.create_engine(driver_url, **config)
+        return getattr(module, create.rpartition('.')[2])(driver_url, **config)
     except ArgumentError as exc:  # NoSuchModuleError too: an unknown dialect or driver
         raise UnsupportedClient('cannot build a client from %s: %s'
                                 % (safe(url), safe(str(exc)))) from exc
-    except ImportError as exc:  # the module of an explicit +driver
+    except ImportError as exc:  # the module of an explicit +driver (greenlet for asyncio)
         raise UnsupportedClient("%s needs the module %r, which is not installed (pip install "
                                 "'kairos[%s]' brings a driver for a URL without +driver)"
-                                % (safe(url), exc.name, _extra(url))) from exc
+                                % (safe(url), exc.name, _extra(url, drivers, extra))) from exc
 
 
 def _close(client: Any) -> None:
@@ -266,4 +289,9 @@ RELEASE: Dict[Callable[..., Any], Release] = {
     _redis: _close, _cluster: _close_cluster, _mongo: _close_mongo, _mock: _close_mongo,
     _sql: _dispose}
 BUILDERS = dict([(scheme, _redis) for scheme in REDIS] + [(scheme, _cluster) for scheme in CLUSTER]
-                + [(scheme, _mongo) for scheme in MONGO] + [('mongomock', _mock)])
+                + [(scheme, _mongo) for scheme in MONGO] + [('mongomock', _mock), ('sql', _sql)])
+
+
+def _asyncio_builders() -> Tuple[Dict[str, Callable[..., Any]], Dict[Callable[..., Any], Any]]:
+    from .asyncio.urls import BUILDERS, RELEASE
+    return BUILDERS, RELEASE

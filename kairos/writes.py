@@ -13,6 +13,7 @@ from .exceptions import InvalidValue, KairosException, StorageError, applied_bef
 from .intervals import Interval, check_timestamp
 from .plan import (Pending, Write, bulk_groups, check_name, check_range, check_shift, merged,
                    plan, split_large)
+from .steps import R, Steps
 
 if TYPE_CHECKING:
     from .series_types import SeriesType
@@ -39,7 +40,9 @@ class Writes:
 
         def _check_value(self, value: Any) -> None: ...
 
-        def _write(self, writes: List[Write], pipeline: Any = None) -> None: ...
+        def _write(self, writes: List[Write], pipeline: Any = None) -> Steps[None]: ...
+
+        def _run(self, steps: Steps[R]) -> R: ...
 
         def _timestamp(self, timestamp: Any) -> float: ...
 
@@ -52,17 +55,21 @@ class Writes:
         (preceding ones when negative), N at most MAX_SHIFT (:mod:`kairos.units`).
         A timestamp outside the range the intervals store raises InvalidTimestamp.
         """
+        if value and isinstance(value, (list, tuple, set)):
+            return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
+        return self._run(self._insert(name, value, timestamp, intervals, pipeline))
+
+    def _insert(self, name: str, value: Any, timestamp: Optional[float], intervals: int,
+                pipeline: Any) -> Steps[None]:
         check_name(name)
         if isinstance(value, (list, tuple, set)):
-            if not value:
-                raise InvalidValue('insert needs at least one value, got %r' % (value,))
-            return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
+            raise InvalidValue('insert needs at least one value, got %r' % (value,))
         value = self._prepare(self._type.default_value if value is None else value)
         shift = check_shift(intervals)
         timestamp = check_range(self._intervals.values(), self._timestamp(timestamp), shift)
         pending: Pending = {}
         plan(self._intervals.values(), timestamp, [(name, [value])], shift, pending)
-        self._write(merged(self._type.merge, pending), pipeline)
+        yield from self._write(merged(self._type.merge, pending), pipeline)
 
     def bulk_insert(self, inserts: Mapping[_Stamp, Mapping[str, Any]],
                     intervals: int = 0, pipeline: Any = None) -> None:
@@ -79,6 +86,10 @@ class Writes:
         ``write_func``, its results are kept, so that it runs once a value;
         values that checking changed are checked again).
         """
+        return self._run(self._bulk_insert(inserts, intervals, pipeline))
+
+    def _bulk_insert(self, inserts: Mapping[Any, Mapping[str, Any]], intervals: int,
+                     pipeline: Any) -> Steps[None]:
         shift = check_shift(intervals)
         now = self._clock()
         pure = not self._write_func
@@ -111,11 +122,11 @@ class Writes:
                 writes += plan(self._intervals.values(), timestamp, named, shift, pending)
                 size += count
                 if size >= most_values or writes >= most_writes:
-                    self._write(merged(self._type.merge, pending), pipeline)
+                    yield from self._write(merged(self._type.merge, pending), pipeline)
                     written += size
                     pending, size, writes = {}, 0, 0
             if pending:
-                self._write(merged(self._type.merge, pending), pipeline)
+                yield from self._write(merged(self._type.merge, pending), pipeline)
         except KairosException as exc:
             if isinstance(exc, StorageError):
                 exc.values_written = written

@@ -22,9 +22,11 @@ installed its tests are skipped and one line at exit says so; under
 ``CI=true`` they fail instead.
 """
 
+import asyncio
 import atexit
 import contextlib
 import importlib
+import inspect
 import os
 import pwd
 import shutil
@@ -40,6 +42,7 @@ import warnings
 import redis
 
 from kairos import KairosWarning, Timeseries
+from kairos.asyncio import Timeseries as AsyncTimeseries
 
 _server = {}
 
@@ -314,11 +317,88 @@ def mongo_database(name='kairos_test', driver='mongomock_ng'):
     return importlib.import_module(driver).MongoClient()[name]
 
 
+class Awaited:
+    """A kairos.asyncio Timeseries seen as a blocking one, so that the shared test
+    bodies run on it: each call is awaited to completion on the test's event loop,
+    ``iterate`` is collected, and attributes are the Timeseries' own."""
+
+    def __init__(self, timeseries, loop):
+        vars(self).update(_t=timeseries, _loop=loop)
+
+    def __getattr__(self, name):
+        value = getattr(self._t, name)
+        if name == 'iterate':
+            return lambda *args, **kwargs: iter(self._loop.run_until_complete(
+                _collected(value(*args, **kwargs))))
+        if name.startswith('_') or not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            result = value(*args, **kwargs)
+            return self._loop.run_until_complete(result) if inspect.isawaitable(result) \
+                else result
+        return call
+
+    def __setattr__(self, name, value):
+        setattr(self._t, name, value)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+async def _collected(iterator):
+    return [each async for each in iterator]
+
+
+class AsyncCase:
+    """Mixed in first, it runs a case's test bodies on kairos.asyncio: each Timeseries
+    a test builds is an asyncio one over an asyncio client of the same store (the
+    case's ``async_client``), seen through Awaited."""
+
+    kairos = AsyncTimeseries
+    io = 'asyncio'
+
+    def setUp(self):
+        self.loop = asyncio.new_event_loop()
+        self.async_clients = []
+        super().setUp()
+
+    def tearDown(self):
+        super().tearDown()
+        for client in self.async_clients:
+            self.loop.run_until_complete(self.close_async_client(client))
+        self.loop.close()
+
+    def store_client(self):
+        client = self.async_client()
+        self.async_clients.append(client)
+        return client
+
+    def timeseries(self, **kwargs):
+        return Awaited(super().timeseries(**kwargs), self.loop)
+
+
+def async_twin(cls):
+    """Give a case class whose bodies say ``async_twin = True`` a twin running them on
+    kairos.asyncio: Test<Name>Async, beside it in its module."""
+    if not cls.__name__.startswith('Test') or cls.__name__.endswith('Async') or \
+            not getattr(cls, 'async_twin', False) or getattr(cls, 'cluster', False) or \
+            not hasattr(cls, 'async_client'):
+        return
+    twin = cls.__name__ + 'Async'
+    vars(sys.modules[cls.__module__])[twin] = type(
+        twin, (AsyncCase, cls), {'__module__': cls.__module__})
+
+
 class RedisCase(unittest.TestCase):
     """Runs the mixed-in test bodies on a flushed Redis."""
 
     backend = 'redis'
     cluster = False
+    kairos = Timeseries   # the Timeseries class tests build (kairos.asyncio's in AsyncCase)
 
     def setUp(self):
         super().setUp()
@@ -338,8 +418,24 @@ class RedisCase(unittest.TestCase):
         """Remove everything stored."""
         self.client.flushdb()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        async_twin(cls)
+
     def timeseries(self, **kwargs) -> Timeseries:
-        return Timeseries(self.client, **kwargs)
+        return self.kairos(self.store_client(), **kwargs)
+
+    def store_client(self):
+        """The client the Timeseries of a test is built on (an asyncio one in AsyncCase)."""
+        return self.client
+
+    def async_client(self):
+        import redis.asyncio
+        return redis.asyncio.Redis.from_url(redis_url())
+
+    @staticmethod
+    async def close_async_client(client):
+        await client.aclose()
 
     def snapshot(self):
         """Everything stored, to assert a failed call changed nothing."""
@@ -383,7 +479,7 @@ class RedisClusterHashTagCase(RedisClusterCase):
     label = 'RedisClusterHashTag'
 
     def timeseries(self, **kwargs) -> Timeseries:
-        return Timeseries(self.client, hash_tag=True, **kwargs)
+        return super().timeseries(hash_tag=True, **kwargs)
 
 
 @contextlib.contextmanager
@@ -399,16 +495,19 @@ class MongoCase(unittest.TestCase):
     """Runs the mixed-in test bodies on an emptied Mongo database."""
 
     backend = 'mongo'
+    kairos = Timeseries
     driver = 'mongomock_ng'
     mock_twin = True  # False where a test patches mongomock_ng itself
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.driver == 'mongomock_ng' and cls.mock_twin and cls.__name__.startswith('Test') \
-                and not os.environ.get('KAIROS_TEST_MONGO_URL'):
+                and not os.environ.get('KAIROS_TEST_MONGO_URL') and \
+                not cls.__name__.endswith('Async'):
             twin = cls.__name__ + 'OnMongomock'
             vars(sys.modules[cls.__module__])[twin] = type(
                 twin, (cls,), {'driver': 'mongomock', '__module__': cls.__module__})
+        async_twin(cls)
 
     def setUp(self):
         super().setUp()
@@ -426,7 +525,25 @@ class MongoCase(unittest.TestCase):
 
     def timeseries(self, **kwargs) -> Timeseries:
         with ignoring_prefix():
-            return Timeseries(self.client, **kwargs)
+            return self.kairos(self.store_client(), **kwargs)
+
+    def store_client(self):
+        return self.client
+
+    def async_client(self):
+        """An asyncio client of the same database: pymongo's at KAIROS_TEST_MONGO_URL,
+        else mongomock_motor over the mock the test reads."""
+        url = os.environ.get('KAIROS_TEST_MONGO_URL')
+        if url:
+            import pymongo
+            return pymongo.AsyncMongoClient(url, serverSelectionTimeoutMS=5000)[self.client.name]
+        from mongomock_motor import AsyncMongoMockClient
+        return AsyncMongoMockClient(mock_mongo_client=self.client.client)[self.client.name]
+
+    @staticmethod
+    async def close_async_client(database):
+        if os.environ.get('KAIROS_TEST_MONGO_URL'):
+            await database.client.close()
 
     def snapshot(self):
         rval = {}
@@ -552,10 +669,20 @@ class MariadbServer(SqlServer):
     def start(self) -> 'MariadbServer':
         data = os.path.join(self.directory, 'data')
         user = ['--user=root'] if os.geteuid() == 0 else []
-        subprocess.run([self.find('mariadb-install-db'), '--no-defaults', '--datadir=' + data,
-                        '--auth-root-authentication-method=normal', '--skip-test-db',
-                        '--skip-name-resolve'] + user,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for attempt in range(3):
+            # a bootstrap can fail while another one runs on the machine: again, from scratch
+            shutil.rmtree(data, ignore_errors=True)
+            installed = subprocess.run(
+                [self.find('mariadb-install-db'), '--no-defaults', '--datadir=' + data,
+                 '--auth-root-authentication-method=normal', '--skip-test-db',
+                 '--skip-name-resolve'] + user,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if installed.returncode == 0:
+                break
+            time.sleep(1 + attempt)
+        else:
+            raise RuntimeError('mariadb-install-db failed (exit %d): %s'
+                               % (installed.returncode, installed.stdout[-2000:]))
         self.process = subprocess.Popen(
             [self.find('mariadbd'), '--no-defaults', '--datadir=' + data,
              '--socket=' + os.path.join(self.directory, 'sock'), '--port=%d' % self.port,
@@ -648,6 +775,7 @@ class SqlCase(unittest.TestCase):
     """
 
     backend = 'sql'
+    kairos = Timeseries
     dialect = None
 
     def setUp(self):
@@ -677,10 +805,17 @@ class SqlCase(unittest.TestCase):
             for table in self.tables():
                 connection.exec_driver_sql('DROP TABLE %s' % quote(table))
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        async_twin(cls)
+
     def timeseries(self, **kwargs) -> Timeseries:
         kwargs.setdefault('value_type', str)
         with ignoring_prefix():
-            return Timeseries(self.engine, **kwargs)
+            return self.kairos(self.store_client(), **kwargs)
+
+    def store_client(self):
+        return self.engine
 
     def snapshot(self):
         quote = self.engine.dialect.identifier_preparer.quote

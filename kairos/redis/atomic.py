@@ -8,6 +8,7 @@ from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Tuple
 from redis.exceptions import ResponseError
 
 from ..exceptions import DataConflict, KairosException, StorageError
+from ..steps import Steps
 from .cluster import Router
 from .errors import chain, full_error, out_of_memory, refusal, refused_unrun
 from .scripts import WRITE_SHA, script_args
@@ -64,7 +65,7 @@ class AtomicWrites:
             elif command[0] == 'EXPIRE' or command[1] not in self._verified:
                 self._remember(command[1], when)
 
-    def send(self, commands: List[Command], mode: str) -> None:
+    def send(self, commands: List[Command], mode: str) -> Steps[None]:
         """Each slot's commands in MULTI/EXEC (every key verified) or the script, at once.
 
         In 'multi' mode a verified key's EXPIRE is left out until it is due,
@@ -95,7 +96,8 @@ class AtomicWrites:
                 plans.append((slot, part, [('EVALSHA', WRITE_SHA) + args], names))
         if not plans:
             return
-        replies = self._router.send([(slot, packet) for slot, _, packet, _ in plans], True)
+        replies = yield from self._router.send([(slot, packet) for slot, _, packet, _ in plans],
+                                               True)
         errors: List[KairosException] = []
         for (slot, part, packet, names), reply in zip(plans, replies):
             error = reply if isinstance(reply, StorageError) else \

@@ -3,14 +3,16 @@ Redis Cluster (``ClusterNodes`` maps slots to nodes), and sends again only a pac
 Redis refused to run (NOSCRIPT, MOVED, ASK, TRYAGAIN, CLUSTERDOWN).
 """
 
+import sys
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import redis
 from redis.exceptions import (AskError, ClusterDownError, MovedError, NoScriptError,
                               ResponseError, TryAgainError)
 
-from ..exceptions import StorageError, StorageUnavailable
+from ..exceptions import StorageError, StorageUnavailable, UnsupportedClient
+from ..steps import Steps
 from .errors import DRIVER_ERRORS, authentication_error, cluster_server, outcome, \
     refuses_credentials, root_error
 from .wire import Command, Wire, exchange
@@ -80,8 +82,20 @@ class Router:
 
     def __init__(self, client: Any, scripts: Dict[str, str],
                  wait: Optional[Command] = None):
-        single = isinstance(client, redis.Redis)
-        self.wire = Wire(client) if single else None
+        single = not is_cluster(client)
+        if is_async(client):
+            from .awire import AsyncWire, aexchange, pause
+            if not single:
+                raise UnsupportedClient('kairos.asyncio takes a redis.asyncio.Redis client; '
+                                        'an asyncio Redis Cluster client is not supported '
+                                        'yet: use redis.cluster.RedisCluster with '
+                                        'kairos.Timeseries')
+            self.wire: Any = AsyncWire(client)
+            self.exchange: Callable[..., Any] = aexchange
+            self.pause: Callable[[float], Any] = pause
+        else:
+            self.wire = Wire(client) if single else None
+            self.exchange, self.pause = exchange, time.sleep
         self.nodes = None if single else ClusterNodes(client)
         self.stale = False   # a cluster node failed: reload the slot map before the next call
         self.scripts, self.wait = scripts, wait
@@ -100,7 +114,8 @@ class Router:
             parts.setdefault(slot, []).append(command)
         return list(parts.items())
 
-    def send(self, packets: Sequence[Tuple[Any, List[Command]]], write: bool) -> List[Any]:
+    def send(self, packets: Sequence[Tuple[Any, List[Command]]],
+             write: bool) -> Steps[List[Any]]:
         """The replies of each (slot, commands) packet, or a StorageError in their place.
 
         Every packet goes to its slot's node, a node's packets in one round
@@ -112,7 +127,7 @@ class Router:
             # single Redis, one packet: the usual write, sent without grouping
             assert self.wire is not None  # single Redis
             try:
-                replies = self.wire.round_trip(packets[0][1], write)
+                replies = yield (self.wire.round_trip, packets[0][1], write)
             except StorageError as exc:
                 return [exc]
             if not_run(replies)[0] is None:
@@ -120,7 +135,7 @@ class Router:
             # NOSCRIPT: the loop below sends it again (the script in full the second time)
         if self.stale:
             self.stale = False
-            self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster goes stale
+            yield (self.nodes.refresh,)  # type: ignore[union-attr]  # only a cluster goes stale
         rval: List[Any] = [None] * len(packets)
         packets = list(packets)
         asking: Dict[int, Any] = {}   # packet -> ASK's (host, port)
@@ -132,7 +147,7 @@ class Router:
                 slot, commands = packets[i]
                 try:
                     if self.nodes is None:
-                        sends.append((self.wire, commands))  # type: ignore[arg-type]
+                        sends.append((self.wire, commands))
                     elif i in asking:
                         sends.append((self.nodes.wire_at(*asking.pop(i)),
                                       [('ASKING',)] + commands))
@@ -146,7 +161,7 @@ class Router:
             if write and self.wait is not None:
                 waits = list({wire: None for wire, _ in sends})
                 sends.extend((wire, [self.wait]) for wire in waits)
-            replies = exchange(sends, write)
+            replies = yield (self.exchange, sends, write)
             self._check_waits(sent, sends, waits, replies)
             again, pause, moved = [], False, False
             for i, (_, commands), reply in zip(sent, sends, replies):
@@ -176,13 +191,13 @@ class Router:
                 break
             if moved:
                 try:
-                    self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster moves
+                    yield (self.nodes.refresh,)  # type: ignore[union-attr]  # only a cluster moves
                 except StorageError as exc:   # the packets still to send never ran
                     for i in again:
                         rval[i] = exc
                     break
             if pause:
-                time.sleep(RESEND_PAUSE * (attempt + 1))
+                yield (self.pause, RESEND_PAUSE * (attempt + 1))
             todo = again
         return rval
 
@@ -204,17 +219,18 @@ class Router:
                     'acknowledged it in time: a failover may lose it' % (
                         'not' if isinstance(answer, StorageError) else answer[0], wanted)), True)
 
-    def read(self, commands: List[Command]) -> List[Any]:
+    def read(self, commands: List[Command]) -> Steps[List[Any]]:
         """Replies to read commands in their order; raises StorageError."""
         if self.nodes is None:
-            return self.wire.round_trip(commands, False)  # type: ignore[union-attr]
+            replies: List[Any] = yield (self.wire.round_trip, commands, False)
+            return replies
         slots: Dict[int, List[int]] = {}
         for position, command in enumerate(commands):
             slots.setdefault(self.nodes.slot(hashed(command[1])), []).append(position)
         groups = list(slots.items())
-        replies: List[Any] = [None] * len(commands)
-        answers = self.send([(s, [commands[p] for p in positions]) for s, positions in groups],
-                            False)
+        replies = [None] * len(commands)
+        answers = yield from self.send([(s, [commands[p] for p in positions])
+                                        for s, positions in groups], False)
         for (_, positions), answer in zip(groups, answers):
             if isinstance(answer, StorageError):
                 raise answer
@@ -248,6 +264,26 @@ def not_run(replies: Sequence[Any]) -> Tuple[Optional[str], Optional[Tuple[str, 
         if code in ('MOVED', 'TRYAGAIN', 'CLUSTERDOWN', 'NOSCRIPT'):
             return {'MOVED': 'moved', 'NOSCRIPT': 'noscript'}.get(code, 'retry'), None
     return None, None
+
+
+def is_async(client: Any) -> bool:
+    """Whether ``client`` is a redis.asyncio client, single or cluster (its calls are
+    awaited); such a client implies redis.asyncio is imported."""
+    if 'redis.asyncio' not in sys.modules:
+        return False
+    from redis.asyncio import Redis as AsyncRedis
+    from redis.asyncio.cluster import RedisCluster as AsyncCluster
+    return isinstance(client, (AsyncRedis, AsyncCluster))
+
+
+def is_cluster(client: Any) -> bool:
+    """Whether ``client`` is a Redis Cluster client, blocking or asyncio."""
+    if isinstance(client, redis.Redis):
+        return False
+    if is_async(client):
+        from redis.asyncio import Redis as AsyncRedis
+        return not isinstance(client, AsyncRedis)
+    return True
 
 
 def hashed(key: str) -> str:

@@ -5,6 +5,7 @@ per kind of stored bucket, and the rows of a read.
 from typing import Any, Callable, Dict, List
 
 from ..series_types import MISSING
+from ..steps import Steps
 
 
 def as_str(value: Any) -> Any:
@@ -47,17 +48,19 @@ DECODERS: Dict[str, Callable[[Any], Any]] = {
 
 
 def read_rows(keys: List[str], coarse: bool, decode: Callable[[Any], Any],
-              send: Callable[..., List[Any]]) -> List[Any]:
+              send: Callable[..., 'Steps[List[Any]]']) -> 'Steps[List[Any]]':
     """One row per key: its data, or {r_bucket: data} for each r_bucket its index lists
     (MISSING for one without data: expired, or a 0.5.0 zero increment).
 
     ``decode`` is the DECODERS entry of the type's kind of reply;
-    ``send(keys, index=False)`` reads the keys' data, or their index's members.
+    ``send(keys, index=False)``: the steps reading the keys' data, or their index's members.
     """
     if coarse:
-        return [decode(reply) for reply in send(keys)]
-    members = [[int(m) for m in ms] for ms in send(keys, True)]
-    data = send(['%s:%s' % (key, m) for key, ms in zip(keys, members) for m in ms])
+        replies = yield from send(keys)
+        return [decode(reply) for reply in replies]
+    indexes = yield from send(keys, True)
+    members = [[int(m) for m in ms] for ms in indexes]
+    data = yield from send(['%s:%s' % (key, m) for key, ms in zip(keys, members) for m in ms])
     rows: List[Any] = []
     offset = 0
     for ms in members:

@@ -29,7 +29,7 @@ try:
 except ImportError:  # hiredis is optional
     hiredis = None  # type: ignore[assignment]
 
-from ..exceptions import StorageError, StorageUnavailable
+from ..exceptions import KairosException, StorageError, StorageUnavailable
 from .errors import authentication_error, outcome, pool_server, refuses_credentials
 
 # redis-py before 5.3 needs a command name to hand out a connection; later ones deprecate it
@@ -167,11 +167,8 @@ class Wire:
             connection = self.kept and self.kept.take()
             if connection is None:
                 connection = self.pool.get_connection(*_GET_CONNECTION_ARGS)
-        except redis.AuthenticationError as exc:   # a ConnectionError to redis-py
-            raise authentication_error(self.server, exc) from exc
         except _FAILURES as exc:
-            raise outcome(StorageUnavailable('Redis at %s is unreachable%s: %s' % (
-                self.server, '; nothing was written' if write else '', exc)), False) from exc
+            raise unreachable(self.server, exc, write) from exc
         sending = False
         try:
             packet = pack(connection)
@@ -183,17 +180,8 @@ class Wire:
             return connection
         except BaseException as exc:
             self._drop(connection)
-            if isinstance(exc, redis.AuthenticationError):   # refused as it (re)connected
-                raise authentication_error(self.server, exc) from exc
             if isinstance(exc, _FAILURES):
-                # a send that fails delivered a strict prefix of the packet at most
-                unrun = not sending or whole
-                raise outcome(StorageUnavailable('%s: %s' % (
-                    'read from Redis failed' if not write else
-                    'write to Redis at %s failed before Redis received all of it, so none '
-                    'of it ran' % self.server if unrun else
-                    'write to Redis failed while sending; its outcome is unknown', exc)),
-                    False if unrun or not write else None) from exc
+                raise send_failed(self.server, exc, write, not sending or whole) from exc
             raise
 
     def receive(self, connection: Any, count: int, write: bool) -> List[Any]:
@@ -206,20 +194,11 @@ class Wire:
         except BaseException as exc:
             self._drop(connection)   # replies may be left unread: the connection is unusable
             if isinstance(exc, _FAILURES):
-                raise outcome(StorageUnavailable('%s: %s' % (
-                    'write to Redis failed after it was sent; its outcome is unknown' if write
-                    else 'read from Redis failed', exc)), None if write else False) from exc
+                raise receive_failed(exc, write) from exc
             raise
         if self.kept is None or not self.kept.give(connection):
             self.pool.release(connection)
-        if replies and (isinstance(replies[0], ResponseError) or
-                        isinstance(replies[-1], ResponseError)):
-            # a refusal of the credentials refuses every command; of their rights, some
-            for reply in replies:
-                if refuses_credentials(reply):
-                    raise authentication_error(self.server, reply, True,
-                                               write and ran_some(replies)) from reply
-        return replies
+        return checked(self.server, replies, write)
 
     def _drop(self, connection: Any) -> None:
         connection.disconnect()
@@ -247,6 +226,48 @@ class Wire:
                 reply = gets()
             append(reply)
         return replies
+
+
+def unreachable(server: str, exc: BaseException, write: bool) -> KairosException:
+    """The error of a connection that could not be had from the pool."""
+    if isinstance(exc, redis.AuthenticationError):   # a ConnectionError to redis-py
+        return authentication_error(server, exc)
+    return outcome(StorageUnavailable('Redis at %s is unreachable%s: %s' % (
+        server, '; nothing was written' if write else '', exc)), False)
+
+
+def send_failed(server: str, exc: BaseException, write: bool,
+                unrun: bool) -> KairosException:
+    """The error of a packet whose sending failed; ``unrun``: Redis ran none of it (it
+    was not sent, or it runs whole or not at all), since a failed send delivered a strict
+    prefix of the packet at most."""
+    if isinstance(exc, redis.AuthenticationError):   # refused as it (re)connected
+        return authentication_error(server, exc)
+    return outcome(StorageUnavailable('%s: %s' % (
+        'read from Redis failed' if not write else
+        'write to Redis at %s failed before Redis received all of it, so none '
+        'of it ran' % server if unrun else
+        'write to Redis failed while sending; its outcome is unknown', exc)),
+        False if unrun or not write else None)
+
+
+def receive_failed(exc: BaseException, write: bool) -> KairosException:
+    """The error of a packet sent whole whose replies could not be read."""
+    return outcome(StorageUnavailable('%s: %s' % (
+        'write to Redis failed after it was sent; its outcome is unknown' if write
+        else 'read from Redis failed', exc)), None if write else False)
+
+
+def checked(server: str, replies: List[Any], write: bool) -> List[Any]:
+    """``replies``, unless they refuse the client's credentials: a refusal of the
+    credentials refuses every command; of their rights, some."""
+    if replies and (isinstance(replies[0], ResponseError) or
+                    isinstance(replies[-1], ResponseError)):
+        for reply in replies:
+            if refuses_credentials(reply):
+                raise authentication_error(server, reply, True,
+                                           write and ran_some(replies)) from reply
+    return replies
 
 
 def one_unit(commands: Sequence[Command]) -> bool:
@@ -280,29 +301,49 @@ def exchange(packets: Sequence[Tuple[Wire, List[Command]]], write: bool) -> List
     replies of each packet, or the StorageError of its node in their place:
     the other nodes' replies are read all the same (their writes happened).
     """
-    by_wire: Dict[Wire, List[int]] = {}
-    for index, (wire, commands) in enumerate(packets):
-        by_wire.setdefault(wire, []).append(index)
+    by_wire = per_wire(packets)
     sent = []
-    for wire, indices in by_wire.items():
-        commands = [c for i in indices for c in packets[i][1]]
+    for wire, commands in by_wire.values():
         try:
-            sent.append((wire, indices, wire.send(commands, write), len(commands)))
+            sent.append((wire, wire.send(commands, write), len(commands)))
         except StorageError as exc:
-            sent.append((wire, indices, exc, 0))
-    rval: List[Any] = [None] * len(packets)
-    for wire, indices, connection, count in sent:
-        replies = connection
-        if not isinstance(connection, StorageError):
-            try:
-                replies = wire.receive(connection, count, write)
-            except StorageError as exc:
-                replies = exc
-        offset = 0
-        for i in indices:
-            if isinstance(replies, StorageError):
-                rval[i] = replies
-            else:
-                rval[i] = replies[offset:offset + len(packets[i][1])]
-                offset += len(packets[i][1])
+            sent.append((wire, exc, 0))
+    replies: List[Any] = []
+    for wire, connection, count in sent:
+        if isinstance(connection, StorageError):
+            replies.append(connection)
+            continue
+        try:
+            replies.append(wire.receive(connection, count, write))
+        except StorageError as exc:
+            replies.append(exc)
+    return spread(packets, by_wire, replies)
+
+
+PerWire = Dict[Any, Tuple[Any, List[Command]]]
+
+
+def per_wire(packets: Sequence[Tuple[Any, List[Command]]]) -> PerWire:
+    """{wire: (wire, the commands of its packets in order)}, in order of first appearance."""
+    by_wire: PerWire = {}
+    for wire, commands in packets:
+        by_wire.setdefault(wire, (wire, []))[1].extend(commands)
+    return by_wire
+
+
+def spread(packets: Sequence[Tuple[Any, List[Command]]], by_wire: PerWire,
+           replies: List[Any]) -> List[Any]:
+    """Each packet's replies from each wire's (as ``per_wire`` grouped them), or the
+    StorageError of its wire."""
+    per: Dict[Any, Any] = {wire: reply for wire, reply in zip(by_wire, replies)}
+    offsets: Dict[Any, int] = {}
+    rval: List[Any] = []
+    for wire, commands in packets:
+        reply = per[wire]
+        if isinstance(reply, StorageError):
+            rval.append(reply)
+            continue
+        offset = offsets.get(wire, 0)
+        rval.append(reply[offset:offset + len(commands)])
+        offsets[wire] = offset + len(commands)
     return rval

@@ -60,7 +60,8 @@ from ..series_types import MISSING  # noqa: F401
 from ..timeseries import Timeseries, Write, typed_classes  # noqa: F401
 from .backend import (RETRIES, _SAME_IN_BINARY, _T,  # noqa: F401
                       SqlBackend as SqlBackend, SqlCount as SqlCount, SqlGauge as SqlGauge,
-                      SqlHistogram as SqlHistogram, SqlSeries as SqlSeries, SqlSet as SqlSet)
+                      SqlHistogram as SqlHistogram, SqlSeries as SqlSeries, SqlSet as SqlSet,
+                      SqlStore as SqlStore)
 from .errors import (_AUTH_CODES, _AUTH_MESSAGES, _RETRY_CODES, _driver_error,  # noqa: F401
                      _refuses_credentials, _rolled_back, _unavailable)
 from .rows import (OPS, Op, _AFTER_NAME, _FIRST, _LAST_STAMP, _STAMP_LOCK,  # noqa: F401
@@ -70,3 +71,4 @@ from .statements import (Compiled, _FORMAT_TOO, _LOCK_ORDER, _PYFORMAT,  # noqa:
                          _lock_order_by_value)
 
 BACKEND = SqlBackend
+STORE = SqlStore

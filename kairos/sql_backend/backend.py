@@ -11,7 +11,8 @@ from sqlalchemy import exc as sa_exc, sql, types as sqltypes
 
 from ..exceptions import ConfigurationError, InvalidName, InvalidValue, KairosException, warn
 from ..intervals import Interval
-from ..timeseries import Timeseries, Write, typed_classes
+from ..steps import Steps, run
+from ..timeseries import Core, Timeseries, Write, typed_classes
 from .errors import _driver_error, _rolled_back, in_callers_transaction, kairos_error
 from .rows import OPS, collect_named, finish, resolution_scale, write_rows
 from .schema import checker, column_type, define_table, no_check
@@ -33,7 +34,7 @@ _SAME_IN_BINARY = {'BIGINT', 'INTEGER', 'SMALLINT', 'DOUBLE_PRECISION', 'VARCHAR
                    'BYTEA'}
 
 
-class SqlBackend(Timeseries[Any]):
+class SqlStore(Core[Any]):
     """Timeseries stored in SQL through an SQLAlchemy ``Engine``; see the package docstring.
 
     >>> engine = sqlalchemy.create_engine('sqlite:///kairos.db')
@@ -75,14 +76,15 @@ class SqlBackend(Timeseries[Any]):
         self._mysql = self._dialect in ('mysql', 'mariadb')
         # (the dialect knows MariaDB from MySQL once it has connected); upserts only: a
         # series' plain inserts check no unique key
-        self._read_committed = self._mysql and self._call(self._rows_logged) and \
+        self._read_committed = self._mysql and run(self._call(self._rows_logged)) and \
             self._op.on_conflict is not None
         mariadb = getattr(client.dialect, 'is_mariadb', False)
         self._table = define_table(table_name, self._op.columns, self._op.by_value,
                                    self._op.on_conflict is None, string_length,
                                    column_type(value_type, string_length, text_length),
                                    'mariadb' if mariadb else 'mysql' if self._mysql else None)
-        self._columns: Dict[str, Any] = self._call(prepare, client, self._table, self._mysql)
+        self._columns: Dict[str, Any] = run(self._call(prepare, client, self._table,
+                                                       self._mysql))
         column = self._columns['value' if 'value' in self._op.columns else 'count']
         self._check, self._convert = checker(column)
         if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
@@ -120,7 +122,7 @@ class SqlBackend(Timeseries[Any]):
             raise InvalidValue('%s cannot store %r: the column takes %s'
                                % (self._table.name, value, wanted))
 
-    def _write(self, writes: List[Write], pipeline: Any = None) -> None:
+    def _write(self, writes: List[Write], pipeline: Any = None) -> Steps[None]:
         rows: Dict[bool, List[Any]] = {True: [], False: []}
         for name in {write.name for write in writes}:
             self._check_name(name)
@@ -149,28 +151,33 @@ class SqlBackend(Timeseries[Any]):
                                    % (pipeline,))
             for done in range(len(batches)):
                 try:
-                    self._call(self._execute, pipeline, batches[done:done + 1], write=True,
-                               callers=True)
+                    yield from self._call(self._execute, pipeline, batches[done:done + 1],
+                                          write=True, callers=True)
                 except KairosException as exc:
                     in_callers_transaction(exc, done)
                     raise
             return None
         for attempt in range(RETRIES):
             try:
-                with self._engine.begin() as connection:
-                    if self._read_committed:
-                        connection.exec_driver_sql(READ_COMMITTED)
-                    return self._execute(connection, batches)
+                yield (self._upsert, batches)
+                return None
             except sa_exc.SQLAlchemyError as exc:
                 if attempt + 1 == RETRIES or not _rolled_back(exc):
                     failure = exc
                     break
-                time.sleep(0.005 * 2 ** attempt)
+            yield (time.sleep, 0.005 * 2 ** attempt)
         raise kairos_error(failure, True, self._dialect, self._engine.url) \
             from _driver_error(failure)
 
+    def _upsert(self, batches: List[Tuple[Compiled, Any]]) -> None:
+        """Run the batches of a write in one transaction."""
+        with self._engine.begin() as connection:
+            if self._read_committed:
+                connection.exec_driver_sql(READ_COMMITTED)
+            self._execute(connection, batches)
+
     def _read(self, interval: Interval, names: List[str], buckets: List[int],
-              fetch: Optional[Callable[..., Any]]) -> Dict[str, List[Any]]:
+              fetch: Optional[Callable[..., Any]]) -> Steps[Dict[str, List[Any]]]:
         for name in names:
             self._check_name(name)
         first, last = buckets[0], buckets[-1]
@@ -185,8 +192,8 @@ class SqlBackend(Timeseries[Any]):
         # where the database may match other names too (MariaDB/MySQL compare names by
         # collation: in a 0.10.1 table 'a' = 'A ') rows are kept by their name
         named = len(rval) if fetch is not None or len(rval) > 1 or self._mysql else 0
-        rows = self._call(self._fetch, (named, first == last, bool(interval.expire)), params,
-                          fetch)
+        rows = yield from self._call(self._fetch, (named, first == last, bool(interval.expire)),
+                                     params, fetch)
         if not named:
             self._op.collect(rows, scale, cells[names[0]])
         else:
@@ -194,7 +201,7 @@ class SqlBackend(Timeseries[Any]):
         finish(rval, interval, gregorian)
         return rval
 
-    def _delete(self, name: str) -> int:
+    def _delete(self, name: str) -> Steps[int]:
         self._check_name(name)
         t = self._table
         statement = t.delete().where(t.c.name == name, t.c.interval.in_(list(self._intervals)))
@@ -203,27 +210,28 @@ class SqlBackend(Timeseries[Any]):
                                         == sql.cast(sql.literal(name), sqltypes.BINARY))
         return self._call(self._transaction, statement, write=True)
 
-    def _list_names(self) -> Iterable[str]:
+    def _list_names(self) -> Steps[Iterable[str]]:
         t = self._table
         statement = sql.select(t.c.name).distinct().where(
             t.c.interval.in_(list(self._intervals)))
-        return {row[0] for row in self._call(self._fetch_plain, statement)}
+        rows = yield from self._call(self._fetch_plain, statement)
+        return {row[0] for row in rows}
 
-    def _extent(self, name: str) -> Dict[str, Tuple[int, int]]:
+    def _extent(self, name: str) -> Steps[Dict[str, Tuple[int, int]]]:
         t = self._table
         self._check_name(name)
         statement = sql.select(t.c.interval, sql.func.min(t.c.i_time),
                                sql.func.max(t.c.i_time)).where(
             t.c.name == name, t.c.interval.in_(list(self._intervals))).group_by(t.c.interval)
-        return {interval: (int(first), int(last)) for interval, first, last
-                in self._call(self._fetch_plain, statement)}
+        rows = yield from self._call(self._fetch_plain, statement)
+        return {interval: (int(first), int(last)) for interval, first, last in rows}
 
-    def _delete_all(self) -> int:
+    def _delete_all(self) -> Steps[int]:
         t = self._table
         return self._call(self._transaction,
                           t.delete().where(t.c.interval.in_(list(self._intervals))), write=True)
 
-    def _expire(self, name: Optional[str], now: float) -> int:
+    def _expire(self, name: Optional[str], now: float) -> Steps[int]:
         """Delete the rows whose buckets are past their interval's retention, of ``name``
         or of every name, in one transaction; return how many went."""
         if name is not None:
@@ -334,11 +342,11 @@ class SqlBackend(Timeseries[Any]):
         return name
 
     def _call(self, func: Callable[..., _T], *args: Any, write: bool = False,
-              callers: bool = False) -> _T:
-        """Run ``func(*args)``, translating SQLAlchemy's errors; ``write``: it writes,
-        ``callers``: in the caller's transaction (``pipeline=``)."""
+              callers: bool = False) -> Steps[_T]:
+        """Make the call ``func(*args)``, translating SQLAlchemy's errors; ``write``: it
+        writes, ``callers``: in the caller's transaction (``pipeline=``)."""
         try:
-            return func(*args)
+            return (yield (func, *args))  # type: ignore[no-any-return]
         except sa_exc.SQLAlchemyError as exc:
             failure = exc
         # raised outside the except, from the driver's own error: a chain of two, not three
@@ -346,4 +354,10 @@ class SqlBackend(Timeseries[Any]):
             from _driver_error(failure)
 
 
+
+class SqlBackend(SqlStore, Timeseries[Any]):
+    """A SQL timeseries with blocking I/O: see :class:`SqlStore`."""
+
+
+STORE = SqlStore
 SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet = typed_classes(SqlBackend)

@@ -215,6 +215,8 @@ class TypeFixture:
     from s = t); 'other' holds t = 60, 64, ..., 176 (value from s = t + 10000).
     """
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     model = None
     POINTS = {
         'test': [(t, t) for t in list(range(1, 300, 3)) + list(range(3600, 3660, 3))],

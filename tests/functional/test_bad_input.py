@@ -284,6 +284,8 @@ class TestBadInputRedis(BadInputBehaviour, RedisCase):
 class TestBadInputRedisCluster(TestBadInputRedis, RedisClusterCase):
     """The same on a Redis Cluster."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
 
 class TestBadInputMongo(BadInputBehaviour, MongoCase):
     locals().update(_only('mongo'))

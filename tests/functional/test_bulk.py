@@ -353,4 +353,6 @@ class TestPipelineRedisCluster(TestPipelineRedis, RedisClusterHashTagCase):
     """The same on a Redis Cluster; hash_tag=True puts each call in one slot, as a
     transactional cluster pipeline needs."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
 

@@ -36,6 +36,8 @@ def _number_or_text(value):
 
 class ChoicesBehaviour:
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def make(self, type='count', **kwargs):
         kwargs.setdefault('intervals', {'minute': {'step': 60}})
         return self.timeseries(type=type, **kwargs)

@@ -83,6 +83,8 @@ class TestStrValuesTextClient(StrValuesBehaviour, RedisCase):
 
 class FixesBehaviour:
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def make(self, type, **kwargs):
         kwargs.setdefault('intervals', intervals())
         return self.timeseries(type=type, prefix='kairos', **kwargs)
@@ -311,6 +313,8 @@ class TestFixesMongo(FixesBehaviour, MongoCase):
 
     def test_values_mongo_cannot_store_are_refused(self):
         """Values BSON cannot hold, and tuples in sets, raise InvalidValue; nothing is written."""
+
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
         cases = [(self.make(kind), value) for kind, value in (
             ('series', object()), ('series', 2 ** 64), ('gauge', {1, 2}), ('set', (1, 2)))]
         before = self.snapshot()

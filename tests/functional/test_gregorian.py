@@ -32,6 +32,8 @@ def utcdatetime(ts):
 
 class GregorianBehaviour:
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def setUp(self):
         super().setUp()
         self.t = self.timeseries(type='series', read_func=int, prefix='kairos',

@@ -19,6 +19,8 @@ PAST_INT64 = 1e19  # a 1-second bucket past 2**63 - 1
 
 class InputBoundsBehaviour:
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def make(self, intervals, type='count', **kwargs):
         return self.timeseries(type=type, intervals=intervals, **kwargs)
 

@@ -6,6 +6,8 @@ from tests.functional.common import at, intervals, plain
 
 class InsertBehaviour:
 
+    async_twin = True
+
     def make(self, type='series', **kwargs):
         kwargs.setdefault('intervals', intervals())
         return self.timeseries(type=type, prefix='kairos', **kwargs)

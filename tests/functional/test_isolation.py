@@ -78,6 +78,8 @@ class TestIsolationRedis(IsolationBehaviour, RedisCase):
 class TestIsolationRedisCluster(TestIsolationRedis, RedisClusterCase):
     """The same on a Redis Cluster."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
 
 class TestIsolationMongo(IsolationBehaviour, MongoCase):
     pass

@@ -56,6 +56,8 @@ class MongoLegacy:
 
 class LegacyBehaviour:
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def make(self, type, read_func=int, config=None):
         return self.timeseries(type=type, prefix='kairos', read_func=read_func,
                                intervals=config or intervals())

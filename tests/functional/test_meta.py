@@ -241,4 +241,6 @@ class TestRewriteAfterDeleteAllRedis(RedisCase):
 class TestRewriteAfterDeleteAllRedisCluster(TestRewriteAfterDeleteAllRedis, RedisClusterCase):
     """The same on a Redis Cluster."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
 

@@ -217,6 +217,8 @@ class TestModelRedis(ModelBehaviour, RedisCase):
 class TestModelRedisCluster(TestModelRedis, RedisClusterCase):
     """The same on a Redis Cluster."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
 
 class TestModelMongo(ModelBehaviour, MongoCase):
     pass

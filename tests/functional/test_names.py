@@ -15,6 +15,8 @@ RECORDS = {'redis': 5, 'mongo': 4, 'sql': 4}
 
 class DeleteBehaviour:
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def setUp(self):
         super().setUp()
         self.t = self.timeseries(type='series', read_func=str, prefix='kairos',
@@ -70,6 +72,8 @@ class DeleteBehaviour:
 
 
 class BadInputBehaviour:
+
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
 
     def setUp(self):
         super().setUp()

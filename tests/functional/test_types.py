@@ -10,6 +10,8 @@ from tests.functional.common import at, gauge_read, intervals, plain
 
 
 class Filled:
+
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
     type = None
     read_func = None
 

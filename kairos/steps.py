@@ -1,0 +1,88 @@
+"""How kairos does I/O: every call is planned as steps, which a driver runs.
+
+The public methods, the backends' storage primitives and the Redis router are
+generators ("steps") that never touch a socket. Each I/O they need is yielded
+as a call, ``(function, *args)``, and its result (or its exception, raised at
+the ``yield``) is sent back::
+
+    documents = yield (self._io.find, collection, spec, sort)
+
+The function belongs to an I/O object chosen by the client's kind: a blocking
+one (a redis-py connection's wire, a pymongo collection, an SQLAlchemy engine)
+or an awaiting one with the same method names (``redis.asyncio``, pymongo's
+``AsyncMongoClient``, an ``AsyncEngine``). ``run`` calls it; ``arun`` awaits
+what it returns. So checking, planning, merging, decoding, error translation
+and retrying are written once, and a backend's two I/O objects hold only the
+driver calls that differ.
+"""
+
+from typing import (Any, AsyncIterator, Callable, Generator, Iterable, Iterator,
+                    Optional, Tuple, TypeVar)
+
+R = TypeVar('R')
+X = TypeVar('X')
+Y = TypeVar('Y')
+# a call to make: (function, *args)
+Call = Tuple[Any, ...]
+Steps = Generator[Call, Any, R]
+
+
+def run(steps: 'Steps[R]') -> R:
+    """Run ``steps`` with blocking I/O: each call yielded is made as it comes."""
+    result: Any = None
+    error: Optional[BaseException] = None
+    try:
+        while True:
+            # a call's error is raised in the steps outside this frame's except
+            # clause, so that what they raise carries no context it did not have
+            call = steps.send(result) if error is None else steps.throw(error)
+            error = None
+            try:
+                result = call[0](*call[1:])
+            except BaseException as exc:
+                error = exc
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        error = None   # no cycle through this frame
+
+
+async def arun(steps: 'Steps[R]') -> R:
+    """``run`` on asyncio: each call yielded returns an awaitable, awaited here.
+
+    A task cancelled while a call is awaited gets the CancelledError raised
+    at that ``yield``, so the steps clean up as for any other failure.
+    """
+    outcome: Tuple[Any, Optional[BaseException]] = (None, None)
+    try:
+        while True:
+            call = steps.send(outcome[0]) if outcome[1] is None else steps.throw(outcome[1])
+            try:
+                outcome = (await call[0](*call[1:]), None)
+            except BaseException as exc:
+                outcome = (None, exc)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        outcome = (None, None)
+
+
+def done(value: R) -> 'Steps[R]':
+    """Steps that make no call and return ``value``."""
+    return value
+    yield  # pragma: no cover  (makes this a generator)
+
+
+def run_each(first: 'Steps[Iterable[X]]',
+             then: Callable[[X], 'Steps[Iterable[Y]]']) -> Iterator[Y]:
+    """What ``then(x)`` returns for each x ``first`` returns, one at a time (blocking)."""
+    for item in run(first):
+        yield from run(then(item))
+
+
+async def arun_each(first: 'Steps[Iterable[X]]',
+                    then: Callable[[X], 'Steps[Iterable[Y]]']) -> AsyncIterator[Y]:
+    """``run_each`` on asyncio: an async generator."""
+    for item in await arun(first):
+        for each in await arun(then(item)):
+            yield each
