@@ -51,6 +51,8 @@ class MetaData:
 
         def _run(self, steps: Steps[R]) -> R: ...
 
+        def _run_write(self, steps: Steps[R]) -> R: ...
+
         def _run_each(self, first: Steps[Iterable[X]],
                       then: Callable[[X], Steps[Iterable[Y]]]) -> Iterator[Y]: ...
 
@@ -133,7 +135,7 @@ class MetaData:
         Keys of other prefixes (Redis), collections of other intervals (Mongo)
         and anything this configuration would not write are left alone.
         """
-        return self._run(self._delete_all())
+        return self._run_write(self._delete_all())
 
     def expire(self, name: Optional[str] = None) -> int:
         """Remove data past its retention, of ``name`` or of every statistic.
@@ -141,7 +143,7 @@ class MetaData:
         A no-op returning 0 where the store expires data itself (Redis
         EXPIRE, Mongo's TTL index); the number of records removed elsewhere.
         """
-        return self._run(self._expire_steps(name))
+        return self._run_write(self._expire_steps(name))
 
     def _expire_steps(self, name: Optional[str]) -> Steps[int]:
         if name is not None:

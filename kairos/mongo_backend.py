@@ -124,6 +124,8 @@ class MongoStore(Core[Any]):
     collections took the write.
     """
 
+    _split_writes = True   # one call per interval's collection
+
     @staticmethod
     def accepts(client: Any) -> bool:
         """Whether ``client`` is a MongoClient or Database of pymongo or a mongomock."""

@@ -131,6 +131,7 @@ class RedisStore(Core[Any]):
         self._router = Router(client, {WRITE_SHA: WRITE_SCRIPT},
                               ('WAIT', wait_replicas, wait_timeout) if wait_replicas else None)
         self._wire = self._router.wire
+        self._split_writes = self._wire is None   # a cluster: one packet per node
         # the server as messages name it
         self._server = pool_server(client.connection_pool) if self._wire is not None \
             else cluster_server(client)

@@ -194,6 +194,10 @@ class Core(MetaData, Writes, Reads[V]):
     _release: Optional[Callable[[], Any]] = None
     # True where the steps are awaited (kairos.asyncio): its clients must be asyncio ones
     _awaits = False
+    # True on a store whose insert makes several calls (Mongo: one per interval; a Redis
+    # Cluster: one per node): on asyncio it then runs to its end once started, even if
+    # its caller is cancelled, as bulk_insert and deletes always do
+    _split_writes = False
 
     def _check_io(self, client: Any, awaiting: bool) -> None:
         """Refuse a client whose calls block for kairos.asyncio, or are awaited for
@@ -242,7 +246,7 @@ class Core(MetaData, Writes, Reads[V]):
 
     def delete(self, name: str) -> int:
         """Remove every bucket of ``name`` in every interval; return how many records went."""
-        return self._run(self._delete_steps(name))
+        return self._run_write(self._delete_steps(name))
 
     def _delete_steps(self, name: str) -> Steps[int]:
         return (yield from self._delete(check_name(name)))
@@ -306,6 +310,7 @@ class Timeseries(Core[V], metaclass=ClientFromURL):
     # how the steps of a call are run (kairos.steps): here with blocking I/O, as they
     # come; kairos.asyncio's Timeseries awaits them
     _run = staticmethod(run)
+    _run_write = staticmethod(run)
     _run_each = staticmethod(run_each)
 
     def _start(self, setup: Callable[[], Steps[None]]) -> None:

@@ -44,6 +44,10 @@ class Writes:
 
         def _run(self, steps: Steps[R]) -> R: ...
 
+        def _run_write(self, steps: Steps[R]) -> R: ...
+
+        _split_writes: bool
+
         def _timestamp(self, timestamp: Any) -> float: ...
 
     def insert(self, name: str, value: Any = None, timestamp: Optional[float] = None,
@@ -55,9 +59,10 @@ class Writes:
         (preceding ones when negative), N at most MAX_SHIFT (:mod:`kairos.units`).
         A timestamp outside the range the intervals store raises InvalidTimestamp.
         """
-        if value and isinstance(value, (list, tuple, set)):
+        if value and isinstance(value, (list, tuple, set)) and isinstance(name, str):
             return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
-        return self._run(self._insert(name, value, timestamp, intervals, pipeline))
+        steps = self._insert(name, value, timestamp, intervals, pipeline)
+        return self._run_write(steps) if self._split_writes else self._run(steps)
 
     def _insert(self, name: str, value: Any, timestamp: Optional[float], intervals: int,
                 pipeline: Any) -> Steps[None]:
@@ -86,7 +91,7 @@ class Writes:
         ``write_func``, its results are kept, so that it runs once a value;
         values that checking changed are checked again).
         """
-        return self._run(self._bulk_insert(inserts, intervals, pipeline))
+        return self._run_write(self._bulk_insert(inserts, intervals, pipeline))
 
     def _bulk_insert(self, inserts: Mapping[Any, Mapping[str, Any]], intervals: int,
                      pipeline: Any) -> Steps[None]:

@@ -37,7 +37,8 @@ environment that ``script/test`` exports and from tests/support.py:
 
 A whole run (no document named) then runs the examples in the docstrings of
 every kairos module, which docs/api.rst shows, through the same addresses (and
-``redis.Redis()`` as the test Redis), each docstring from clean data.
+``redis.Redis()`` and ``redis.asyncio.Redis()`` as the test Redis), each docstring
+from clean data.
 
 A failing block prints its file and line and makes the run exit 1. A block
 that needs a server which is not installed is skipped with a line saying so,
@@ -185,6 +186,8 @@ class Servers:
         table = [
             (r'redis://localhost:6379/0', lambda m: self.redis()),
             (r'\bredis\.Redis\(\)', lambda m: 'redis.Redis.from_url(%r)' % self.redis()),
+            (r'\bredis\.asyncio\.Redis\(\)',
+             lambda m: 'redis.asyncio.Redis.from_url(%r)' % self.redis()),
             (r'redis\+cluster://localhost:7000', lambda m: self.cluster()),
             (r'redis://localhost:7000', lambda m: self.cluster().replace('+cluster', '')),
             (r'\b(postgresql|postgres)://kairos:secret@localhost(?::5432)?/kairos',

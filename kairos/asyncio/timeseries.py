@@ -8,8 +8,8 @@ backend is written once for both kinds of I/O.
 import asyncio
 import importlib
 import sys
-from typing import (TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Iterable, List,
-                    Optional, Type, TypeVar)
+from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Dict, Iterable,
+                    List, Optional, Type, TypeVar)
 
 from ..exceptions import UnsupportedClient
 from ..steps import Steps, X, Y, arun, arun_each
@@ -123,6 +123,12 @@ class Timeseries(Core[V], metaclass=ClientFromURL):
     def _run(self, steps: Steps[Any]) -> Any:
         return self._after_setup(steps) if self._setup is not None else arun(steps)
 
+    def _run_write(self, steps: Steps[Any]) -> Any:
+        """Run the steps of a write in a task of its own that its caller's cancellation
+        does not stop: a write that may take several calls is applied whole, or, if it
+        fails, as far as its error says (its caller, cancelled, sees CancelledError)."""
+        return _shielded(self._run(steps))
+
     async def _after_setup(self, steps: Steps[Any]) -> Any:
         await self._ready()
         return await arun(steps)
@@ -162,6 +168,13 @@ class Timeseries(Core[V], metaclass=ClientFromURL):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+async def _shielded(call: Awaitable[Any]) -> Any:
+    task = asyncio.ensure_future(call)
+    # an error of a write whose caller was cancelled is retrieved, not reported as lost
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return await asyncio.shield(task)
 
 
 def classes(store: type) -> Dict[str, Type[Timeseries[Any]]]:

@@ -30,9 +30,17 @@ class AsyncWire:
     def __init__(self, client: Any):
         self.pool = client.connection_pool
         self.server = pool_server(self.pool)
+        # kairos' round trips on a pool wait for one of its connections rather than fail
+        # with "Too many connections" (a pool holds at most max_connections, 100 by default)
+        self.slots: asyncio.Semaphore = vars(self.pool).setdefault(
+            '_kairos_slots', asyncio.Semaphore(getattr(self.pool, 'max_connections', 100)))
 
     async def round_trip(self, commands: Sequence[Command], write: bool) -> List[Any]:
         """Send ``commands`` in one packet; return their replies (see ``Wire.round_trip``)."""
+        async with self.slots:
+            return await self._round_trip(commands, write)
+
+    async def _round_trip(self, commands: Sequence[Command], write: bool) -> List[Any]:
         try:
             connection = await self.pool.get_connection()
         except _FAILURES as exc:
