@@ -16,7 +16,7 @@ import math
 import numbers
 import threading
 from types import TracebackType
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional,
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional,
                     Protocol, Set, Tuple, Type)
 
 from .exceptions import ConfigurationError, FlushError, InvalidValue, KairosException
@@ -124,7 +124,7 @@ class Held:
         return taken
 
     def add(self, name: str, value: Any = None, timestamp: Optional[float] = None
-            ) -> Iterator[None]:
+            ) -> Iterable[None]:
         """Check an insert as ``Timeseries.insert`` does, raising its error with nothing
         held, and hold its values; where they do not all fit at once, the iterator
         returned holds them, stopping whenever what is held must be written first
@@ -142,10 +142,10 @@ class Held:
             values = [self._timeseries._type.default_value if value is None else value]
             self._check(values[0])
             stamp = self._stamp(timestamp)
-        if len(values) < self.max_values - self.count and not self._back(name, stamp):
-            self._put(name, stamp, values)
-            return iter(())
-        return self._hold(name, stamp, values)
+        if len(values) >= self.max_values - self.count or self._back(name, stamp):
+            return self._hold(name, stamp, values)
+        self._put(name, stamp, values)
+        return ()
 
     def _check(self, value: Any) -> None:
         passed = None if self._passed is None else self._passed.get(type(value))
