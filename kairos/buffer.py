@@ -16,8 +16,8 @@ import math
 import numbers
 import threading
 from types import TracebackType
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional,
-                    Protocol, Set, Tuple, Type)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Mapping,
+                    Optional, Protocol, Set, Tuple, Type)
 
 from .exceptions import ConfigurationError, FlushError, InvalidValue, KairosException
 from .plan import check_name, check_range, check_shift
@@ -361,7 +361,7 @@ class AsyncBuffer:
             raise failure
 
     def _start(self) -> None:
-        if self.timer is None and self._delay is not None:
+        if self.timer is None and self._delay is not None and not self.held.closed:
             self.timer = asyncio.get_running_loop().create_task(self._run(self._delay))
 
     async def _write(self, later: bool = False) -> None:
