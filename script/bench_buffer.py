@@ -22,19 +22,16 @@ read-back total is wrong.
 
 import argparse
 import os
-import platform
 import signal
 import statistics
-import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 import redis  # noqa: E402
 
-import kairos  # noqa: E402
+from bench import conclude, machine  # noqa: E402
 from kairos import Timeseries  # noqa: E402
 from tests.support import RedisServer  # noqa: E402
 
@@ -83,12 +80,7 @@ def main():
         parser.error('--repeats must be positive')
     values, inserts = (20000, 500) if args.quick else (100000, 5000)
     print('$ script/bench_buffer %s' % ' '.join(sys.argv[1:]))
-    print('date %s; kairos %s, Python %s, redis-py %s, %s, %d CPUs, load %s' % (
-        datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), kairos.__version__,
-        platform.python_version(), redis.__version__,
-        subprocess.run(['redis-server', '--version'], capture_output=True,
-                       text=True).stdout.split(' sha=')[0].strip(), os.cpu_count(),
-        ' '.join('%.2f' % x for x in os.getloadavg())))
+    print(machine())
     print('medians of %d repeats%s\n' % (args.repeats,
                                           '; QUICK run: sizes too small to judge'
                                           if args.quick else ''))
@@ -142,11 +134,7 @@ def main():
                       % (rates['buffer'] / rates['insert'], GOAL))
     if total != values // 10:
         missed.append('read back %s of %d buffered inserts of n0' % (total, values // 10))
-    if missed:
-        print('\nGOALS MISSED:\n  ' + '\n  '.join(missed))
-        return 1
-    print('\nall goals met')
-    return 0
+    return conclude(missed)
 
 
 if __name__ == '__main__':
