@@ -14,10 +14,10 @@ Every error kairos raises derives from :class:`KairosException`
 (:mod:`kairos.exceptions`).
 """
 
-from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
-                         InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
-                         KairosWarning, StorageError, StorageFull, StorageUnavailable,
-                         UnknownInterval, UnsupportedClient)
+from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, FlushError,
+                         InvalidName, InvalidQuery, InvalidTimestamp, InvalidValue,
+                         KairosException, KairosWarning, StorageError, StorageFull,
+                         StorageUnavailable, UnknownInterval, UnsupportedClient)
 from .intervals import IntervalConfig
 from .timeseries import Timeseries
 
@@ -25,5 +25,5 @@ __version__ = '1.0.0'
 
 __all__ = ['Timeseries', 'KairosException', 'UnknownInterval', 'ConfigurationError',
            'UnsupportedClient', 'InvalidName', 'InvalidValue', 'InvalidTimestamp',
-           'InvalidQuery', 'DataConflict', 'StorageError', 'StorageUnavailable',
+           'InvalidQuery', 'DataConflict', 'FlushError', 'StorageError', 'StorageUnavailable',
            'StorageFull', 'AuthenticationError', 'KairosWarning', 'IntervalConfig', '__version__']

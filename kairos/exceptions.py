@@ -15,6 +15,8 @@ code written against plain Python errors keeps working::
      ├── InvalidQuery             (ValueError)    bad steps/start/end/transform in a read
      ├── DataConflict             (ValueError)    stored data is not of the kind this
      │                                            series writes (e.g. another type's key)
+     ├── FlushError                               a buffered writer's flush failed: its
+     │                                            values are not retried; chains the error
      └── StorageError                             the database failed the call; chains
           │                                       the driver's error as __cause__
           ├── StorageUnavailable  (ConnectionError)  unreachable, or the connection broke
@@ -121,6 +123,19 @@ class InvalidQuery(KairosException, ValueError):
 
 class DataConflict(KairosException, ValueError):
     """The database refused the command because of what it already holds."""
+
+
+class FlushError(KairosException):
+    """A flush of a buffered writer (:mod:`kairos.buffer`) failed, and is never retried.
+
+    ``values``: how many values the flush held; ``values_lost``: how many of them are
+    not stored for certain (those of a bulk_insert's pieces before the failed one
+    are). ``applied`` is the failed write's; its error is the ``__cause__``.
+    """
+
+    def __init__(self, *args: Any, values: int = 0, values_lost: int = 0) -> None:
+        super().__init__(*args)
+        self.values, self.values_lost = values, values_lost
 
 
 class StorageError(KairosException):

@@ -52,6 +52,7 @@ from datetime import datetime, timedelta  # noqa: F401
 from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Literal,
                     Mapping, Optional, Tuple, Type, TypeVar, overload)
 
+from .buffer import Buffering
 from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, InvalidName,
                          InvalidQuery, InvalidTimestamp, InvalidValue, KairosException,
                          KairosWarning, StorageError, StorageUnavailable, UnknownInterval,
@@ -271,7 +272,7 @@ class Core(MetaData, Writes, Reads[V]):
         return self._clock() if timestamp is None else check_timestamp(timestamp)
 
 
-class Timeseries(Core[V], metaclass=ClientFromURL):
+class Timeseries(Core[V], Buffering, metaclass=ClientFromURL):
     """Bucketed time series of one type in Redis, MongoDB or an SQL database.
 
     ``Timeseries(client, type=..., intervals=...)`` returns an instance of the

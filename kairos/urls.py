@@ -201,7 +201,7 @@ def _mock(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
                                            or DEFAULT_DATABASE]
 
 
-Drivers = Dict[str, Tuple[str, str, Tuple[Tuple[str, str], ...]]]
+Drivers = Mapping[str, Tuple[str, str, Tuple[Tuple[str, str], ...]]]
 
 
 def sql_url(url: str, drivers: Drivers = DRIVERS) -> str:

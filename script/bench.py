@@ -472,6 +472,25 @@ def memory_child(url, points):
     client.flushdb()
 
 
+def machine():
+    """One line on when and where a run was made: the versions, the CPUs, the load."""
+    return 'date %s; kairos %s, Python %s, redis-py %s, %s, %d CPUs, load %s' % (
+        datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), kairos.__version__,
+        platform.python_version(), redis.__version__,
+        subprocess.run(['redis-server', '--version'], capture_output=True,
+                       text=True).stdout.split(' sha=')[0].strip(), os.cpu_count(),
+        ' '.join('%.2f' % x for x in os.getloadavg()))
+
+
+def conclude(missed):
+    """Print the goals missed, or that all were met; return the exit status."""
+    if missed:
+        print('\nGOALS MISSED:\n  ' + '\n  '.join(missed))
+        return 1
+    print('\nall goals met')
+    return 0
+
+
 SIZES = {  # full run, --quick run
     'inserts': (1000, 200), 'bulk_points': (100000, 5000), 'bulk_other': (20000, 2000),
     'memory_points': (1000000, 50000), 'reads': (10, 2),
@@ -496,12 +515,7 @@ def main():
     if args.repeats < 1:
         parser.error('--repeats must be positive')
     print('$ script/bench %s' % ' '.join(sys.argv[1:]))
-    print('date %s; kairos %s, Python %s, redis-py %s, %s, %d CPUs, load %s' % (
-        datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), kairos.__version__,
-        platform.python_version(), redis.__version__,
-        subprocess.run(['redis-server', '--version'], capture_output=True,
-                       text=True).stdout.split(' sha=')[0].strip(), os.cpu_count(),
-        ' '.join('%.2f' % x for x in os.getloadavg())))
+    print(machine())
     print('medians of %d repeats; ratio = kairos / baseline%s\n'
           % (args.repeats, '; QUICK run: sizes too small to judge' if args.quick else ''))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that finally: stops Redis
@@ -522,11 +536,7 @@ def main():
         stop()
     bench.print_table()
     print('\n%.0f s' % (time.perf_counter() - started))
-    if bench.missed:
-        print('\nGOALS MISSED:\n  ' + '\n  '.join(bench.missed))
-        return 1
-    print('\nall goals met')
-    return 0
+    return conclude(bench.missed)
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ import sys
 from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Dict, Iterable,
                     List, Optional, Type, TypeVar)
 
+from ..buffer import AsyncBuffering
 from ..exceptions import UnsupportedClient
 from ..steps import Steps, X, Y, arun, arun_each
 from ..timeseries import Core, V, _OWN_TYPE
@@ -57,7 +58,7 @@ def _classes(store: type) -> Dict[str, type]:
     return classes
 
 
-class Timeseries(Core[V], metaclass=ClientFromURL):
+class Timeseries(Core[V], AsyncBuffering, metaclass=ClientFromURL):
     """A Timeseries whose calls are awaited: see :mod:`kairos.asyncio`.
 
     >>> import redis.asyncio

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Mapping
 import redis
 
 from kairos import IntervalConfig, Timeseries
+from kairos.buffer import Buffer
 from kairos.timeseries import Count, Gauge, Histogram, Series, Set
 
 client = redis.Redis()
@@ -50,6 +51,14 @@ counts.insert('hits', 1, timestamp='now')  # type: ignore[arg-type]
 counts.bulk_insert({'now': {'hits': [1]}})  # type: ignore[type-var]
 counts.bulk_insert({1.0: {2: [1]}})  # type: ignore[dict-item]
 counts.bulk_insert([(1.0, {'hits': [1]})])  # type: ignore[arg-type]
+
+# buffered writes
+with counts.buffer(max_values=1000, max_delay=None) as buffered:
+    buffered.insert('hits', 3, timestamp=1385615520)
+    buffered.flush()
+old_buffered: Buffer = Count(client, intervals=intervals).buffer()
+counts.buffer(max_delay='1s')  # type: ignore[arg-type]
+buffered.insert(1, 2)  # type: ignore[arg-type]
 
 # -- reading: each type's values ---------------------------------------------
 
