@@ -30,6 +30,7 @@ import bson.errors
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import InvalidOperation, PyMongoError
 
+from .buckets import written
 from .exceptions import (ConfigurationError, DataConflict, InvalidValue, KairosException,
                          StorageError, UnsupportedClient, applied_before, warn)
 from .intervals import Calculator, GregorianTime, Interval
@@ -312,18 +313,26 @@ class MongoStore(Core[Any]):
         return rval
 
     def _delete_all(self) -> Steps[int]:
-        # an interval's collection holds only its buckets (of every Timeseries
-        # that shares the database and the interval name)
+        # every name's documents in this configuration's bucket formats (those of another
+        # configuration sharing the database, an interval's name and its format included)
         return self._delete_each({})
 
     def _delete_each(self, query: Dict[str, Any]) -> Steps[int]:
-        """delete_many(query) in every interval's collection; the documents deleted."""
+        """Delete the documents ``query`` finds in every interval's collection whose bucket
+        fields are in the interval's format (:func:`kairos.buckets.written`), by _id, a
+        thousand at a time; the documents deleted."""
         removed, done = 0, []
         try:
-            for interval in self._intervals:
-                result = yield from self._write_call(self._db[interval].delete_many, query)
-                removed += result.deleted_count
-                done.append(interval)
+            for interval in self._intervals.values():
+                collection = self._db[interval.name]
+                found = yield from self._call(self._io.find, collection, query, [],
+                                              ['interval', 'resolution'])
+                doomed = [document['_id'] for document in found if written(interval, document)]
+                for start in range(0, len(doomed), 1000):
+                    result = yield from self._write_call(
+                        collection.delete_many, {'_id': {'$in': doomed[start:start + 1000]}})
+                    removed += result.deleted_count
+                done.append(interval.name)
         except KairosException as exc:
             if done:
                 applied_before(exc, 'the delete of %s was applied' % ', '.join(done))

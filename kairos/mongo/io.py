@@ -25,8 +25,8 @@ class Blocking(Reads):
     """Reads of pymongo and mongomock collections."""
 
     @staticmethod
-    def find(collection: Any, spec: Spec, sort: Sort) -> List[Any]:
-        return list(collection.find(spec, sort=sort))
+    def find(collection: Any, spec: Spec, sort: Sort, fields: Any = None) -> List[Any]:
+        return list(collection.find(spec, fields, sort=sort))
 
     @staticmethod
     def fetch(fetch: Callable[..., Any], collection: Any, spec: Spec, sort: Sort) -> List[Any]:
@@ -46,8 +46,8 @@ class Awaiting(Reads):
     """
 
     @staticmethod
-    async def find(collection: Any, spec: Spec, sort: Sort) -> List[Any]:
-        found: List[Any] = await collection.find(spec, sort=sort).to_list(None)
+    async def find(collection: Any, spec: Spec, sort: Sort, fields: Any = None) -> List[Any]:
+        found: List[Any] = await collection.find(spec, fields, sort=sort).to_list(None)
         return found
 
     @staticmethod

@@ -12,43 +12,15 @@ month or year in its calculator's format (``20231114`` daily, never ``2023``).
 import re
 from typing import Any, Iterator, Mapping, Optional, Tuple
 
-from ..intervals import Calculator, GregorianTime, Interval
+from ..buckets import BUCKET as BUCKET, CALENDAR as CALENDAR, BucketFormat  # noqa: F401
+from ..intervals import Interval
 
 GLOB_SPECIAL = re.compile(r'([\\*?\[\]])')
-# digits as an integer's str() writes them; a bucket's own format is BucketFormat's
-BUCKET = re.compile(r'(?:0|-?[1-9][0-9]*)\Z')
-# a Gregorian bucket: a positive integer of at most YYYYMMDD's eight digits
-CALENDAR = re.compile(r'[1-9][0-9]{0,7}\Z')
 
 
 def scan_match(head: str) -> str:
     """SCAN's MATCH for the keys starting with ``head``, its glob characters escaped."""
     return GLOB_SPECIAL.sub(r'\\\1', head) + '*'
-
-
-class BucketFormat:
-    """The text of the buckets one calculator writes into keys.
-
-    >>> BucketFormat(GregorianTime('daily')).valid('20231114'), \\
-    ...     BucketFormat(GregorianTime('daily')).valid('2023')
-    (True, False)
-    """
-
-    def __init__(self, calc: Calculator):
-        self._calendar = calc if isinstance(calc, GregorianTime) else None
-
-    def valid(self, text: str) -> bool:
-        calendar = self._calendar
-        if calendar is None:
-            return BUCKET.match(text) is not None
-        if CALENDAR.match(text) is None:
-            return False
-        bucket = int(text)
-        try:
-            # a bucket names a date, week, month or year iff it is its own start's bucket
-            return calendar.shift(bucket, 0) == bucket
-        except (ValueError, OverflowError):  # no such date, or past the calendar's end
-            return False
 
 
 class Keys:

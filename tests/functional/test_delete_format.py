@@ -3,9 +3,11 @@
 On Redis, keys that look like a configuration's but are not ones it could have
 written (a bucket of another interval's format, a date that does not exist,
 leading zeros, '-0', another prefix, a name holding ':') are put next to real
-keys; deletes must remove exactly the real ones. The oracle below states the
-bucket formats on its own, from the calendar, without kairos' code. On Mongo and
-SQL, deletes match exact names and configured intervals.
+keys; deletes must remove exactly the real ones. On Mongo, look-alike documents
+(bucket fields of another format or type, a resolution where the interval has
+none) sit next to real ones the same way. The oracle below states the bucket
+formats on its own, from the calendar, without kairos' code. On SQL, deletes
+match exact names and configured intervals.
 """
 
 import os
@@ -210,6 +212,104 @@ class DeleteFormatRedis:
         self.assertEqual({'daily': {'first': 1699920000, 'last': 1699920000},
                           'minute': {'first': 1699999980, 'last': 1699999980}},
                          t.properties('a'))
+
+
+def field_written(unit, value):
+    """Whether a Mongo bucket field holds a bucket of ``unit``: an int (not a bool) when
+    relative; a calendar bucket as a str, or as an int (as kairos 0.10.1 wrote them)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return False
+    if isinstance(unit, int):
+        return isinstance(value, int)
+    return calendar_bucket(unit, str(value))
+
+
+def document_written(intervals, interval, document):
+    config = intervals[interval]
+    if not field_written(config['step'], document.get('interval')):
+        return False
+    if 'resolution' not in config or config['resolution'] == config['step']:
+        return 'resolution' not in document
+    return field_written(config['resolution'], document.get('resolution'))
+
+
+FIELDS = st.one_of(st.integers(-10 ** 9, 10 ** 9), st.sampled_from(LOOKALIKE_BUCKETS),
+                   st.from_regex(r'-?0*[0-9]{0,9}', fullmatch=True),
+                   st.sampled_from([None, True, 1.5, 20231114.0, 20231114, 202311, 2023]))
+
+
+@st.composite
+def documents(draw):
+    """A configuration, the timestamps written to each name, and look-alike documents
+    (interval, name, bucket fields) in its intervals' collections."""
+    kind = draw(st.sampled_from(sorted(CONFIGS)), label='intervals')
+    writes = draw(st.lists(st.tuples(st.sampled_from(NAMES), TIMESTAMPS), min_size=1,
+                           max_size=4), label='writes')
+    lookalikes = draw(st.lists(st.tuples(
+        st.sampled_from(sorted(CONFIGS[kind])), st.sampled_from(NAMES + ['A', 'a ']),
+        FIELDS, st.one_of(st.none(), FIELDS)), max_size=12), label='lookalikes')
+    return CONFIGS[kind], writes, lookalikes
+
+
+class DeleteFormatMongo:
+    """Mongo deletes take only documents whose bucket fields are in the interval's format."""
+
+    def contents(self):
+        return {(name, repr(sorted((k, repr(v)) for k, v in document.items())))
+                for name in self.client.list_collection_names()
+                for document in self.client[name].find()}
+
+    def populate(self, store):
+        intervals, writes, lookalikes = store
+        self.clear()
+        t = self.timeseries(type='count', intervals=intervals)
+        for name, timestamp in writes:
+            t.insert(name, 1, timestamp=timestamp)
+        for interval, name, bucket, resolution in lookalikes:
+            document = {'name': name, 'interval': bucket, 'value': -1}
+            if resolution is not None:
+                document['resolution'] = resolution
+            self.client[interval].insert_one(document)
+        return t
+
+    def doomed(self, intervals, name=None):
+        return {(interval, repr(sorted((k, repr(v)) for k, v in document.items())))
+                for interval in intervals for document in self.client[interval].find()
+                if (name is None or document['name'] == name) and
+                document_written(intervals, interval, document)}
+
+    @SETTINGS
+    @given(store=documents())
+    def test_delete_removes_exactly_the_names_documents(self, store):
+        """delete(name) removes the name's documents of the format, and no other document."""
+        t = self.populate(store)
+        before, gone = self.contents(), self.doomed(store[0], 'a')
+        self.assertEqual(len(gone), t.delete('a'))
+        self.assertEqual(before - gone, self.contents())
+
+    @SETTINGS
+    @given(store=documents())
+    def test_delete_all_removes_exactly_the_configurations_documents(self, store):
+        """delete_all() removes every document of the format, and no other document."""
+        t = self.populate(store)
+        before, gone = self.contents(), self.doomed(store[0])
+        self.assertEqual(len(gone), t.delete_all())
+        self.assertEqual(before - gone, self.contents())
+
+    def test_look_alike_buckets_are_kept(self):
+        """delete('a') keeps daily documents of interval '2023', '-20231114' and 19675."""
+        t = self.timeseries(type='count', intervals={'daily': {'step': 'daily'}})
+        t.insert('a', 1, timestamp=1700000000)
+        for bucket in ('2023', '-20231114', 19675, '20231131', 2023.5):
+            self.client['daily'].insert_one({'name': 'a', 'interval': bucket, 'value': 1})
+        self.client['daily'].insert_one({'name': 'a', 'interval': 20231115, 'value': 1})
+        self.assertEqual(2, t.delete('a'))   # the data, and 0.10.1's int form of a date
+        self.assertEqual(['-20231114', '2023', '20231131', 19675, 2023.5], sorted(
+            (d['interval'] for d in self.client['daily'].find()), key=repr))
+
+
+class TestDeleteFormatMongo(DeleteFormatMongo, MongoCase):
+    pass
 
 
 class TestDeleteFormatRedis(DeleteFormatRedis, RedisCase):
