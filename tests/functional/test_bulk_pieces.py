@@ -11,7 +11,8 @@ import kairos.writes
 BULK_CHUNK, BULK_WRITES = 60, 40
 
 from tests.functional.common import T0, plain
-from tests.support import MongoCase, RedisCase, SqliteCase
+from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisClusterCase,
+                           SqliteCase)
 
 INTERVALS = {'second': {'step': 1}, 'hour': {'step': 3600, 'resolution': 60}}
 
@@ -74,9 +75,21 @@ class TestPiecesRedis(PiecesBehaviour, RedisCase):
     pass
 
 
+class TestPiecesRedisCluster(PiecesBehaviour, RedisClusterCase):
+    pass
+
+
 class TestPiecesMongo(PiecesBehaviour, MongoCase):
     pass
 
 
 class TestPiecesSqlite(PiecesBehaviour, SqliteCase):
+    pass
+
+
+class TestPiecesPostgres(PiecesBehaviour, PostgresCase):
+    pass
+
+
+class TestPiecesMysql(PiecesBehaviour, MysqlCase):
     pass

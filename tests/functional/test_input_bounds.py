@@ -7,7 +7,8 @@ every backend, and nothing is written.
 from kairos import ConfigurationError, InvalidName, InvalidQuery, InvalidTimestamp
 from kairos.units import CALENDAR_END, CALENDAR_FIRST, MAX_READ_BUCKETS, MAX_SHIFT
 
-from tests.support import MongoCase, MysqlCase, PostgresCase, RedisCase, SqliteCase
+from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisClusterCase,
+                           SqliteCase)
 
 T0 = 1800000000
 CALENDAR = {'day': {'step': 'daily'}, 'week': {'step': 'weekly'},
@@ -144,6 +145,10 @@ class TestInputBoundsRedis(InputBoundsBehaviour, RedisCase):
         with self.assertRaises(ConfigurationError) as caught:
             self.make(SECONDS, prefix='a\udfff')
         self.assertIn(repr('a\udfff'), str(caught.exception))
+
+
+class TestInputBoundsRedisCluster(TestInputBoundsRedis, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestInputBoundsMongo(InputBoundsBehaviour, MongoCase):
