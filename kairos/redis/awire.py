@@ -1,9 +1,9 @@
 """The Redis backend's round trips on a ``redis.asyncio`` client: what ``wire.Wire``
 does for a blocking client, awaited.
 
-A packet is sent with one ``send_packed_command`` on a connection taken from
-the client's pool, and one reply per command is read back (a refused command
-as its ``ResponseError``, in its place). A task cancelled while its packet is
+A packet is sent in one write on a connection taken from the client's pool,
+and one reply per command is read back (a refused command as its
+``ResponseError``, in its place). A task cancelled while its packet is
 being sent or its replies read drops the connection: Redis runs nothing of a
 packet it did not receive whole when that packet is one command or one
 MULTI/EXEC, and replies left unread would be read by the next user of the
@@ -11,29 +11,53 @@ connection. The errors are ``wire``'s, built by the same functions.
 """
 
 import asyncio
+import sys
 from typing import Any, List, Sequence, Tuple
 
 import redis
+import redis.asyncio.connection
 from redis.exceptions import ResponseError
 
 from ..exceptions import StorageError
 from .errors import pool_server
-from .wire import Command, checked, one_unit, per_wire, receive_failed, send_failed, \
-    spread, unreachable
+from .wire import (_CHUNK, _MORE, KEEP, Command, checked, hiredis, one_unit, per_wire,
+                   receive_failed, send_failed, spread, unreachable)
 
 _FAILURES = (redis.ConnectionError, redis.TimeoutError, OSError)
+# the read_response of redis-py's own asyncio connection classes
+_STOCK_READ = redis.asyncio.connection.AbstractConnection.read_response
 
 
 class AsyncWire:
-    """Round trips on the connections of one redis.asyncio client's pool."""
+    """Round trips on the connections of one redis.asyncio client's pool.
+
+    As ``wire.Wire`` does, it packs with hiredis and parses the replies with a
+    ``hiredis.Reader`` straight from the connection's stream, and keeps a few
+    idle connections out of the pool, where the connections are redis-py's own
+    (``fast``); else it goes through the connection's own send and read.
+    """
 
     def __init__(self, client: Any):
         self.pool = client.connection_pool
         self.server = pool_server(self.pool)
+        options = self.pool.connection_kwargs
+        connection_class = getattr(self.pool, 'connection_class', None)
+        self.fast = hiredis is not None and \
+            options.get('encoding', 'utf-8').lower().replace('-', '') == 'utf8' and \
+            options.get('encoding_errors', 'strict') == 'strict' and \
+            getattr(connection_class, 'read_response', None) is _STOCK_READ and \
+            getattr(self.pool, 'cache', None) is None
+        self.timeout = options.get('socket_timeout')
+        shared = vars(self.pool)
         # kairos' round trips on a pool wait for one of its connections rather than fail
         # with "Too many connections" (a pool holds at most max_connections, 100 by default)
-        self.slots: asyncio.Semaphore = vars(self.pool).setdefault(
+        self.slots: asyncio.Semaphore = shared.setdefault(
             '_kairos_slots', asyncio.Semaphore(getattr(self.pool, 'max_connections', 100)))
+        # idle connections kairos keeps out of a plain pool (no credential rotation)
+        self.idle: List[Any] = shared.setdefault('_kairos_idle', []) \
+            if self.fast and type(self.pool).__name__ == 'ConnectionPool' and \
+            options.get('credential_provider') is None else []
+        self.keep = KEEP if self.idle is shared.get('_kairos_idle') else 0
 
     async def round_trip(self, commands: Sequence[Command], write: bool) -> List[Any]:
         """Send ``commands`` in one packet; return their replies (see ``Wire.round_trip``)."""
@@ -42,30 +66,82 @@ class AsyncWire:
 
     async def _round_trip(self, commands: Sequence[Command], write: bool) -> List[Any]:
         try:
-            connection = await self.pool.get_connection()
+            connection = await self._take()
         except _FAILURES as exc:
             raise unreachable(self.server, exc, write) from exc
         sending = False
         try:
-            packet = b''.join(connection.pack_commands(commands))
+            if self.fast:
+                packet = b''.join([hiredis.pack_command(c) for c in commands])
+            else:
+                packet = b''.join(connection.pack_commands(commands))
+            if not connection.is_connected:
+                await connection.connect()   # nothing is sent yet
             sending = True
-            await connection.send_packed_command([packet])
+            if self.fast:
+                connection._writer.write(packet)
+                await connection._writer.drain()
+            else:
+                await connection.send_packed_command([packet])
             sending = False
-            replies = [await _reply(connection) for _ in commands]
+            if not self.fast:
+                replies = [await _reply(connection) for _ in commands]
+            elif self.timeout:
+                async with _timeout(self.timeout):
+                    replies = await _read_fast(connection, len(commands))
+            else:
+                replies = await _read_fast(connection, len(commands))
         except BaseException as exc:
             await _drop(self.pool, connection)
+            if isinstance(exc, asyncio.TimeoutError):
+                exc = redis.TimeoutError('Timeout reading from Redis')
             if isinstance(exc, _FAILURES):
                 if sending:
                     raise send_failed(self.server, exc, write, one_unit(commands)) from exc
                 raise receive_failed(exc, write) from exc
             raise
-        await self.pool.release(connection)
+        if len(self.idle) < self.keep:
+            self.idle.append(connection)
+        else:
+            await self.pool.release(connection)
         return checked(self.server, replies, write)
+
+    async def _take(self) -> Any:
+        """A kept connection with nothing waiting on it (else reconnected), or the pool's."""
+        while self.idle:
+            connection = self.idle.pop()
+            reader = connection._reader
+            if reader is not None and (reader.at_eof() or len(reader._buffer)):
+                await connection.disconnect()   # the server closed it: reconnected on send
+            return connection
+        return await self.pool.get_connection()
 
     async def read_each(self, command: str, keys: Sequence[str],
                         tail: Tuple[Any, ...] = ()) -> List[Any]:
         """``command key *tail`` for every key, in one round trip."""
         return await self.round_trip([(command, key) + tail for key in keys], False)
+
+
+if sys.version_info >= (3, 11):
+    _timeout = asyncio.timeout
+else:   # pragma: no cover  (Python 3.9 and 3.10)
+    from async_timeout import timeout as _timeout   # redis-py's own dependency there
+
+
+async def _read_fast(connection: Any, count: int) -> List[Any]:
+    reader = hiredis.Reader(replyError=ResponseError, notEnoughData=_MORE,
+                            encoding='utf-8', errors='surrogateescape')
+    gets, read, replies = reader.gets, connection._reader.read, []
+    for _ in range(count):
+        reply = gets()
+        while reply is _MORE:
+            data = await read(_CHUNK)
+            if not data:
+                raise redis.ConnectionError('Redis closed the connection')
+            reader.feed(data)
+            reply = gets()
+        replies.append(reply)
+    return replies
 
 
 async def _reply(connection: Any) -> Any:
