@@ -125,7 +125,7 @@ class AsyncWire:
 if sys.version_info >= (3, 11):
     _timeout = asyncio.timeout
 else:   # pragma: no cover  (Python 3.9 and 3.10)
-    from async_timeout import timeout as _timeout   # redis-py's own dependency there
+    from async_timeout import timeout as _timeout  # type: ignore[import-not-found]
 
 
 async def _read_fast(connection: Any, count: int) -> List[Any]:
