@@ -10,8 +10,18 @@ client or database, an SQLAlchemy engine, or a URL naming one of them::
     t.insert('example', 3)
     t.get('example', 'minute')   # OrderedDict([(bucket start, {3: 1})])
 
-Every error kairos raises derives from :class:`KairosException`
+``kairos.asyncio.Timeseries`` is the same, its calls awaited, over asyncio
+clients. Every error kairos raises derives from :class:`KairosException`
 (:mod:`kairos.exceptions`).
+
+Where things are (docs/development.rst has the whole map): every call is
+written once as steps (:mod:`kairos.steps`) in :mod:`kairos.timeseries`,
+``writes``, ``queries`` and ``meta``, on the storage primitives of a store
+(``redis_backend`` with ``kairos/redis/``, ``mongo_backend`` with
+``kairos/mongo/``, ``sql_backend/``); ``steps.run`` makes their driver calls
+blocking, ``steps.arun`` awaits them (:mod:`kairos.asyncio`). Redis commands
+are built in ``kairos/redis/commands.py`` and ``keys.py``, SQL in
+``kairos/sql_backend/statements.py``, whichever API calls.
 """
 
 from .exceptions import (AuthenticationError, ConfigurationError, DataConflict, FlushError,
