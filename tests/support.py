@@ -328,8 +328,7 @@ class Awaited:
     def __getattr__(self, name):
         value = getattr(self._t, name)
         if name == 'iterate':
-            return lambda *args, **kwargs: iter(self._loop.run_until_complete(
-                _collected(value(*args, **kwargs))))
+            return lambda *args, **kwargs: self._each(value(*args, **kwargs))
         if name.startswith('_') or not callable(value):
             return value
 
@@ -342,6 +341,14 @@ class Awaited:
     def __setattr__(self, name, value):
         setattr(self._t, name, value)
 
+    def _each(self, pairs):
+        """An async generator's items, one awaited at a time."""
+        while True:
+            try:
+                yield self._loop.run_until_complete(pairs.__anext__())
+            except StopAsyncIteration:
+                return
+
     def __enter__(self):
         return self
 
@@ -349,8 +356,6 @@ class Awaited:
         self.close()
 
 
-async def _collected(iterator):
-    return [each async for each in iterator]
 
 
 class AsyncCase:

@@ -234,6 +234,8 @@ def names_value(message: str, needle: str) -> bool:
 class BadInputBehaviour:
     """One generated test per row of CASES; see the module docstring."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def check_refused(self, type_, call, needle):
         existing = self.timeseries(type=type_, intervals=INTERVALS)
         for name in ('a', 'b', 'other'):
@@ -283,8 +285,6 @@ class TestBadInputRedis(BadInputBehaviour, RedisCase):
 
 class TestBadInputRedisCluster(TestBadInputRedis, RedisClusterCase):
     """The same on a Redis Cluster."""
-
-    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
 
 
 class TestBadInputMongo(BadInputBehaviour, MongoCase):

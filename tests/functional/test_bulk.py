@@ -86,6 +86,8 @@ def reads(t, names, base):
 class BulkBehaviour:
     """bulk_insert reads back exactly as the same points inserted one by one."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def make(self, typ, **kwargs):
         return self.timeseries(type=typ, prefix=typ, intervals=INTERVALS, **kwargs)
 
@@ -128,6 +130,9 @@ class BulkBehaviour:
 
     def test_insert_of_a_list_tuple_or_set_goes_through_bulk_insert(self):
         """insert(name, [v1, v2]) / tuple / set inserts each value via bulk_insert."""
+        if getattr(self, 'io', None) == 'asyncio':
+            self.skipTest('it spies on a blocking call inside insert; the bodies below it '
+                          'check the same reads on kairos.asyncio')
         base = now_hour()
         for typ in TYPES:
             values = VALUES[typ][:5]
@@ -352,7 +357,5 @@ class TestPipelineRedis(RedisPipelineBehaviour, RedisCase):
 class TestPipelineRedisCluster(TestPipelineRedis, RedisClusterHashTagCase):
     """The same on a Redis Cluster; hash_tag=True puts each call in one slot, as a
     transactional cluster pipeline needs."""
-
-    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
 
 

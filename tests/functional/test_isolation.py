@@ -33,6 +33,8 @@ def values_of(index, hour):
 class IsolationBehaviour:
     """Reads and deletes of one name never reach another name's data."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(names=name_lists, prefix=st.sampled_from([None, 'kairos', 'k*[?]']),
@@ -77,8 +79,6 @@ class TestIsolationRedis(IsolationBehaviour, RedisCase):
 
 class TestIsolationRedisCluster(TestIsolationRedis, RedisClusterCase):
     """The same on a Redis Cluster."""
-
-    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
 
 
 class TestIsolationMongo(IsolationBehaviour, MongoCase):

@@ -187,6 +187,8 @@ class TestForeignKeysRedisCluster(TestForeignKeysRedis, RedisClusterCase):
 class NamesBehaviour:
     """list(), properties() and delete_all() over names full of glob, separator and unicode."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(names=name_lists, prefix=st.sampled_from([None, 'kairos', 'k*[?]:x']))
@@ -240,7 +242,5 @@ class TestRewriteAfterDeleteAllRedis(RedisCase):
             t.insert('hits', 1, at(0))
 class TestRewriteAfterDeleteAllRedisCluster(TestRewriteAfterDeleteAllRedis, RedisClusterCase):
     """The same on a Redis Cluster."""
-
-    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
 
 

@@ -186,6 +186,8 @@ SETTINGS = settings(max_examples=int(os.environ.get('KAIROS_FUZZ_EXAMPLES', 100)
 class ModelBehaviour:
     """Every type agrees with the reference model over random operation sequences."""
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def run_model(self, kind):
         stateful.run_state_machine_as_test(machine_for(self, kind), settings=SETTINGS)
 
@@ -216,8 +218,6 @@ class TestModelRedis(ModelBehaviour, RedisCase):
 
 class TestModelRedisCluster(TestModelRedis, RedisClusterCase):
     """The same on a Redis Cluster."""
-
-    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
 
 
 class TestModelMongo(ModelBehaviour, MongoCase):
