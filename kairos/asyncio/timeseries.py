@@ -14,7 +14,8 @@ from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Dict
 from ..buffer import AsyncBuffering
 from ..exceptions import UnsupportedClient
 from ..steps import Steps, X, Y, arun, arun_each
-from ..timeseries import Core, V, _OWN_TYPE
+from ..core import _OWN_TYPE, Core
+from ..queries import V
 from ..urls import ClientFromURL
 
 _Self = TypeVar('_Self', bound='Timeseries[Any]')
