@@ -39,7 +39,7 @@ import weakref
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
-from .exceptions import ConfigurationError, StorageError, StorageUnavailable, UnsupportedClient
+from .exceptions import ConfigurationError, StorageError, UnsupportedClient
 
 REDIS = ('redis', 'rediss', 'unix')
 CLUSTER = ('redis+cluster', 'rediss+cluster')
@@ -168,7 +168,7 @@ def _cluster(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     from redis.cluster import RedisCluster
     from redis.exceptions import RedisClusterException
 
-    from .redis.errors import authentication_error, cluster_node, refuses_credentials, root_error
+    from .redis.errors import cluster_node, no_slot_map
     plain = url.replace('+cluster', '', 1)
     try:   # the client asks a node for the slot map as it is built
         return RedisCluster.from_url(plain, **config)
@@ -176,10 +176,7 @@ def _cluster(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
         failure = exc
     node = cluster_node(urlsplit(plain).netloc.rsplit('@', 1)[-1] or 'localhost:6379')
     # raised outside the except, from redis-py's error: one link, not two
-    if refuses_credentials(failure):
-        raise authentication_error(node, root_error(failure)) from failure
-    raise StorageUnavailable('Redis Cluster at %s gave no slot map, so no client was built: %s'
-                             % (node, failure)) from failure
+    raise no_slot_map(node, failure, ', so no client was built') from failure
 
 
 def _mongo(url: str, config: Dict[str, Any], database: Optional[str],

@@ -13,8 +13,7 @@ from redis.exceptions import (AskError, ClusterDownError, MovedError, NoScriptEr
 
 from ..exceptions import StorageError, StorageUnavailable, UnsupportedClient
 from ..steps import Steps
-from .errors import DRIVER_ERRORS, authentication_error, cluster_server, outcome, \
-    refuses_credentials, root_error
+from .errors import DRIVER_ERRORS, cluster_server, no_slot_map, outcome
 from .wire import Command, Wire, exchange
 
 # Times a packet Redis Cluster did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent
@@ -26,8 +25,8 @@ RESEND_PAUSE = 0.05
 class ClusterNodes:
     """Where a Redis Cluster client's commands go: a key's slot, a slot's master's Wire.
 
-    The slot map is redis-py's own (``nodes_manager``); ``refresh()`` reloads it
-    after a MOVED reply or a node that stopped answering.
+    The slot map is redis-py's own (``nodes_manager``); the steps of ``refresh()``
+    reload it after a MOVED reply or a node that stopped answering.
     """
 
     def __init__(self, client: Any):
@@ -45,14 +44,15 @@ class ClusterNodes:
                                      % (slot, exc)) from exc
         return self._wire(node)
 
+    def knows(self, host: str, port: int) -> bool:
+        """Whether the slot map has a node at host:port (an ASK redirection's target)."""
+        return self.client.nodes_manager.get_node(host, port) is not None
+
     def wire_at(self, host: str, port: int) -> Wire:
         """The Wire of the node at host:port (an ASK redirection's target)."""
         node = self.client.nodes_manager.get_node(host, port)
         if node is None:
-            self.refresh()
-            node = self.client.nodes_manager.get_node(host, port)
-            if node is None:
-                raise StorageUnavailable('Redis Cluster node %s:%d is unknown' % (host, port))
+            raise StorageUnavailable('Redis Cluster node %s:%d is unknown' % (host, port))
         return self._wire(node)
 
     def _wire(self, node: Any) -> Wire:
@@ -62,14 +62,16 @@ class ClusterNodes:
             known = self._wires[node.name] = (client, Wire(client))
         return known[1]
 
-    def refresh(self) -> None:
+    def connected(self) -> bool:
+        """False for a closed client, which has lost its default node."""
+        return self.client.get_default_node() is not None
+
+    def refresh(self) -> Steps[None]:
+        """Reload the slot map."""
         try:
-            self.client.nodes_manager.initialize()
+            yield (self.client.nodes_manager.initialize,)
         except DRIVER_ERRORS as exc:
-            if refuses_credentials(exc):
-                raise authentication_error(cluster_server(self.client), root_error(exc)) \
-                    from exc
-            raise StorageUnavailable('Redis Cluster is unreachable: %s' % exc) from exc
+            raise no_slot_map(cluster_server(self.client), exc) from exc
 
 
 class Router:
@@ -133,9 +135,9 @@ class Router:
             if not_run(replies)[0] is None:
                 return [replies]
             # NOSCRIPT: the loop below sends it again (the script in full the second time)
-        if self.stale:
+        if self.stale or (self.nodes is not None and not self.nodes.connected()):
             self.stale = False
-            yield (self.nodes.refresh,)  # type: ignore[union-attr]  # only a cluster goes stale
+            yield from self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster's
         rval: List[Any] = [None] * len(packets)
         packets = list(packets)
         asking: Dict[int, Any] = {}   # packet -> ASK's (host, port)
@@ -185,13 +187,15 @@ class Router:
                                                   for c in packets[i][1]])
                 elif why == 'ask':
                     asking[i] = where
+                    # a target the slot map lacks: reload it before sending there
+                    moved = moved or not self.nodes.knows(*asking[i])  # type: ignore[union-attr]
                 moved = moved or why == 'moved'
                 pause = pause or why == 'retry'
             if not again:
                 break
             if moved:
                 try:
-                    yield (self.nodes.refresh,)  # type: ignore[union-attr]  # only a cluster moves
+                    yield from self.nodes.refresh()  # type: ignore[union-attr]  # a cluster's
                 except StorageError as exc:   # the packets still to send never ran
                     for i in again:
                         rval[i] = exc
