@@ -72,7 +72,7 @@ from .redis.scripts import KINDS as KINDS
 from .redis.scripts import WRITE_SHA as _WRITE_SHA  # noqa: F401
 from .redis.scripts import _sha  # noqa: F401
 from .series_types import MISSING as MISSING
-from .steps import Call, Steps, done, taken
+from .steps import Call, Steps, ataken, done, taken
 
 # Keys asked of each SCAN call (list, properties, delete_all).
 SCAN_COUNT = 10000
@@ -138,6 +138,11 @@ class RedisStore(Core[Any]):
         self.fast_reads = True
         self._ops = OPS[self._type.name]
         self._atomic = AtomicWrites(self._router, self._server)
+        nodes = self._router.nodes
+        if nodes is not None and not nodes.connected():
+            # an asyncio cluster client asks for the slot map on first use: before the
+            # first call, which raises what the blocking client raises as it is built
+            self._start(nodes.refresh)
 
     @property
     def read_scripts(self) -> bool:
@@ -355,7 +360,8 @@ class Scan:
                 if self._found is None:
                     self._found = self._client.scan_iter(match=self._match,
                                                          count=SCAN_COUNT)
-                keys = yield (taken, self._found, SCAN_COUNT)
+                keys = yield (ataken if is_async(self._client) else taken,
+                              self._found, SCAN_COUNT)
                 if not keys:
                     return None
         except DRIVER_ERRORS as exc:

@@ -94,3 +94,12 @@ def taken(items: Iterator[X], count: int) -> List[X]:
     iterator (a cluster client's ``scan_iter``) read a batch per call."""
     return list(islice(items, count))
 
+
+async def ataken(items: AsyncIterator[X], count: int) -> List[X]:
+    """``taken`` of an async iterator (an asyncio client's ``scan_iter``)."""
+    batch: List[X] = []
+    async for item in items:
+        batch.append(item)
+        if len(batch) == count:
+            break
+    return batch

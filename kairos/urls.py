@@ -163,15 +163,18 @@ def _redis(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     return redis.Redis.from_url(url, **config)
 
 
-def _cluster(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
+def _cluster(url: str, config: Dict[str, Any], database: Optional[str],
+             client_class: Any = None) -> Any:
+    """A RedisCluster client (``client_class``: redis.asyncio's, which connects only on
+    first use) of the URL without '+cluster'."""
     import redis
     from redis.cluster import RedisCluster
     from redis.exceptions import RedisClusterException
 
     from .redis.errors import cluster_node, no_slot_map
     plain = url.replace('+cluster', '', 1)
-    try:   # the client asks a node for the slot map as it is built
-        return RedisCluster.from_url(plain, **config)
+    try:   # a blocking client asks a node for the slot map as it is built
+        return (client_class or RedisCluster).from_url(plain, **config)
     except (redis.RedisError, RedisClusterException) as exc:
         failure = exc
     node = cluster_node(urlsplit(plain).netloc.rsplit('@', 1)[-1] or 'localhost:6379')

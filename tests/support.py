@@ -414,8 +414,7 @@ def async_twin(cls):
     """Give a case class whose bodies say ``async_twin = True`` a twin running them on
     kairos.asyncio: Test<Name>Async, beside it in its module."""
     if not cls.__name__.startswith('Test') or cls.__name__.endswith('Async') or \
-            not getattr(cls, 'async_twin', False) or getattr(cls, 'cluster', False) or \
-            not hasattr(cls, 'async_client'):
+            not getattr(cls, 'async_twin', False) or not hasattr(cls, 'async_client'):
         return
     twin = cls.__name__ + 'Async'
     vars(sys.modules[cls.__module__])[twin] = type(
@@ -485,6 +484,10 @@ class RedisClusterCase(RedisCase):
     @staticmethod
     def connect():
         from redis.cluster import RedisCluster
+        return RedisCluster.from_url(redis_cluster_url())
+
+    def async_client(self):
+        from redis.asyncio.cluster import RedisCluster
         return RedisCluster.from_url(redis_cluster_url())
 
     def clear(self):

@@ -2,16 +2,17 @@
 does for a blocking client, awaited.
 
 A packet is sent with one ``send_packed_command`` on a connection taken from
-the client's pool, and one reply per command is read back (a refused command
-as its ``ResponseError``, in its place). A task cancelled while its packet is
-being sent or its replies read drops the connection: Redis runs nothing of a
-packet it did not receive whole when that packet is one command or one
-MULTI/EXEC, and replies left unread would be read by the next user of the
-connection. The errors are ``wire``'s, built by the same functions.
+the client's pool (a cluster node's own connections, through ``NodePool``),
+and one reply per command is read back (a refused command as its
+``ResponseError``, in its place). A task cancelled while its packet is being
+sent or its replies read drops the connection: Redis runs nothing of a packet
+it did not receive whole when that packet is one command or one MULTI/EXEC,
+and replies left unread would be read by the next user of the connection. The
+errors are ``wire``'s, built by the same functions.
 """
 
 import asyncio
-from typing import Any, List, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import redis
 from redis.exceptions import ResponseError
@@ -25,11 +26,12 @@ _FAILURES = (redis.ConnectionError, redis.TimeoutError, OSError)
 
 
 class AsyncWire:
-    """Round trips on the connections of one redis.asyncio client's pool."""
+    """Round trips on the connections of one pool: a redis.asyncio client's, or a
+    cluster node's (``NodePool``)."""
 
-    def __init__(self, client: Any):
-        self.pool = client.connection_pool
-        self.server = pool_server(self.pool)
+    def __init__(self, pool: Any):
+        self.pool = pool
+        self.server = pool_server(pool)
 
     async def round_trip(self, commands: Sequence[Command], write: bool) -> List[Any]:
         """Send ``commands`` in one packet; return their replies (see ``Wire.round_trip``)."""
@@ -76,6 +78,62 @@ async def _drop(pool: Any, connection: Any) -> None:
         finally:
             await pool.release(connection)
     await asyncio.shield(close())
+
+
+class NodePool:
+    """A redis.asyncio cluster node's connections as AsyncWire takes them from a pool:
+    taken with the node's ``acquire_connection`` and given back with its ``release``
+    (the node's own commands share them), connected before they are used.
+
+    A node holding all the connections it may (``max_connections``) makes a call
+    wait for one this pool handed out, as a blocking pool would, rather than fail;
+    with none of them out, nothing would end the wait, and the call fails as
+    redis-py's own commands do.
+    """
+
+    def __init__(self, node: Any):
+        from redis.exceptions import MaxConnectionsError   # with redis.asyncio.cluster
+        self.node = node
+        self.connection_kwargs = node.connection_kwargs
+        self._exhausted = MaxConnectionsError
+        self._out = 0   # connections handed out and not given back
+        self._freed: Optional[asyncio.Condition] = None   # made in the loop that waits
+
+    async def get_connection(self) -> Any:
+        if self._freed is None:
+            self._freed = asyncio.Condition()
+        async with self._freed:
+            while True:
+                try:
+                    connection = self.node.acquire_connection()
+                    break
+                except self._exhausted:
+                    if not self._out:
+                        raise
+                    await self._freed.wait()
+        self._out += 1
+        try:
+            # a connection redis-py marked to reconnect (a failover, maintenance) does so
+            marked = getattr(self.node, 'disconnect_if_needed', None)
+            if marked is not None:
+                await marked(connection)
+            await connection.connect()
+        except BaseException:
+            await _drop(self, connection)
+            raise
+        return connection
+
+    async def release(self, connection: Any) -> None:
+        self.node.release(connection)
+        self._out -= 1
+        if self._freed is not None:
+            async with self._freed:
+                self._freed.notify()
+
+
+def node_wire(node: Any) -> AsyncWire:
+    """The AsyncWire of a redis.asyncio cluster node."""
+    return AsyncWire(NodePool(node))
 
 
 async def aexchange(packets: Sequence[Tuple[AsyncWire, List[Command]]],

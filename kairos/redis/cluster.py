@@ -11,7 +11,7 @@ import redis
 from redis.exceptions import (AskError, ClusterDownError, MovedError, NoScriptError,
                               ResponseError, TryAgainError)
 
-from ..exceptions import StorageError, StorageUnavailable, UnsupportedClient
+from ..exceptions import StorageError, StorageUnavailable
 from ..steps import Steps
 from .errors import DRIVER_ERRORS, cluster_server, no_slot_map, outcome
 from .wire import Command, Wire, exchange
@@ -26,17 +26,22 @@ class ClusterNodes:
     """Where a Redis Cluster client's commands go: a key's slot, a slot's master's Wire.
 
     The slot map is redis-py's own (``nodes_manager``); the steps of ``refresh()``
-    reload it after a MOVED reply or a node that stopped answering.
+    reload it after a MOVED reply or a node that stopped answering. A node's Wire
+    is ``make(handle(node))``, made again when its handle changes: the node's own
+    redis client for a blocking client, the node itself for an asyncio one.
     """
 
-    def __init__(self, client: Any):
+    def __init__(self, client: Any, make: Callable[[Any], Any] = Wire,
+                 handle: Optional[Callable[[Any], Any]] = None):
         self.client = client
-        self._wires: Dict[str, Tuple[Any, Wire]] = {}   # node name -> (its redis client, its Wire)
+        self._make = make
+        self._handle = handle or client.get_redis_connection
+        self._wires: Dict[str, Tuple[Any, Any]] = {}   # node name -> (its handle, its Wire)
 
     def slot(self, key: str) -> int:
         return self.client.keyslot(key)  # type: ignore[no-any-return]
 
-    def wire(self, slot: int) -> Wire:
+    def wire(self, slot: int) -> Any:
         try:
             node = self.client.nodes_manager.get_node_from_slot(slot)
         except DRIVER_ERRORS as exc:
@@ -48,28 +53,33 @@ class ClusterNodes:
         """Whether the slot map has a node at host:port (an ASK redirection's target)."""
         return self.client.nodes_manager.get_node(host, port) is not None
 
-    def wire_at(self, host: str, port: int) -> Wire:
+    def wire_at(self, host: str, port: int) -> Any:
         """The Wire of the node at host:port (an ASK redirection's target)."""
         node = self.client.nodes_manager.get_node(host, port)
         if node is None:
             raise StorageUnavailable('Redis Cluster node %s:%d is unknown' % (host, port))
         return self._wire(node)
 
-    def _wire(self, node: Any) -> Wire:
-        client = self.client.get_redis_connection(node)
+    def _wire(self, node: Any) -> Any:
+        handle = self._handle(node)
         known = self._wires.get(node.name)
-        if known is None or known[0] is not client:
-            known = self._wires[node.name] = (client, Wire(client))
+        if known is None or known[0] is not handle:
+            known = self._wires[node.name] = (handle, self._make(handle))
         return known[1]
 
     def connected(self) -> bool:
-        """False for a closed client, which has lost its default node."""
+        """False for an asyncio client before its first call (or after aclose())."""
         return self.client.get_default_node() is not None
 
     def refresh(self) -> Steps[None]:
-        """Reload the slot map."""
+        """Reload the slot map: a client without one (an asyncio client before its
+        first call) connects through its own ``initialize``, as its commands would."""
+        connect = getattr(self.client, 'initialize', None)   # an asyncio client's
         try:
-            yield (self.client.nodes_manager.initialize,)
+            if connect is not None and not self.connected():
+                yield (connect,)
+            else:
+                yield (self.client.nodes_manager.initialize,)
         except DRIVER_ERRORS as exc:
             raise no_slot_map(cluster_server(self.client), exc) from exc
 
@@ -85,20 +95,22 @@ class Router:
     def __init__(self, client: Any, scripts: Dict[str, str],
                  wait: Optional[Command] = None):
         single = not is_cluster(client)
+        self.wire: Any = None   # single Redis's
+        self.nodes: Optional[ClusterNodes] = None
         if is_async(client):
-            from .awire import AsyncWire, aexchange, pause
-            if not single:
-                raise UnsupportedClient('kairos.asyncio takes a redis.asyncio.Redis client; '
-                                        'an asyncio Redis Cluster client is not supported '
-                                        'yet: use redis.cluster.RedisCluster with '
-                                        'kairos.Timeseries')
-            self.wire: Any = AsyncWire(client)
+            from .awire import AsyncWire, aexchange, node_wire, pause
+            if single:
+                self.wire = AsyncWire(client.connection_pool)
+            else:
+                self.nodes = ClusterNodes(client, node_wire, lambda node: node)
             self.exchange: Callable[..., Any] = aexchange
             self.pause: Callable[[float], Any] = pause
         else:
-            self.wire = Wire(client) if single else None
+            if single:
+                self.wire = Wire(client)
+            else:
+                self.nodes = ClusterNodes(client)
             self.exchange, self.pause = exchange, time.sleep
-        self.nodes = None if single else ClusterNodes(client)
         self.stale = False   # a cluster node failed: reload the slot map before the next call
         self.scripts, self.wait = scripts, wait
 
