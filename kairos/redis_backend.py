@@ -32,7 +32,7 @@ not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN, NOSCRIPT) is sent again; nothing els
 import hashlib  # noqa: F401
 import re  # noqa: F401
 import time  # noqa: F401
-from itertools import islice
+from itertools import islice  # noqa: F401
 from typing import (AbstractSet, Any, Callable, Dict, Iterable, Iterator,  # noqa: F401
                     List, Optional, Tuple)
 
@@ -45,7 +45,7 @@ from .exceptions import (ConfigurationError, DataConflict, InvalidValue,  # noqa
                          applied_before)
 from .intervals import Interval
 from .redis.atomic import AtomicWrites
-from .redis.cluster import Router, is_async
+from .redis.cluster import Router, is_async, is_cluster
 from .redis.commands import OPS, write_commands
 from .redis.errors import DRIVER_ERRORS, cluster_server, driver_error, pool_server, refusal
 from .redis.keys import Keys, scan_match
@@ -72,7 +72,7 @@ from .redis.scripts import KINDS as KINDS
 from .redis.scripts import WRITE_SHA as _WRITE_SHA  # noqa: F401
 from .redis.scripts import _sha  # noqa: F401
 from .series_types import MISSING as MISSING
-from .steps import Call, Steps, done
+from .steps import Call, Steps, ataken, done, taken
 
 # Keys asked of each SCAN call (list, properties, delete_all).
 SCAN_COUNT = 10000
@@ -139,6 +139,11 @@ class RedisStore(Core[Any]):
         self.fast_reads = True
         self._ops = OPS[self._type.name]
         self._atomic = AtomicWrites(self._router, self._server)
+        nodes = self._router.nodes
+        if nodes is not None and not nodes.connected():
+            # an asyncio cluster client asks for the slot map on first use: before the
+            # first call, which raises what the blocking client raises as it is built
+            self._start(nodes.refresh)
 
     @property
     def read_scripts(self) -> bool:
@@ -252,17 +257,18 @@ class RedisStore(Core[Any]):
 
     # -- writing -------------------------------------------------------------
 
-    def _reopened(self) -> Any:
+    def _reopened(self) -> Steps[Any]:
         """The client, for redis-py's own pipelines. A closed cluster client has lost its
         default node, which they need: the slot map is reloaded, as after a failure, so
         that they reconnect as kairos' own commands and a closed single client do."""
-        if self._wire is None and self._client.get_default_node() is None:
-            self._router.nodes.refresh()  # type: ignore[union-attr]  # a cluster's
+        nodes = self._router.nodes
+        if nodes is not None and not nodes.connected():
+            yield from nodes.refresh()
         return self._client
 
     def _send_pipeline(self, commands: List[Command]) -> Steps[None]:
         if self._wire is None:  # a cluster client: redis-py groups the commands by node
-            pipe = self._reopened().pipeline(transaction=False)
+            pipe = (yield from self._reopened()).pipeline(transaction=False)
             for command in commands:
                 pipe.execute_command(*command)
             yield from self._call((pipe.execute,), False)
@@ -302,7 +308,7 @@ class RedisStore(Core[Any]):
         """
         if not keys:
             return []
-        pipe = self._reopened().pipeline(transaction=False)
+        pipe = (yield from self._reopened()).pipeline(transaction=False)
         spans: List[Tuple[int, int, Any]] = []
         for key in keys:
             before = len(pipe)
@@ -336,7 +342,8 @@ class RedisStore(Core[Any]):
 
 class Scan:
     """The keys a SCAN of ``match`` finds, a batch at a time: ``yield from scan.next()``
-    gives the next batch, None at the end; a cluster client scans node by node."""
+    gives the next batch, None at the end; a cluster client scans node by node, through
+    its own ``scan_iter``, whose next keys are taken a batch per call."""
 
     def __init__(self, client: Any, match: str, server: str):
         self._client, self._match, self._server = client, match, server
@@ -345,7 +352,7 @@ class Scan:
 
     def next(self) -> Steps[Optional[List[str]]]:
         try:
-            if isinstance(self._client, redis.Redis) or is_async(self._client):
+            if not is_cluster(self._client):
                 if self._cursor == 0:
                     return None
                 self._cursor, keys = yield (self._client.scan, self._cursor or 0,
@@ -354,13 +361,13 @@ class Scan:
                 if self._found is None:
                     self._found = self._client.scan_iter(match=self._match,
                                                          count=SCAN_COUNT)
-                keys = list(islice(self._found, SCAN_COUNT))
+                keys = yield (ataken if is_async(self._client) else taken,
+                              self._found, SCAN_COUNT)
                 if not keys:
                     return None
         except DRIVER_ERRORS as exc:
             raise driver_error(self._server, exc) from exc
         return [as_str(key) for key in keys]
-
 
 
 class RedisBackend(RedisStore, Timeseries[Any]):

@@ -16,7 +16,8 @@ and retrying are written once, and a backend's two I/O objects hold only the
 driver calls that differ.
 """
 
-from typing import (Any, AsyncIterator, Callable, Generator, Iterable, Iterator,
+from itertools import islice
+from typing import (Any, AsyncIterator, Callable, Generator, Iterable, Iterator, List,
                     Optional, Tuple, TypeVar)
 
 R = TypeVar('R')
@@ -86,3 +87,19 @@ async def arun_each(first: 'Steps[Iterable[X]]',
     for item in await arun(first):
         for each in await arun(then(item)):
             yield each
+
+
+def taken(items: Iterator[X], count: int) -> List[X]:
+    """The next ``count`` items of an iterator, fewer at its end: a driver's own
+    iterator (a cluster client's ``scan_iter``) read a batch per call."""
+    return list(islice(items, count))
+
+
+async def ataken(items: AsyncIterator[X], count: int) -> List[X]:
+    """``taken`` of an async iterator (an asyncio client's ``scan_iter``)."""
+    batch: List[X] = []
+    async for item in items:
+        batch.append(item)
+        if len(batch) == count:
+            break
+    return batch

@@ -39,7 +39,7 @@ import weakref
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
-from .exceptions import ConfigurationError, StorageError, StorageUnavailable, UnsupportedClient
+from .exceptions import ConfigurationError, StorageError, UnsupportedClient
 
 REDIS = ('redis', 'rediss', 'unix')
 CLUSTER = ('redis+cluster', 'rediss+cluster')
@@ -48,9 +48,10 @@ SQL = ('sqlite', 'postgresql', 'postgres', 'mysql', 'mariadb', 'oracle', 'mssql'
 DEFAULT_DATABASE = 'kairos'
 
 ALIASES = {'postgres': 'postgresql'}  # SQLAlchemy dropped the short name
+Drivers = Mapping[str, Tuple[str, str, Tuple[Tuple[str, str], ...]]]
 # dialect -> (the extra bringing a driver, what is lacking, (module, driver) by preference)
 _MYSQL_DRIVERS = ('mysql', 'a MySQL driver', (('MySQLdb', 'mysqldb'), ('pymysql', 'pymysql')))
-DRIVERS = {
+DRIVERS: Drivers = {
     'postgresql': ('postgresql', 'a PostgreSQL driver',
                    (('psycopg', 'psycopg'), ('psycopg2', 'psycopg2'))),
     'mysql': _MYSQL_DRIVERS,
@@ -162,23 +163,23 @@ def _redis(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     return redis.Redis.from_url(url, **config)
 
 
-def _cluster(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
+def _cluster(url: str, config: Dict[str, Any], database: Optional[str],
+             client_class: Any = None) -> Any:
+    """A RedisCluster client (``client_class``: redis.asyncio's, which connects only on
+    first use) of the URL without '+cluster'."""
     import redis
     from redis.cluster import RedisCluster
     from redis.exceptions import RedisClusterException
 
-    from .redis.errors import authentication_error, cluster_node, refuses_credentials, root_error
+    from .redis.errors import cluster_node, no_slot_map
     plain = url.replace('+cluster', '', 1)
-    try:   # the client asks a node for the slot map as it is built
-        return RedisCluster.from_url(plain, **config)
+    try:   # a blocking client asks a node for the slot map as it is built
+        return (client_class or RedisCluster).from_url(plain, **config)
     except (redis.RedisError, RedisClusterException) as exc:
         failure = exc
     node = cluster_node(urlsplit(plain).netloc.rsplit('@', 1)[-1] or 'localhost:6379')
     # raised outside the except, from redis-py's error: one link, not two
-    if refuses_credentials(failure):
-        raise authentication_error(node, root_error(failure)) from failure
-    raise StorageUnavailable('Redis Cluster at %s gave no slot map, so no client was built: %s'
-                             % (node, failure)) from failure
+    raise no_slot_map(node, failure, ', so no client was built') from failure
 
 
 def _mongo(url: str, config: Dict[str, Any], database: Optional[str],
@@ -199,9 +200,6 @@ def _mock(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
         import mongomock  # type: ignore[no-redef]
     return mongomock.MongoClient(**config)[database or urlsplit(url).path.strip('/')
                                            or DEFAULT_DATABASE]
-
-
-Drivers = Mapping[str, Tuple[str, str, Tuple[Tuple[str, str], ...]]]
 
 
 def sql_url(url: str, drivers: Drivers = DRIVERS) -> str:

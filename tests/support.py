@@ -247,6 +247,35 @@ class RedisClusterServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def move_slots(source, target, slots, host='127.0.0.1', migrated=None) -> None:
+    """Move ``slots`` from the master at port ``source`` to the one at ``target`` (both
+    on ``host``), as redis-cli --cluster reshard does: each slot marked migrating and
+    importing, its keys migrated a few at a time, then handed to the target.
+    ``migrated(slot)`` runs once its keys are on the target, before the hand-over (a
+    call then gets ASK for the slot's keys)."""
+    nodes = {port: redis.Redis(host=host, port=port, decode_responses=True)
+             for port in (source, target)}
+    ids = {port: node.execute_command('CLUSTER', 'MYID') for port, node in nodes.items()}
+    try:
+        for slot in slots:
+            nodes[target].execute_command('CLUSTER', 'SETSLOT', slot, 'IMPORTING', ids[source])
+            nodes[source].execute_command('CLUSTER', 'SETSLOT', slot, 'MIGRATING', ids[target])
+            while True:
+                keys = nodes[source].execute_command('CLUSTER', 'GETKEYSINSLOT', slot, 10)
+                if not keys:
+                    break
+                nodes[source].execute_command('MIGRATE', host, target, '', 0, 5000,
+                                              'KEYS', *keys)
+                time.sleep(0.01)   # let writes meet a half-migrated slot
+            if migrated is not None:
+                migrated(slot)
+            for node in nodes.values():
+                node.execute_command('CLUSTER', 'SETSLOT', slot, 'NODE', ids[target])
+    finally:
+        for node in nodes.values():
+            node.close()
+
+
 def require_cluster_binaries() -> None:
     """Skip without redis-server and redis-cli, except under CI=true, where that fails."""
     if shutil.which('redis-server') is None or shutil.which('redis-cli') is None:
@@ -390,8 +419,7 @@ def async_twin(cls):
     """Give a case class whose bodies say ``async_twin = True`` a twin running them on
     kairos.asyncio: Test<Name>Async, beside it in its module."""
     if not cls.__name__.startswith('Test') or cls.__name__.endswith('Async') or \
-            not getattr(cls, 'async_twin', False) or getattr(cls, 'cluster', False) or \
-            not hasattr(cls, 'async_client'):
+            not getattr(cls, 'async_twin', False) or not hasattr(cls, 'async_client'):
         return
     twin = cls.__name__ + 'Async'
     vars(sys.modules[cls.__module__])[twin] = type(
@@ -461,6 +489,10 @@ class RedisClusterCase(RedisCase):
     @staticmethod
     def connect():
         from redis.cluster import RedisCluster
+        return RedisCluster.from_url(redis_cluster_url())
+
+    def async_client(self):
+        from redis.asyncio.cluster import RedisCluster
         return RedisCluster.from_url(redis_cluster_url())
 
     def clear(self):

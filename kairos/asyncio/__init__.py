@@ -1,9 +1,10 @@
 """kairos on asyncio: the same Timeseries, its calls awaited.
 
 ``kairos.asyncio.Timeseries`` takes what ``kairos.Timeseries`` takes, with an
-asyncio client (``redis.asyncio.Redis``; pymongo's ``AsyncMongoClient`` or its
-database, motor's; an SQLAlchemy ``AsyncEngine``) or a URL, and has the same
-methods, awaited; ``iterate`` is an async generator::
+asyncio client (``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster``;
+pymongo's ``AsyncMongoClient`` or its database, motor's; an SQLAlchemy
+``AsyncEngine``) or a URL, and has the same methods, awaited; ``iterate`` is an
+async generator::
 
     from kairos.asyncio import Timeseries
     t = Timeseries('redis://localhost:6379/0', type='count',

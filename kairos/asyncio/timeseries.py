@@ -39,8 +39,9 @@ def _store(client: Any) -> Any:
             if store.accepts(client):
                 return store
     raise UnsupportedClient('unsupported client %r: kairos.asyncio takes a '
-                            'redis.asyncio.Redis, a pymongo AsyncMongoClient or its '
-                            'AsyncDatabase (or motor\'s), or an SQLAlchemy AsyncEngine'
+                            'redis.asyncio.Redis or RedisCluster, a pymongo '
+                            'AsyncMongoClient or its AsyncDatabase (or motor\'s), or an '
+                            'SQLAlchemy AsyncEngine'
                             % (client,))
 
 

@@ -3,6 +3,8 @@
 What each scheme builds::
 
     redis://  rediss://  unix://   redis.asyncio.Redis.from_url(url, **client_config)
+    redis+cluster://               redis.asyncio.cluster.RedisCluster.from_url(url without
+    rediss+cluster://              '+cluster', **client_config)
     mongodb://  mongodb+srv://     pymongo.AsyncMongoClient(url, **client_config)[database]
     mongomock://[/database]        mongomock_motor's client over a mongomock_ng (or
                                    mongomock) client
@@ -12,14 +14,17 @@ An SQL URL without ``+driver`` gets the first installed asyncio driver
 (``DRIVERS``): ``sqlite+aiosqlite``; ``postgresql+asyncpg``, else
 ``+psycopg``; ``mysql+asyncmy``, else ``+aiomysql``; ``pip install
 'kairos[asyncio]'`` brings them. Each client is released by the awaited
-``close()`` of its Timeseries.
+``close()`` of its Timeseries. A Redis Cluster client asks a node for the slot
+map on first use, so a cluster that gives none fails the first call (with what
+kairos.Timeseries raises as it is built), not the constructor.
 """
 
 from typing import Any, Awaitable, Callable, Dict, Optional
 from urllib.parse import urlsplit
 
 from ..exceptions import UnsupportedClient
-from ..urls import CLUSTER, DEFAULT_DATABASE, MONGO, REDIS, Drivers, _mongo, safe, sql_engine
+from ..urls import (CLUSTER, DEFAULT_DATABASE, MONGO, REDIS, Drivers, _cluster, _mongo, safe,
+                    sql_engine)
 
 _MYSQL = ('asyncio', 'an asyncio MySQL driver', (('asyncmy', 'asyncmy'), ('aiomysql', 'aiomysql')))
 DRIVERS: Drivers = {
@@ -36,9 +41,9 @@ def _redis(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
     return redis.asyncio.Redis.from_url(url, **config)
 
 
-def _cluster(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
-    raise UnsupportedClient('%s: kairos.asyncio does not take a Redis Cluster; '
-                            'kairos.Timeseries does' % safe(url))
+def _cluster_async(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
+    from redis.asyncio.cluster import RedisCluster
+    return _cluster(url, config, database, RedisCluster)
 
 
 def _mongo_async(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
@@ -81,8 +86,8 @@ async def _dispose(engine: Any) -> None:
 
 
 BUILDERS: Dict[str, Callable[..., Any]] = dict(
-    [(scheme, _redis) for scheme in REDIS] + [(scheme, _cluster) for scheme in CLUSTER]
+    [(scheme, _redis) for scheme in REDIS] + [(scheme, _cluster_async) for scheme in CLUSTER]
     + [(scheme, _mongo_async) for scheme in MONGO] + [('mongomock', _mock), ('sql', _sql)])
 RELEASE: Dict[Callable[..., Any], Callable[[Any], Awaitable[None]]] = {
-    _redis: _close, _cluster: _close, _mongo_async: _close_mongo, _mock: _nothing,
+    _redis: _close, _cluster_async: _close, _mongo_async: _close_mongo, _mock: _nothing,
     _sql: _dispose}

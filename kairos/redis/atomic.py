@@ -11,6 +11,7 @@ from ..exceptions import DataConflict, KairosException, StorageError
 from ..steps import Steps
 from .cluster import Router
 from .errors import chain, full_error, out_of_memory, refusal, refused_unrun
+from .replies import as_str
 from .scripts import WRITE_SHA, script_args
 from .wire import Command
 
@@ -153,7 +154,7 @@ class AtomicWrites:
                                  False if unrun else None), reply)
         floats, refused = reply
         return self._settle(commands, now, {names[int(i) - 1] for i in floats}, [
-            (names[int(refused[i]) - 1], refused[i + 1], None)
+            (names[int(refused[i]) - 1], as_str(refused[i + 1]), None)
             for i in range(0, len(refused), 2)])
 
     def _settle(self, commands: List[Command], now: float, floats: Iterable[str],

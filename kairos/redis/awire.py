@@ -1,8 +1,9 @@
 """The Redis backend's round trips on a ``redis.asyncio`` client: what ``wire.Wire``
 does for a blocking client, awaited.
 
-A packet is sent in one write on a connection taken from the client's pool,
-and one reply per command is read back (a refused command as its
+A packet is sent in one write on a connection taken from the client's pool
+(a cluster node's own connections, through ``NodePool``), and one reply per
+command is read back (a refused command as its
 ``ResponseError``, in its place). A task cancelled while its packet is
 being sent or its replies read drops the connection: Redis runs nothing of a
 packet it did not receive whole when that packet is one command or one
@@ -12,7 +13,7 @@ connection. The errors are ``wire``'s, built by the same functions.
 
 import asyncio
 import sys
-from typing import Any, List, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import redis
 import redis.asyncio.connection
@@ -29,7 +30,8 @@ _STOCK_READ = redis.asyncio.connection.AbstractConnection.read_response
 
 
 class AsyncWire:
-    """Round trips on the connections of one redis.asyncio client's pool.
+    """Round trips on the connections of one pool: a redis.asyncio client's, or a
+    cluster node's (``NodePool``).
 
     As ``wire.Wire`` does, it packs with hiredis and parses the replies with a
     ``hiredis.Reader`` straight from the connection's stream, and keeps a few
@@ -37,9 +39,9 @@ class AsyncWire:
     (``fast``); else it goes through the connection's own send and read.
     """
 
-    def __init__(self, client: Any):
-        self.pool = client.connection_pool
-        self.server = pool_server(self.pool)
+    def __init__(self, pool: Any):
+        self.pool = pool
+        self.server = pool_server(pool)
         options = self.pool.connection_kwargs
         connection_class = getattr(self.pool, 'connection_class', None)
         self.fast = hiredis is not None and \
@@ -160,6 +162,63 @@ async def _drop(pool: Any, connection: Any) -> None:
         finally:
             await pool.release(connection)
     await asyncio.shield(close())
+
+
+class NodePool:
+    """A redis.asyncio cluster node's connections as AsyncWire takes them from a pool:
+    taken with the node's ``acquire_connection`` and given back with its ``release``
+    (the node's own commands share them), connected before they are used.
+
+    A node holding all the connections it may (``max_connections``) makes a call
+    wait for one this pool handed out, as a blocking pool would, rather than fail;
+    with none of them out, nothing would end the wait, and the call fails as
+    redis-py's own commands do.
+    """
+
+    def __init__(self, node: Any):
+        from redis.exceptions import MaxConnectionsError   # with redis.asyncio.cluster
+        self.node = node
+        self.connection_kwargs = node.connection_kwargs
+        self.connection_class = getattr(node, 'connection_class', None)
+        self._exhausted = MaxConnectionsError
+        self._out = 0   # connections handed out and not given back
+        self._freed: Optional[asyncio.Condition] = None   # made in the loop that waits
+
+    async def get_connection(self) -> Any:
+        if self._freed is None:
+            self._freed = asyncio.Condition()
+        async with self._freed:
+            while True:
+                try:
+                    connection = self.node.acquire_connection()
+                    break
+                except self._exhausted:
+                    if not self._out:
+                        raise
+                    await self._freed.wait()
+        self._out += 1
+        try:
+            # a connection redis-py marked to reconnect (a failover, maintenance) does so
+            marked = getattr(self.node, 'disconnect_if_needed', None)
+            if marked is not None:
+                await marked(connection)
+            await connection.connect()
+        except BaseException:
+            await _drop(self, connection)
+            raise
+        return connection
+
+    async def release(self, connection: Any) -> None:
+        self.node.release(connection)
+        self._out -= 1
+        if self._freed is not None:
+            async with self._freed:
+                self._freed.notify()
+
+
+def node_wire(node: Any) -> AsyncWire:
+    """The AsyncWire of a redis.asyncio cluster node."""
+    return AsyncWire(NodePool(node))
 
 
 async def aexchange(packets: Sequence[Tuple[AsyncWire, List[Command]]],

@@ -11,10 +11,9 @@ import redis
 from redis.exceptions import (AskError, ClusterDownError, MovedError, NoScriptError,
                               ResponseError, TryAgainError)
 
-from ..exceptions import StorageError, StorageUnavailable, UnsupportedClient
+from ..exceptions import StorageError, StorageUnavailable
 from ..steps import Steps
-from .errors import DRIVER_ERRORS, authentication_error, cluster_server, outcome, \
-    refuses_credentials, root_error
+from .errors import DRIVER_ERRORS, cluster_server, no_slot_map, outcome
 from .wire import Command, Wire, exchange
 
 # Times a packet Redis Cluster did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent
@@ -26,18 +25,23 @@ RESEND_PAUSE = 0.05
 class ClusterNodes:
     """Where a Redis Cluster client's commands go: a key's slot, a slot's master's Wire.
 
-    The slot map is redis-py's own (``nodes_manager``); ``refresh()`` reloads it
-    after a MOVED reply or a node that stopped answering.
+    The slot map is redis-py's own (``nodes_manager``); the steps of ``refresh()``
+    reload it after a MOVED reply or a node that stopped answering. A node's Wire
+    is ``make(handle(node))``, made again when its handle changes: the node's own
+    redis client for a blocking client, the node itself for an asyncio one.
     """
 
-    def __init__(self, client: Any):
+    def __init__(self, client: Any, make: Callable[[Any], Any] = Wire,
+                 handle: Optional[Callable[[Any], Any]] = None):
         self.client = client
-        self._wires: Dict[str, Tuple[Any, Wire]] = {}   # node name -> (its redis client, its Wire)
+        self._make = make
+        self._handle = handle or client.get_redis_connection
+        self._wires: Dict[str, Tuple[Any, Any]] = {}   # node name -> (its handle, its Wire)
 
     def slot(self, key: str) -> int:
         return self.client.keyslot(key)  # type: ignore[no-any-return]
 
-    def wire(self, slot: int) -> Wire:
+    def wire(self, slot: int) -> Any:
         try:
             node = self.client.nodes_manager.get_node_from_slot(slot)
         except DRIVER_ERRORS as exc:
@@ -45,31 +49,39 @@ class ClusterNodes:
                                      % (slot, exc)) from exc
         return self._wire(node)
 
-    def wire_at(self, host: str, port: int) -> Wire:
+    def knows(self, host: str, port: int) -> bool:
+        """Whether the slot map has a node at host:port (an ASK redirection's target)."""
+        return self.client.nodes_manager.get_node(host, port) is not None
+
+    def wire_at(self, host: str, port: int) -> Any:
         """The Wire of the node at host:port (an ASK redirection's target)."""
         node = self.client.nodes_manager.get_node(host, port)
         if node is None:
-            self.refresh()
-            node = self.client.nodes_manager.get_node(host, port)
-            if node is None:
-                raise StorageUnavailable('Redis Cluster node %s:%d is unknown' % (host, port))
+            raise StorageUnavailable('Redis Cluster node %s:%d is unknown' % (host, port))
         return self._wire(node)
 
-    def _wire(self, node: Any) -> Wire:
-        client = self.client.get_redis_connection(node)
+    def _wire(self, node: Any) -> Any:
+        handle = self._handle(node)
         known = self._wires.get(node.name)
-        if known is None or known[0] is not client:
-            known = self._wires[node.name] = (client, Wire(client))
+        if known is None or known[0] is not handle:
+            known = self._wires[node.name] = (handle, self._make(handle))
         return known[1]
 
-    def refresh(self) -> None:
+    def connected(self) -> bool:
+        """False for an asyncio client before its first call (or after aclose())."""
+        return self.client.get_default_node() is not None
+
+    def refresh(self) -> Steps[None]:
+        """Reload the slot map: a client without one (an asyncio client before its
+        first call) connects through its own ``initialize``, as its commands would."""
+        connect = getattr(self.client, 'initialize', None)   # an asyncio client's
         try:
-            self.client.nodes_manager.initialize()
+            if connect is not None and not self.connected():
+                yield (connect,)
+            else:
+                yield (self.client.nodes_manager.initialize,)
         except DRIVER_ERRORS as exc:
-            if refuses_credentials(exc):
-                raise authentication_error(cluster_server(self.client), root_error(exc)) \
-                    from exc
-            raise StorageUnavailable('Redis Cluster is unreachable: %s' % exc) from exc
+            raise no_slot_map(cluster_server(self.client), exc) from exc
 
 
 class Router:
@@ -83,20 +95,22 @@ class Router:
     def __init__(self, client: Any, scripts: Dict[str, str],
                  wait: Optional[Command] = None):
         single = not is_cluster(client)
+        self.wire: Any = None   # single Redis's
+        self.nodes: Optional[ClusterNodes] = None
         if is_async(client):
-            from .awire import AsyncWire, aexchange, pause
-            if not single:
-                raise UnsupportedClient('kairos.asyncio takes a redis.asyncio.Redis client; '
-                                        'an asyncio Redis Cluster client is not supported '
-                                        'yet: use redis.cluster.RedisCluster with '
-                                        'kairos.Timeseries')
-            self.wire: Any = AsyncWire(client)
+            from .awire import AsyncWire, aexchange, node_wire, pause
+            if single:
+                self.wire = AsyncWire(client.connection_pool)
+            else:
+                self.nodes = ClusterNodes(client, node_wire, lambda node: node)
             self.exchange: Callable[..., Any] = aexchange
             self.pause: Callable[[float], Any] = pause
         else:
-            self.wire = Wire(client) if single else None
+            if single:
+                self.wire = Wire(client)
+            else:
+                self.nodes = ClusterNodes(client)
             self.exchange, self.pause = exchange, time.sleep
-        self.nodes = None if single else ClusterNodes(client)
         self.stale = False   # a cluster node failed: reload the slot map before the next call
         self.scripts, self.wait = scripts, wait
 
@@ -133,9 +147,9 @@ class Router:
             if not_run(replies)[0] is None:
                 return [replies]
             # NOSCRIPT: the loop below sends it again (the script in full the second time)
-        if self.stale:
+        if self.stale or (self.nodes is not None and not self.nodes.connected()):
             self.stale = False
-            yield (self.nodes.refresh,)  # type: ignore[union-attr]  # only a cluster goes stale
+            yield from self.nodes.refresh()  # type: ignore[union-attr]  # only a cluster's
         rval: List[Any] = [None] * len(packets)
         packets = list(packets)
         asking: Dict[int, Any] = {}   # packet -> ASK's (host, port)
@@ -185,13 +199,15 @@ class Router:
                                                   for c in packets[i][1]])
                 elif why == 'ask':
                     asking[i] = where
+                    # a target the slot map lacks: reload it before sending there
+                    moved = moved or not self.nodes.knows(*asking[i])  # type: ignore[union-attr]
                 moved = moved or why == 'moved'
                 pause = pause or why == 'retry'
             if not again:
                 break
             if moved:
                 try:
-                    yield (self.nodes.refresh,)  # type: ignore[union-attr]  # only a cluster moves
+                    yield from self.nodes.refresh()  # type: ignore[union-attr]  # a cluster's
                 except StorageError as exc:   # the packets still to send never ran
                     for i in again:
                         rval[i] = exc

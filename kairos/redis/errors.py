@@ -113,11 +113,25 @@ def cluster_node(address: str) -> str:
 
 
 def cluster_server(client: Any) -> str:
-    """host:port of a cluster client's default node: the cluster as a message names it."""
+    """host:port of a cluster client's default node, else of the first node it starts
+    from (an asyncio client has no default node until it connects): the cluster as a
+    message names it."""
     try:
-        return cluster_node(client.get_default_node().name)
-    except (AttributeError, redis.RedisError, RedisClusterException):
+        node = client.get_default_node() or \
+            next(iter(client.nodes_manager.startup_nodes.values()))
+        return cluster_node(node.name)
+    except (AttributeError, StopIteration, redis.RedisError, RedisClusterException):
         return 'a Redis Cluster'
+
+
+def no_slot_map(server: str, error: Exception, consequence: str = '') -> KairosException:
+    """The error of a cluster client that got no slot map from ``server`` (as
+    ``cluster_node`` names it): AuthenticationError for refused credentials, else
+    StorageUnavailable; ``consequence`` is said after it. Nothing was sent."""
+    if refuses_credentials(error):
+        return authentication_error(server, root_error(error))
+    return StorageUnavailable('Redis Cluster at %s gave no slot map%s: %s'
+                              % (server, consequence, error))
 
 
 def driver_error(server: str, exc: Exception, whole: bool = True) -> KairosException:

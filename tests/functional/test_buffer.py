@@ -396,7 +396,7 @@ class AsyncBehaviour:
         """Run ``main(asyncio Timeseries)`` on a Timeseries like ``t`` on kairos.asyncio,
         over an asyncio client of the case's store, closed at the end."""
         async def run():
-            if not hasattr(self, 'async_client') or self.backend == 'redis' and self.cluster:
+            if not hasattr(self, 'async_client'):
                 return await main(AsyncTimeseries(t))
             client = self.async_client()
             try:

@@ -23,7 +23,7 @@ import redis
 from kairos import Timeseries
 from kairos.exceptions import StorageError
 
-from tests.support import RedisClusterServer, require_cluster_binaries
+from tests.support import RedisClusterServer, move_slots, require_cluster_binaries
 
 NAMES = ['load-%d' % i for i in range(300)]
 THREADS = 4
@@ -217,30 +217,6 @@ class TestFailover(ClusterFaultCase):
 
 class TestResharding(ClusterFaultCase):
 
-    def move_slots(self, source, target, slots):
-        """Move ``slots`` from the master at port ``source`` to the one at ``target``."""
-        nodes = {port: redis.Redis(port=port, decode_responses=True)
-                 for port in (source, target)}
-        ids = {port: node.execute_command('CLUSTER', 'MYID') for port, node in nodes.items()}
-        try:
-            for slot in slots:
-                nodes[target].execute_command('CLUSTER', 'SETSLOT', slot, 'IMPORTING',
-                                              ids[source])
-                nodes[source].execute_command('CLUSTER', 'SETSLOT', slot, 'MIGRATING',
-                                              ids[target])
-                while True:
-                    keys = nodes[source].execute_command('CLUSTER', 'GETKEYSINSLOT', slot, 10)
-                    if not keys:
-                        break
-                    nodes[source].execute_command('MIGRATE', '127.0.0.1', target, '', 0, 5000,
-                                                  'KEYS', *keys)
-                    time.sleep(0.01)   # let writes meet a half-migrated slot
-                for node in nodes.values():
-                    node.execute_command('CLUSTER', 'SETSLOT', slot, 'NODE', ids[target])
-        finally:
-            for node in nodes.values():
-                node.close()
-
     def test_move_slots_under_load(self):
         """Slots moving between masters while inserting and reading: redirections followed."""
         t = self.timeseries(hash_tag=True, intervals={
@@ -254,8 +230,8 @@ class TestResharding(ClusterFaultCase):
                 node = self.client.nodes_manager.get_node_from_slot(slot)
                 if node.port == source:
                     by_slot.setdefault(slot, name)
-            self.move_slots(source, target, sorted(by_slot)[:40])
-            self.move_slots(target, source, sorted(by_slot)[:20])
+            move_slots(source, target, sorted(by_slot)[:40])
+            move_slots(target, source, sorted(by_slot)[:20])
             load.wait_ok(0.5)
         lost, doubled = load.tally(t)
         self.report('resharding', load, lost, doubled)
