@@ -6,7 +6,7 @@ import random
 
 from kairos import InvalidValue, UnsupportedClient
 from kairos.asyncio import Timeseries as AsyncTimeseries
-from tests.support import MongoCase, RedisCase
+from tests.support import MongoCase, RedisCase, RedisClusterCase
 from tests.functional.common import at, plain, without_retention
 
 TYPES = {'series': [1, 2, 3], 'histogram': [1, 1, 2], 'count': [1, 2, 3],
@@ -160,6 +160,10 @@ class AsyncioBehaviour:
 
 class TestAsyncioRedis(AsyncioBehaviour, RedisCase):
     pass
+
+
+class TestAsyncioRedisCluster(AsyncioBehaviour, RedisClusterCase):
+    """The same on a Redis Cluster."""
 
 
 class TestAsyncioMongo(AsyncioBehaviour, MongoCase):
