@@ -313,8 +313,6 @@ class TestFixesMongo(FixesBehaviour, MongoCase):
 
     def test_values_mongo_cannot_store_are_refused(self):
         """Values BSON cannot hold, and tuples in sets, raise InvalidValue; nothing is written."""
-
-    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
         cases = [(self.make(kind), value) for kind, value in (
             ('series', object()), ('series', 2 ** 64), ('gauge', {1, 2}), ('set', (1, 2)))]
         before = self.snapshot()
