@@ -55,7 +55,8 @@ class Writes:
         (preceding ones when negative), N at most MAX_SHIFT (:mod:`kairos.units`).
         A timestamp outside the range the intervals store raises InvalidTimestamp.
         """
-        if value and isinstance(value, (list, tuple, set)):
+        # (a name that is no str, which could not key bulk_insert's dict, _insert refuses)
+        if value and isinstance(value, (list, tuple, set)) and isinstance(name, str):
             return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         return self._run(self._insert(name, value, timestamp, intervals, pipeline))
 
