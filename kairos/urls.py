@@ -49,8 +49,9 @@ DEFAULT_DATABASE = 'kairos'
 
 ALIASES = {'postgres': 'postgresql'}  # SQLAlchemy dropped the short name
 # dialect -> (the extra bringing a driver, what is lacking, (module, driver) by preference)
+Drivers = Dict[str, Tuple[str, str, Tuple[Tuple[str, str], ...]]]
 _MYSQL_DRIVERS = ('mysql', 'a MySQL driver', (('MySQLdb', 'mysqldb'), ('pymysql', 'pymysql')))
-DRIVERS = {
+DRIVERS: Drivers = {
     'postgresql': ('postgresql', 'a PostgreSQL driver',
                    (('psycopg', 'psycopg'), ('psycopg2', 'psycopg2'))),
     'mysql': _MYSQL_DRIVERS,
@@ -199,9 +200,6 @@ def _mock(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
         import mongomock  # type: ignore[no-redef]
     return mongomock.MongoClient(**config)[database or urlsplit(url).path.strip('/')
                                            or DEFAULT_DATABASE]
-
-
-Drivers = Dict[str, Tuple[str, str, Tuple[Tuple[str, str], ...]]]
 
 
 def sql_url(url: str, drivers: Drivers = DRIVERS) -> str:

@@ -56,7 +56,7 @@ def _mock(url: str, config: Dict[str, Any], database: Optional[str]) -> Any:
         import mongomock_ng as mongomock
     except ImportError:
         import mongomock  # type: ignore[no-redef]
-    client = AsyncMongoMockClient(mock_mongo_client=mongomock.MongoClient(**config))
+    client: Any = AsyncMongoMockClient(mock_mongo_client=mongomock.MongoClient(**config))
     return client[database or urlsplit(url).path.strip('/') or DEFAULT_DATABASE]
 
 
