@@ -64,29 +64,32 @@ def sort_rows(rows: List[Any], key: Callable[[Any], Any]) -> None:
         rows.sort(key=lambda row: repr(key(row)))
 
 
-def upsert(table: Any, op: Op, dialect: str, coarse: bool) -> Any:
-    """The statement writing a type's rows on ``dialect`` (its name): an upsert on the
-    unique key of rows without (``coarse``) or with r_time, a plain insert for series."""
-    mysql = dialect in ('mysql', 'mariadb')
+def insert_for(dialect: str) -> Any:
+    """The insert construct of ``dialect`` (its name), with its upsert; refuses a dialect
+    whose upsert kairos does not know."""
     insert: Any
     if dialect == 'postgresql':
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == 'sqlite':
         from sqlalchemy.dialects.sqlite import insert
-    elif mysql:
+    elif dialect in ('mysql', 'mariadb'):
         from sqlalchemy.dialects.mysql import insert
     else:
-        insert = sqlalchemy.insert
-    statement = insert(table)
+        raise ConfigurationError('the %s dialect has no upsert kairos knows: use SQLite, '
+                                 'PostgreSQL, MariaDB or MySQL' % dialect)
+    return insert
+
+
+def upsert(table: Any, op: Op, dialect: str, coarse: bool) -> Any:
+    """The statement writing a type's rows on ``dialect`` (its name): an upsert on the
+    unique key of rows without (``coarse``) or with r_time, a plain insert for series."""
     if op.on_conflict is None:
-        return statement
-    if mysql:
+        return sqlalchemy.insert(table)
+    statement = insert_for(dialect)(table)
+    if dialect in ('mysql', 'mariadb'):
         new = statement.inserted
         return statement.on_duplicate_key_update(
             dict(op.on_conflict(table, new), w_time=new.w_time))
-    if insert is sqlalchemy.insert:
-        raise ConfigurationError('the %s dialect has no upsert kairos knows: use SQLite, '
-                                 'PostgreSQL, MariaDB or MySQL' % dialect)
     key = [table.c.name, table.c.interval, table.c.i_time] + \
         ([] if coarse else [table.c.r_time]) + ([table.c.value] if op.by_value else [])
     where = table.c.r_time.is_(None) if coarse else None

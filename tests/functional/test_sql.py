@@ -13,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 
 from kairos import (ConfigurationError, DataConflict, InvalidValue, KairosWarning, StorageError,
                     Timeseries)
-from kairos.sql_backend import SqlBackend
+from kairos.sql_backend import io
 
 from tests.functional.common import at, backend_label, intervals, plain
 from tests.functional.test_example import ExampleChecks, run_example
@@ -212,20 +212,20 @@ class SqlBehaviour:
         """A pipeline= write refused at its first statement has applied False; refused at a
         later one, applied None and a message saying the caller's transaction holds the rest."""
         t = self.timeseries(type='count', intervals=intervals())
-        real = SqlBackend._execute
+        real = io.run_batches
         # coarse and fine rows: two statements, one on MariaDB/MySQL (one unique index)
         statements = 1 if self.dialect in ('mysql', 'mariadb') else 2
         for refused in range(statements):
             calls = []
 
-            def execute(connection, batches):
+            def execute(connection, batches, *rest):
                 calls.append(len(batches))
                 if len(calls) > refused:
                     raise sa_exc.IntegrityError('INSERT', {}, Exception('refused here'))
-                real(connection, batches)
+                real(connection, batches, *rest)
             with self.engine.connect() as connection:
                 transaction = connection.begin()
-                with mock.patch.object(SqlBackend, '_execute', staticmethod(execute)):
+                with mock.patch.object(io, 'run_batches', execute):
                     with self.assertRaises(DataConflict) as caught:
                         t.insert('q', 1, timestamp=at(10), pipeline=connection)
                 transaction.rollback()
@@ -245,12 +245,12 @@ class SqlBehaviour:
             t = self.timeseries(type=type_, intervals=intervals())
             t.insert('x', 1, timestamp=at(10))
             before = self.snapshot()
-            real = SqlBackend._execute
+            real = io.run_batches
 
-            def execute_then_fail(connection, batches):
-                real(connection, batches[:1])
+            def execute_then_fail(connection, batches, *rest):
+                real(connection, batches[:1], *rest)
                 raise sa_exc.OperationalError('INSERT', {}, Exception('server went away'))
-            with mock.patch.object(SqlBackend, '_execute', staticmethod(execute_then_fail)):
+            with mock.patch.object(io, 'run_batches', execute_then_fail):
                 with self.assertRaises(StorageError) as caught:
                     t.insert('x', 2, timestamp=at(10))
             # the driver's own error is the cause, not SQLAlchemy's wrapper of it
