@@ -6,13 +6,14 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
 
 import sqlalchemy
-from sqlalchemy import exc as sa_exc, sql, types as sqltypes
+from sqlalchemy import sql, types as sqltypes
 
 from ..exceptions import ConfigurationError, InvalidName, InvalidValue, KairosException, warn
 from ..intervals import Interval
 from ..steps import Steps
 from ..timeseries import Core, Timeseries, Write, typed_classes
-from .errors import _driver_error, _rolled_back, in_callers_transaction, kairos_error
+from .errors import (CallError, _driver_error, _rolled_back, in_callers_transaction,
+                     kairos_error)
 from .io import is_async, sql_io
 from .rows import OPS, collect_named, finish, resolution_scale, write_rows
 from .schema import Check, checker, column_type, define_table, no_check
@@ -174,7 +175,7 @@ class SqlStore(Core[Any]):
             try:
                 yield (self._io.write, batches, self._read_committed)
                 return None
-            except sa_exc.SQLAlchemyError as exc:
+            except CallError as exc:
                 if attempt + 1 == RETRIES or not _rolled_back(exc):
                     failure = exc
                     break
@@ -280,14 +281,14 @@ class SqlStore(Core[Any]):
 
     def _call(self, *call: Any, write: bool = False, callers: bool = False,
               again: bool = False) -> Steps[Any]:
-        """Make the ``call`` (function, *args), translating SQLAlchemy's errors; ``write``:
+        """Make the ``call`` (function, *args), translating its errors; ``write``:
         it writes, ``callers``: in the caller's transaction (``pipeline=``), ``again``: a
         read, run once more if it finds its pooled connection dead (the server restarted
         or killed it), since it changed nothing."""
         for attempt in range(2 if again else 1):
             try:
                 return (yield call)
-            except sa_exc.SQLAlchemyError as exc:
+            except CallError as exc:
                 failure = exc
                 if attempt or not getattr(exc, 'connection_invalidated', False):
                     break
