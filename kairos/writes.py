@@ -59,6 +59,7 @@ class Writes:
         (preceding ones when negative), N at most MAX_SHIFT (:mod:`kairos.units`).
         A timestamp outside the range the intervals store raises InvalidTimestamp.
         """
+        # (a name that is no str, which could not key bulk_insert's dict, _insert refuses)
         if value and isinstance(value, (list, tuple, set)) and isinstance(name, str):
             return self.bulk_insert({timestamp: {name: value}}, intervals, pipeline)
         steps = self._insert(name, value, timestamp, intervals, pipeline)

@@ -19,7 +19,8 @@ the first time an SQL test needs it, on a free port in a temp dir (PostgreSQL
 with fsync off, run as user ``postgres`` via setpriv when we are root; MariaDB with its
 own datadir and socket), and stopped at exit. Where a server binary is not
 installed its tests are skipped and one line at exit says so; under
-``CI=true`` they fail instead.
+``CI=true`` they fail instead. The asyncio twins of the SQL tests run on the same
+databases through aiosqlite, asyncpg and aiomysql (``ASYNC_DRIVERS``).
 """
 
 import asyncio
@@ -412,7 +413,14 @@ class AsyncCase:
         return client
 
     def timeseries(self, **kwargs):
-        return Awaited(super().timeseries(**kwargs), self.loop)
+        return self.seen(super().timeseries(**kwargs))
+
+    def seen(self, timeseries):
+        return Awaited(timeseries, self.loop)
+
+    def done(self, result):
+        """``result`` awaited on the test's loop: the outcome of an asyncio client's call."""
+        return self.loop.run_until_complete(result)
 
 
 def async_twin(cls):
@@ -432,6 +440,7 @@ class RedisCase(unittest.TestCase):
     backend = 'redis'
     cluster = False
     kairos = Timeseries   # the Timeseries class tests build (kairos.asyncio's in AsyncCase)
+    io = 'blocking'       # 'asyncio' in AsyncCase
 
     def setUp(self):
         super().setUp()
@@ -533,6 +542,7 @@ class MongoCase(unittest.TestCase):
 
     backend = 'mongo'
     kairos = Timeseries
+    io = 'blocking'
     driver = 'mongomock_ng'
     mock_twin = True  # False where a test patches mongomock_ng itself
 
@@ -798,6 +808,39 @@ def sql_engine(dialect: str):
     return engines[dialect]
 
 
+# dialect -> the asyncio driver the asyncio twins of the SQL tests run on
+ASYNC_DRIVERS = {'sqlite': 'sqlite+aiosqlite', 'postgresql': 'postgresql+asyncpg',
+                 'mysql': 'mysql+aiomysql'}
+
+
+def async_sql_engine(dialect: str, url=None, **kwargs):
+    """A new SQLAlchemy AsyncEngine on ``url``, default the dialect's test database (the
+    one sql_engine's Engine is on), through the dialect's asyncio driver (ASYNC_DRIVERS).
+    Its pool is as the Engine's, and a task waits up to a minute for one of its
+    connections: many tasks share a few connections, as in an application; ``kwargs``
+    replace those options."""
+    from sqlalchemy import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+    options = {'connect_args': {'timeout': 60}} if dialect == 'sqlite' else \
+        {'pool_size': 10, 'max_overflow': 20}
+    if url is None and 'poolclass' not in kwargs:
+        options.update(pool_timeout=60)
+    elif 'poolclass' in kwargs:
+        options.pop('pool_size', None), options.pop('max_overflow', None)
+    options.update(kwargs)
+    url = make_url(url or sql_url(dialect)).set(drivername=ASYNC_DRIVERS[dialect])
+    return create_async_engine(url, **options)
+
+
+def sends_bytes(engine) -> bool:
+    """Whether the engine's driver can send bytes parameters: aiomysql cannot with
+    PyMySQL 1.2.3 and later, where the escape_bytes_prefixed it calls is a string."""
+    if engine.dialect.driver != 'aiomysql':
+        return True
+    import pymysql.converters
+    return callable(getattr(pymysql.converters, 'escape_bytes_prefixed', None))
+
+
 @atexit.register
 def _report_skipped():
     if _sql['skipped']:
@@ -816,6 +859,7 @@ class SqlCase(unittest.TestCase):
 
     backend = 'sql'
     kairos = Timeseries
+    io = 'blocking'
     dialect = None
 
     def setUp(self):
@@ -856,6 +900,39 @@ class SqlCase(unittest.TestCase):
 
     def store_client(self):
         return self.engine
+
+    def built(self, client=None, **kwargs):
+        """A Timeseries of the case's kind on ``client`` (default the case's), built as
+        given: float values by default, no warning silenced."""
+        return self.seen(self.kairos(client or self.store_client(), **kwargs))
+
+    def seen(self, timeseries):
+        """A Timeseries a test built itself, as its bodies use it (see AsyncCase)."""
+        return timeseries
+
+    def done(self, result):
+        """The outcome of a client's call (see AsyncCase): here the call's result."""
+        return result
+
+    def other_engine(self, url=None, **kwargs):
+        """A new engine of the case's kind (an AsyncEngine in AsyncCase) on ``url``,
+        default the case's database; disposed after the test."""
+        if self.io == 'asyncio':
+            engine = async_sql_engine(self.dialect, url, **kwargs)
+            self.async_clients.append(engine)
+            return engine
+        import sqlalchemy
+        engine = sqlalchemy.create_engine(url or self.engine.url, **kwargs)
+        self.addCleanup(engine.dispose)
+        return engine
+
+    def async_client(self):
+        """An AsyncEngine on the database of ``self.engine``."""
+        return async_sql_engine(self.dialect)
+
+    @staticmethod
+    async def close_async_client(engine):
+        await engine.dispose()
 
     def snapshot(self):
         quote = self.engine.dialect.identifier_preparer.quote

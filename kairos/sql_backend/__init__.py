@@ -29,13 +29,14 @@ missing index (and column) added. Series has ``<table>_read`` on
 Retention: SQL has no TTL. With ``steps``, a bucket reads as empty once
 ``steps * step`` seconds have passed since the latest write to any of its rows
 (by w_time; a 0.10.1 row without one, once ``steps`` whole buckets have passed
-after it), and ``expire()`` deletes such rows (``SqlBackend._expire``).
+after it), and ``expire()`` deletes such rows (``SqlStore._expire``).
 
 The package: ``schema`` draws the tables and knows what each column can hold,
 ``tables`` creates a table or completes an older one, ``rows`` what each type
 writes and how rows read become buckets, ``statements`` the SQL per dialect,
-``errors`` the kairos error for a driver's, and ``backend`` the SqlBackend
-class, which does the I/O.
+``errors`` the kairos error for a driver's, ``backend`` the SqlStore class, every
+call as steps, and ``io`` the I/O those steps yield, over an ``Engine`` or an
+``AsyncEngine`` (kairos.asyncio).
 """
 
 # Every name below stays importable from kairos.sql_backend, the backends' import path.

@@ -1,33 +1,27 @@
-"""The SQL backend's class: SqlBackend, which creates or completes its table, writes a
-type's rows in one transaction (run again after a deadlock) and reads them back."""
+"""The SQL backend's class: SqlStore, which creates or completes its table, writes a
+type's rows in one transaction (run again after a deadlock) and reads them back, as
+steps whose I/O (``io.py``) is blocking or awaited."""
 
-import sys
-import time
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
 
 import sqlalchemy
-from sqlalchemy import exc as sa_exc, sql, types as sqltypes
+from sqlalchemy import sql, types as sqltypes
 
 from ..exceptions import ConfigurationError, InvalidName, InvalidValue, KairosException, warn
 from ..intervals import Interval
-from ..steps import Steps, run
+from ..steps import Steps
 from ..timeseries import Core, Timeseries, Write, typed_classes
-from .errors import _driver_error, _rolled_back, in_callers_transaction, kairos_error
+from .errors import (CallError, _driver_error, _rolled_back, in_callers_transaction,
+                     kairos_error)
+from .io import is_async, sql_io
 from .rows import OPS, collect_named, finish, resolution_scale, write_rows
-from .schema import checker, column_type, define_table, no_check
-from .statements import (Compiled, expired, for_driver, lock_order, select, sort_rows,
-                         stale_buckets, upsert)
-from .tables import prepare
+from .schema import Check, checker, column_type, define_table, no_check
+from .statements import (Compiled, for_driver, insert_for, lock_order, select, sort_rows,
+                         upsert)
 
 _T = TypeVar('_T')
 RETRIES = 8
-EXPIRE_CHUNK = 500   # buckets deleted per DELETE by expire()
-# An upserting transaction on MariaDB/MySQL runs in READ COMMITTED: its upserts then check
-# unique keys without gap locks, on which two writers inserting into one gap of the index
-# deadlock whatever the order of their rows (an upsert reads the row it locks, the newest
-# version, so no increment is lost)
-READ_COMMITTED = 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED'
 
 # column types (as reflected) that psycopg reads alike in binary and text format
 _SAME_IN_BINARY = {'BIGINT', 'INTEGER', 'SMALLINT', 'DOUBLE_PRECISION', 'VARCHAR', 'TEXT',
@@ -35,15 +29,20 @@ _SAME_IN_BINARY = {'BIGINT', 'INTEGER', 'SMALLINT', 'DOUBLE_PRECISION', 'VARCHAR
 
 
 class SqlStore(Core[Any]):
-    """Timeseries stored in SQL through an SQLAlchemy ``Engine``; see the package docstring.
+    """Timeseries stored in SQL through an SQLAlchemy ``Engine`` (or, on kairos.asyncio,
+    an ``AsyncEngine``); see the package docstring.
 
     >>> engine = sqlalchemy.create_engine('sqlite:///kairos.db')
     >>> t = Timeseries(engine, type='count', intervals={'minute': {'step': 60, 'steps': 120}})
 
     One ``insert`` is one transaction over every interval; ``pipeline=`` takes
-    an open ``Connection`` and runs the writes in its transaction, uncommitted.
-    ``fetch(connection, statement)`` replaces the read: it returns the rows
-    (name, i_time, r_time, data columns) the SELECT ``statement`` selects.
+    an open ``Connection`` (an ``AsyncConnection`` on asyncio) and runs the
+    writes in its transaction, uncommitted. ``fetch(connection, statement)``
+    replaces the read: it returns the rows (name, i_time, r_time, data
+    columns) the SELECT ``statement`` selects (on asyncio, given an
+    ``AsyncConnection``, it may return an awaitable of them).
+    The table is created or completed, and its columns read, by ``_setup``:
+    as the Timeseries is built, or on asyncio before its first call.
     """
 
     _rows_final = True  # see the collect functions in rows.py
@@ -51,15 +50,26 @@ class SqlStore(Core[Any]):
     # for about half a second, and spare four in five commits, each a disk flush
     _bulk_pieces = 5
 
+    # set by _setup, from the table as the database has it
+    _table: Any
+    _columns: Dict[str, Any]
+    _check: Check
+    _convert: Optional[Callable[[Any], Any]]
+    _upserts: Dict[bool, Compiled]
+    _selects: Dict[Tuple[int, bool, bool], Compiled]
+    _read_committed: bool
+    _binary: bool
+
     @staticmethod
     def accepts(client: Any) -> bool:
-        """Whether ``client`` is an SQLAlchemy Engine."""
-        return isinstance(client, sqlalchemy.engine.Engine)
+        """Whether ``client`` is an SQLAlchemy Engine or AsyncEngine."""
+        return isinstance(client, sqlalchemy.engine.Engine) or is_async(client)
 
     def __init__(self, client: Any, prefix: Optional[str] = None, string_length: int = 255,
                  text_length: int = 32 * 1024, table_name: Optional[str] = None,
                  value_type: Any = float, **kwargs: Any):
         super().__init__(client, **kwargs)
+        self._check_io(client, is_async(client))
         if prefix:
             warn('prefix %r is ignored on SQL: use table_name' % (prefix,))
         for what, number in (('string_length', string_length), ('text_length', text_length)):
@@ -72,47 +82,51 @@ class SqlStore(Core[Any]):
             raise ConfigurationError('table_name must be a non-empty str, not %r'
                                      % (table_name,))
         self._engine = client
+        self._io = sql_io(client)
         self._dialect = client.dialect.name
         self._mysql = self._dialect in ('mysql', 'mariadb')
-        # (the dialect knows MariaDB from MySQL once it has connected); upserts only: a
-        # series' plain inserts check no unique key
-        self._read_committed = self._mysql and run(self._call(self._rows_logged)) and \
-            self._op.on_conflict is not None
-        mariadb = getattr(client.dialect, 'is_mariadb', False)
-        self._table = define_table(table_name, self._op.columns, self._op.by_value,
-                                   self._op.on_conflict is None, string_length,
-                                   column_type(value_type, string_length, text_length),
-                                   'mariadb' if mariadb else 'mysql' if self._mysql else None)
-        self._columns: Dict[str, Any] = run(self._call(prepare, client, self._table,
-                                                       self._mysql))
-        column = self._columns['value' if 'value' in self._op.columns else 'count']
-        self._check, self._convert = checker(column)
-        if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
-            self._check = no_check  # a float count column takes every number a count takes
+        if self._op.on_conflict is not None:
+            insert_for(self._dialect)   # refuses a dialect without an upsert kairos knows
+        self._table_args = (table_name, self._op.columns, self._op.by_value,
+                            self._op.on_conflict is None, string_length,
+                            column_type(value_type, string_length, text_length))
         # the columns of the rows write_rows makes, in their order
         self._row_columns = ('name', 'interval', 'i_time', 'r_time') + \
             (('value', 'insert_time') if self._op.on_conflict is None else self._op.columns) \
             + ('w_time',)
-        self._upserts = {coarse: for_driver(upsert(self._table, self._op, self._dialect, coarse),
-                                            self._table, self._op, client.dialect)
-                         for coarse in (True, False)}
         self._order = lock_order(self._op, self._dialect)
-        self._selects: Dict[Tuple[int, bool, bool], Compiled] = {}
-        # psycopg parses rows in binary format a fifth faster than as text, for the column
-        # types it decodes the same either way (REAL or CITEXT it would not)
-        self._binary = client.dialect.driver == 'psycopg' and all(
-            self._columns[c].__visit_name__.upper() in _SAME_IN_BINARY
-            for c in ('name', 'i_time', 'r_time') + self._op.columns)
+        self._start(self._setup)
 
     # -- the schema ----------------------------------------------------------
 
-    def _rows_logged(self) -> bool:
-        """Whether this MariaDB/MySQL server can log writes made under READ COMMITTED: not
-        when it logs statements (log_bin on, binlog_format STATEMENT)."""
-        with self._engine.connect() as connection:
-            log_bin, binlog_format = connection.exec_driver_sql(
-                'SELECT @@log_bin, @@session.binlog_format').one()
-        return not log_bin or str(binlog_format).upper() != 'STATEMENT'
+    def _setup(self) -> Steps[None]:
+        """Create or complete the table, and read its columns: what the value column
+        holds decides the checks of values, and how statements are made."""
+        dialect = self._engine.dialect
+        # upserts only (a series' plain inserts check no unique key); and on MariaDB/MySQL
+        # the dialect knows MariaDB from MySQL once this has connected
+        logged = self._mysql and (yield from self._call(self._io.rows_logged))
+        self._read_committed = bool(logged) and self._op.on_conflict is not None
+        mariadb = getattr(dialect, 'is_mariadb', False)
+        table = define_table(*self._table_args,
+                             'mariadb' if mariadb else 'mysql' if self._mysql else None)
+        columns, stale = yield from self._call(self._io.prepare, table, self._mysql)
+        if stale:
+            yield from self._call(self._io.dispose)
+        column = columns['value' if 'value' in self._op.columns else 'count']
+        self._check, self._convert = checker(column)
+        if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
+            self._check = no_check  # a float count column takes every number a count takes
+        self._upserts = {coarse: for_driver(upsert(table, self._op, self._dialect, coarse),
+                                            table, self._op, dialect)
+                         for coarse in (True, False)}
+        self._selects = {}
+        # psycopg parses rows in binary format a fifth faster than as text, for the column
+        # types it decodes the same either way (REAL or CITEXT it would not)
+        self._binary = dialect.driver == 'psycopg' and all(
+            columns[c].__visit_name__.upper() in _SAME_IN_BINARY
+            for c in ('name', 'i_time', 'r_time') + self._op.columns)
+        self._columns, self._table = columns, table
 
     # -- storage primitives --------------------------------------------------
 
@@ -146,12 +160,12 @@ class SqlStore(Core[Any]):
                 batches[index] = ((statement, text, order),
                                   [tuple([row[i] for i in where]) for row in batch])
         if pipeline is not None:
-            if not isinstance(pipeline, sqlalchemy.engine.Connection):
-                raise InvalidValue('pipeline= takes an SQLAlchemy Connection, not %r'
-                                   % (pipeline,))
+            if not isinstance(pipeline, self._io.connection):
+                raise InvalidValue('pipeline= takes an SQLAlchemy %s, not %r'
+                                   % (self._io.connection.__name__, pipeline))
             for done in range(len(batches)):
                 try:
-                    yield from self._call(self._execute, pipeline, batches[done:done + 1],
+                    yield from self._call(self._io.execute, pipeline, batches[done:done + 1],
                                           write=True, callers=True)
                 except KairosException as exc:
                     in_callers_transaction(exc, done)
@@ -159,22 +173,15 @@ class SqlStore(Core[Any]):
             return None
         for attempt in range(RETRIES):
             try:
-                yield (self._upsert, batches)
+                yield (self._io.write, batches, self._read_committed)
                 return None
-            except sa_exc.SQLAlchemyError as exc:
+            except CallError as exc:
                 if attempt + 1 == RETRIES or not _rolled_back(exc):
                     failure = exc
                     break
-            yield (time.sleep, 0.005 * 2 ** attempt)
+            yield (self._io.sleep, 0.005 * 2 ** attempt)
         raise kairos_error(failure, True, self._dialect, self._engine.url) \
             from _driver_error(failure)
-
-    def _upsert(self, batches: List[Tuple[Compiled, Any]]) -> None:
-        """Run the batches of a write in one transaction."""
-        with self._engine.begin() as connection:
-            if self._read_committed:
-                connection.exec_driver_sql(READ_COMMITTED)
-            self._execute(connection, batches)
 
     def _read(self, interval: Interval, names: List[str], buckets: List[int],
               fetch: Optional[Callable[..., Any]]) -> Steps[Dict[str, List[Any]]]:
@@ -192,8 +199,16 @@ class SqlStore(Core[Any]):
         # where the database may match other names too (MariaDB/MySQL compare names by
         # collation: in a 0.10.1 table 'a' = 'A ') rows are kept by their name
         named = len(rval) if fetch is not None or len(rval) > 1 or self._mysql else 0
-        rows = yield from self._call(self._fetch, (named, first == last, bool(interval.expire)),
-                                     params, fetch)
+        statement, text, positions = self._select((named, first == last,
+                                                   bool(interval.expire)))
+        call: Tuple[Any, ...]
+        if fetch is not None:
+            call = (self._io.fetch, fetch, statement.params(params))
+        else:
+            call = (self._io.select, statement, params, text,
+                    params if positions is None else tuple(params[p] for p in positions),
+                    self._binary)
+        rows = yield from self._call(*call, again=True)
         if not named:
             self._op.collect(rows, scale, cells[names[0]])
         else:
@@ -208,13 +223,13 @@ class SqlStore(Core[Any]):
         if self._mysql:  # byte for byte too: a 0.10.1 table's collation has 'a' = 'A '
             statement = statement.where(sql.cast(t.c.name, sqltypes.BINARY)
                                         == sql.cast(sql.literal(name), sqltypes.BINARY))
-        return self._call(self._transaction, statement, write=True)
+        return self._call(self._io.transaction, statement, write=True)
 
     def _list_names(self) -> Steps[Iterable[str]]:
         t = self._table
         statement = sql.select(t.c.name).distinct().where(
             t.c.interval.in_(list(self._intervals)))
-        rows = yield from self._call(self._fetch_plain, statement)
+        rows = yield from self._call(self._io.rows, statement)
         return {row[0] for row in rows}
 
     def _extent(self, name: str) -> Steps[Dict[str, Tuple[int, int]]]:
@@ -223,12 +238,12 @@ class SqlStore(Core[Any]):
         statement = sql.select(t.c.interval, sql.func.min(t.c.i_time),
                                sql.func.max(t.c.i_time)).where(
             t.c.name == name, t.c.interval.in_(list(self._intervals))).group_by(t.c.interval)
-        rows = yield from self._call(self._fetch_plain, statement)
+        rows = yield from self._call(self._io.rows, statement)
         return {interval: (int(first), int(last)) for interval, first, last in rows}
 
     def _delete_all(self) -> Steps[int]:
         t = self._table
-        return self._call(self._transaction,
+        return self._call(self._io.transaction,
                           t.delete().where(t.c.interval.in_(list(self._intervals))), write=True)
 
     def _expire(self, name: Optional[str], now: float) -> Steps[int]:
@@ -236,88 +251,11 @@ class SqlStore(Core[Any]):
         or of every name, in one transaction; return how many went."""
         if name is not None:
             self._check_name(name)
-        return self._call(self._expire_rows, name, now, write=True)
-
-    def _expire_rows(self, name: Optional[str], now: float) -> int:
-        """Find the buckets past retention, then delete their rows, in one transaction."""
-        removed = 0
-        with self._engine.begin() as connection:
-            for interval in self._intervals.values():
-                if not interval.expire:
-                    continue
-                retention = self._retention(interval, now)
-                keys = [tuple(key) for key in connection.execute(stale_buckets(
-                    self._table, interval.name, name, **retention))]
-                for start in range(0, len(keys), EXPIRE_CHUNK):
-                    removed += connection.execute(expired(
-                        self._table, interval.name, keys[start:start + EXPIRE_CHUNK],
-                        **retention)).rowcount
-        return removed
+        retentions = [(interval.name, self._retention(interval, now))
+                      for interval in self._intervals.values() if interval.expire]
+        return self._call(self._io.expire, self._table, name, retentions, write=True)
 
     # -- helpers -------------------------------------------------------------
-
-    @staticmethod
-    def _execute(connection: Any, batches: List[Tuple[Compiled, Any]]) -> None:
-        for (statement, text, _), batch in batches:
-            if text is None:
-                connection.execute(statement, batch)
-            else:  # parameters the driver takes as they are: skip SQLAlchemy's processing
-                connection.exec_driver_sql(text, batch)
-
-    def _transaction(self, *statements: Any) -> int:
-        """Run statements in one transaction; the rows they changed."""
-        with self._engine.begin() as connection:
-            return sum(connection.execute(statement).rowcount for statement in statements)
-
-    def _fetch_plain(self, statement: Any) -> Any:
-        with self._engine.connect() as connection:
-            return connection.execute(statement).all()
-
-    def _fetch(self, shape: Tuple[int, bool, bool], params: Dict[str, Any],
-               fetch: Optional[Callable[..., Any]]) -> Any:
-        """The rows of a read of ``shape`` (see ``_select``). A read that finds its pooled
-        connection dead (the server restarted) runs once more: it changed nothing."""
-        statement, text, positions = self._select(shape)
-        for attempt in range(2):
-            try:
-                if fetch is None and text is not None:
-                    return self._fetch_direct(text, params if positions is None else
-                                              tuple(params[p] for p in positions))
-                with self._engine.connect() as connection:
-                    if fetch is not None:
-                        return list(fetch(connection, statement.params(params)))
-                    return connection.execute(statement, params).all()
-            except sa_exc.DBAPIError as exc:
-                if attempt or not exc.connection_invalidated:
-                    raise
-
-    def _fetch_direct(self, text: str, arguments: Any) -> Any:
-        """The driver's own rows of a SELECT whose columns need no processing, read on a
-        pooled DB-API connection: a Connection's checkout alone costs a sixth of a read."""
-        dialect = self._engine.dialect
-        error = dialect.loaded_dbapi.Error
-        try:
-            dbapi = self._engine.raw_connection()
-        except error as exc:   # the pool hands the driver's error over as it is
-            raise sa_exc.DBAPIError.instance(None, None, exc, error) from exc
-        cursor = None
-        try:
-            cursor = dbapi.cursor()
-            if self._binary and not isinstance(cursor, sys.modules['psycopg'].ClientCursor):
-                cursor.execute(text, arguments, binary=True)
-            else:
-                cursor.execute(text, arguments)
-            return cursor.fetchall()
-        except error as exc:
-            dead = dialect.is_disconnect(exc, dbapi, cursor)
-            if dead:   # as a Connection does: the pool's older connections died too
-                self._engine.pool._invalidate(dbapi, exc)
-            raise sa_exc.DBAPIError.instance(text, arguments, exc, error,
-                                             connection_invalidated=dead) from exc
-        finally:
-            if cursor is not None:
-                cursor.close()
-            dbapi.close()   # back to the pool, which ends the read's transaction
 
     def _select(self, shape: Tuple[int, bool, bool]) -> Compiled:
         """The SELECT of a read's shape, (names, one bucket, within retention only): see
@@ -341,18 +279,22 @@ class SqlStore(Core[Any]):
                               % (name,))
         return name
 
-    def _call(self, func: Callable[..., _T], *args: Any, write: bool = False,
-              callers: bool = False) -> Steps[_T]:
-        """Make the call ``func(*args)``, translating SQLAlchemy's errors; ``write``: it
-        writes, ``callers``: in the caller's transaction (``pipeline=``)."""
-        try:
-            return (yield (func, *args))  # type: ignore[no-any-return]
-        except sa_exc.SQLAlchemyError as exc:
-            failure = exc
+    def _call(self, *call: Any, write: bool = False, callers: bool = False,
+              again: bool = False) -> Steps[Any]:
+        """Make the ``call`` (function, *args), translating its errors; ``write``:
+        it writes, ``callers``: in the caller's transaction (``pipeline=``), ``again``: a
+        read, run once more if it finds its pooled connection dead (the server restarted
+        or killed it), since it changed nothing."""
+        for attempt in range(2 if again else 1):
+            try:
+                return (yield call)
+            except CallError as exc:
+                failure = exc
+                if attempt or not getattr(exc, 'connection_invalidated', False):
+                    break
         # raised outside the except, from the driver's own error: a chain of two, not three
         raise kairos_error(failure, write, self._dialect, self._engine.url, callers) \
             from _driver_error(failure)
-
 
 
 class SqlBackend(SqlStore, Timeseries[Any]):

@@ -1,5 +1,14 @@
 """The SQL backend's error translation: the kairos error for an SQLAlchemy or driver
-error, and which errors leave a transaction rolled back, so that it may run again."""
+error, and which errors leave a transaction rolled back, so that it may run again.
+
+The asyncio drivers' errors come wrapped as the blocking ones' do (``exc.orig`` the
+driver's: sqlite3's for aiosqlite, PyMySQL's for aiomysql, asyncmy's own, and for asyncpg
+SQLAlchemy's stand-in, which carries the ``sqlstate``), with two differences, which the
+translation evens out: asyncpg's server errors other than constraint, syntax and
+access errors are all plain DBAPIErrors (their SQLSTATE class tells the ones psycopg
+raises as OperationalError), and a server asyncpg cannot reach raises the OSError
+itself, unwrapped.
+"""
 
 from typing import Any
 
@@ -19,6 +28,12 @@ _AUTH_CODES = {'28P01', '28000', 1044, 1045, 1698}
 # what libpq says for a refusal before the server sends an SQLSTATE
 _AUTH_MESSAGES = ('password authentication failed', 'no password supplied',
                   'no pg_hba.conf entry', 'authentication failed')
+# the SQLSTATE classes of what psycopg raises as OperationalError: connection exception,
+# transaction rollback, insufficient resources, program limit exceeded, object not in
+# prerequisite state (a lock not available), operator intervention, system error
+_OPERATIONAL_CLASSES = ('08', '40', '53', '54', '55', '57', '58')
+# what a call raises: SQLAlchemy's errors, and OSError from an asyncio driver connecting
+CallError = (sa_exc.SQLAlchemyError, OSError)
 
 
 def server_name(dialect: str, url: Any) -> str:
@@ -27,11 +42,11 @@ def server_name(dialect: str, url: Any) -> str:
                                   if url.port else url.host or url.database)
 
 
-def kairos_error(exc: sa_exc.SQLAlchemyError, write: bool, dialect: str,
+def kairos_error(exc: Exception, write: bool, dialect: str,
                  url: Any, callers: bool = False) -> KairosException:
-    """The kairos error for an SQLAlchemy error on the ``dialect`` database at ``url``,
-    saying only what is known of the call: a write that failed before its COMMIT was
-    rolled back (``applied`` False), one that failed in its COMMIT may have landed (None).
+    """The kairos error for a call's error (``CallError``) on the ``dialect`` database at
+    ``url``, saying only what is known of the call: a write that failed before its COMMIT
+    was rolled back (``applied`` False), one that failed in its COMMIT may have landed (None).
     ``callers``: the write ran in the caller's own transaction (``pipeline=``)."""
     error = _translated(exc, write, server_name(dialect, url), callers)
     error.applied = None if write and not callers and _in_commit(exc) else False
@@ -47,9 +62,11 @@ def in_callers_transaction(error: KairosException, earlier: int) -> None:
                       "transaction, which decides whether they are kept)" % (error, earlier),)
 
 
-def _translated(exc: sa_exc.SQLAlchemyError, write: bool, server: str,
+def _translated(exc: Exception, write: bool, server: str,
                 callers: bool = False) -> KairosException:
     in_commit = write and _in_commit(exc)
+    if isinstance(exc, OSError):   # no connection made: as a driver's OperationalError
+        exc = sa_exc.OperationalError(None, None, exc)
     if not isinstance(exc, sa_exc.DBAPIError):   # the pool's or a closed Connection's
         error = StorageUnavailable if isinstance(exc, sa_exc.TimeoutError) else StorageError
         return error('the %s failed the call%s: %s' % (
@@ -82,7 +99,7 @@ def _in_commit(exc: BaseException) -> bool:
     return False
 
 
-def _driver_error(exc: sa_exc.SQLAlchemyError) -> BaseException:
+def _driver_error(exc: Exception) -> BaseException:
     """The DB-API driver's error inside an SQLAlchemy one, else the SQLAlchemy error
     itself (a pool timeout, a closed Connection)."""
     orig = getattr(exc, 'orig', None)
@@ -101,8 +118,9 @@ def _refuses_credentials(orig: Any) -> bool:
 def _unavailable(exc: Any) -> bool:
     """Whether an SQLAlchemy error says the database could not be reached or refused the
     client (not a statement)."""
-    return exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError,
-                                                          sa_exc.InterfaceError))
+    return exc.connection_invalidated or isinstance(exc, (
+        sa_exc.OperationalError, sa_exc.InterfaceError)) or \
+        str(getattr(exc.orig, 'sqlstate', None) or '')[:2] in _OPERATIONAL_CLASSES
 
 
 def _rolled_back(exc: Any) -> bool:

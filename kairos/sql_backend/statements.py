@@ -4,10 +4,11 @@ which upserts take their row locks."""
 
 import re
 from operator import itemgetter
+from types import SimpleNamespace
 from typing import Any, Callable, List, Optional, Tuple
 
 import sqlalchemy
-from sqlalchemy import BigInteger, sql
+from sqlalchemy import BigInteger, Double, Text, sql, types as sqltypes
 
 from ..exceptions import ConfigurationError
 from .rows import Op
@@ -64,29 +65,36 @@ def sort_rows(rows: List[Any], key: Callable[[Any], Any]) -> None:
         rows.sort(key=lambda row: repr(key(row)))
 
 
-def upsert(table: Any, op: Op, dialect: str, coarse: bool) -> Any:
-    """The statement writing a type's rows on ``dialect`` (its name): an upsert on the
-    unique key of rows without (``coarse``) or with r_time, a plain insert for series."""
-    mysql = dialect in ('mysql', 'mariadb')
+def insert_for(dialect: str) -> Any:
+    """The insert construct of ``dialect`` (its name), with its upsert; refuses a dialect
+    whose upsert kairos does not know."""
     insert: Any
     if dialect == 'postgresql':
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == 'sqlite':
         from sqlalchemy.dialects.sqlite import insert
-    elif mysql:
+    elif dialect in ('mysql', 'mariadb'):
         from sqlalchemy.dialects.mysql import insert
     else:
-        insert = sqlalchemy.insert
-    statement = insert(table)
-    if op.on_conflict is None:
-        return statement
-    if mysql:
-        new = statement.inserted
-        return statement.on_duplicate_key_update(
-            dict(op.on_conflict(table, new), w_time=new.w_time))
-    if insert is sqlalchemy.insert:
         raise ConfigurationError('the %s dialect has no upsert kairos knows: use SQLite, '
                                  'PostgreSQL, MariaDB or MySQL' % dialect)
+    return insert
+
+
+def upsert(table: Any, op: Op, dialect: str, coarse: bool) -> Any:
+    """The statement writing a type's rows on ``dialect`` (its name): an upsert on the
+    unique key of rows without (``coarse``) or with r_time, a plain insert for series."""
+    if op.on_conflict is None:
+        return sqlalchemy.insert(table)
+    statement = insert_for(dialect)(table)
+    if dialect in ('mysql', 'mariadb'):
+        # the row's own columns unqualified (``count = count + ...``): the table's name,
+        # which may hold %, stays out of the clause after VALUES, which the asyncio
+        # drivers' executemany sends without unescaping %%
+        own = SimpleNamespace(c={c.name: sql.column(c.name, c.type) for c in table.c})
+        new = statement.inserted
+        return statement.on_duplicate_key_update(
+            dict(op.on_conflict(own, new), w_time=new.w_time))
     key = [table.c.name, table.c.interval, table.c.i_time] + \
         ([] if coarse else [table.c.r_time]) + ([table.c.value] if op.by_value else [])
     where = table.c.r_time.is_(None) if coarse else None
@@ -175,6 +183,11 @@ def select(table: Any, op: Op, dialect: Any, names: int, one_bucket: bool,
     of buckets within retention (binds ``fresh`` and ``cutoff``, see ``kept``)."""
     t, bind = table, sql.bindparam
     columns: List[Any] = [t.c.i_time, t.c.r_time] + [t.c[c] for c in op.columns]
+    if dialect.driver == 'asyncpg':
+        # asyncpg reads a REAL in binary, widened (0.1 reads 0.10000000149011612): its
+        # text, the shortest decimal that reads back as it, read as a double instead
+        columns = [sql.cast(sql.cast(c, Text), Double).label(c.name)
+                   if isinstance(c.type, sqltypes.REAL) else c for c in columns]
     if dialect.name == 'sqlite' and op.columns == ('count',):
         # SQLite hands integral counts over as int, sparing _collect_counts the work
         count = t.c['count']

@@ -1,8 +1,12 @@
 """Bringing a type's table to what this version writes: create it, or complete a table
 an earlier version (0.10.1, or kairos before w_time) created, safely against other
-processes doing the same at once."""
+processes doing the same at once.
 
-from typing import Any, Dict, List, Optional
+``prepare`` works on one ``Connection``, each change in a transaction of its own, so
+that it runs alike on a blocking one and in ``AsyncConnection.run_sync``.
+"""
+
+from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy
 from sqlalchemy import BigInteger, exc as sa_exc
@@ -12,11 +16,14 @@ from .errors import _refuses_credentials
 from .schema import NULL_BUCKET
 
 
-def prepare(engine: Any, table: Any, mysql: bool) -> Dict[str, Any]:
-    """Create ``table``, or add what it lacks; return its columns' types, as reflected."""
+def prepare(connection: Any, table: Any, mysql: bool) -> Tuple[Dict[str, Any], bool]:
+    """Create ``table``, or add what it lacks; return its columns' types, as reflected,
+    and whether the engine's pooled connections are to be dropped: pooled SQLite
+    connections can prepare statements against the schema they loaded before this DDL
+    (an upsert then finds no unique index)."""
     failed = None
     try:
-        with engine.begin() as connection:
+        with connection.begin():
             changed = not sqlalchemy.inspect(connection).has_table(table.name)
             table.create(connection, checkfirst=True)
     except sa_exc.DBAPIError as exc:
@@ -24,10 +31,9 @@ def prepare(engine: Any, table: Any, mysql: bool) -> Dict[str, Any]:
             raise   # not reached, or refused: nothing more to ask
         failed, changed = exc, False
     if failed is not None:   # checked outside the except: its error would chain to this
-        with engine.connect() as connection:  # another process created it meanwhile?
-            if not sqlalchemy.inspect(connection).has_table(table.name):
-                raise failed
-    with engine.connect() as connection:
+        if not _has(connection, lambda inspector: inspector.has_table(table.name)):
+            raise failed     # (else another process created it meanwhile)
+    with connection.begin():
         inspector = sqlalchemy.inspect(connection)
         columns: Dict[str, Any] = {
             c['name']: c['type'] for c in inspector.get_columns(table.name)}
@@ -36,46 +42,49 @@ def prepare(engine: Any, table: Any, mysql: bool) -> Dict[str, Any]:
         missing = [i for i in table.indexes if i.name not in have]
     if 'w_time' not in columns:
         changed = True
-        _add_write_times(engine, table)
+        _add_write_times(connection, table)
         columns['w_time'] = table.c.w_time.type
     if missing:
         changed = True
-        _add_indexes(engine, table, mysql, columns, missing)
-    if changed and engine.dialect.name == 'sqlite' and engine.url.database not in (
-            None, '', ':memory:'):
-        # pooled SQLite connections can prepare statements against the schema they
-        # loaded before this DDL (an upsert then finds no unique index): reconnect them
-        engine.dispose()
-    return columns
+        _add_indexes(connection, table, mysql, columns, missing)
+    url = connection.engine.url
+    return columns, changed and connection.dialect.name == 'sqlite' and \
+        url.database not in (None, '', ':memory:')
 
 
-def _add_write_times(engine: Any, table: Any) -> None:
+def _has(connection: Any, check: Any) -> bool:
+    """What ``check(inspector)`` says of the table, asked in a transaction of its own."""
+    with connection.begin():
+        return bool(check(sqlalchemy.inspect(connection)))
+
+
+def _add_write_times(connection: Any, table: Any) -> None:
     """Add the w_time column (its rows keep NULL: their buckets are kept by their time,
     see statements.kept)."""
-    column = table.c.w_time.type.compile(dialect=engine.dialect)
+    dialect = connection.dialect
+    column = table.c.w_time.type.compile(dialect=dialect)
     failed: Optional[sa_exc.DBAPIError] = None
     try:
-        with engine.begin() as connection:
+        with connection.begin():
             connection.exec_driver_sql('ALTER TABLE %s ADD COLUMN w_time %s NULL' % (
-                engine.dialect.identifier_preparer.quote(table.name), column))
+                dialect.identifier_preparer.quote(table.name), column))
     except sa_exc.DBAPIError as exc:
         if exc.connection_invalidated or _refuses_credentials(exc.orig):
             raise
         failed = exc
     if failed is not None:   # checked outside the except, as in prepare
-        with engine.connect() as connection:   # another process added it meanwhile?
-            if 'w_time' not in {c['name'] for c in
-                                sqlalchemy.inspect(connection).get_columns(table.name)}:
-                raise failed
+        if not _has(connection, lambda inspector: 'w_time' in {   # added meanwhile?
+                c['name'] for c in inspector.get_columns(table.name)}):
+            raise failed
 
 
-def _add_indexes(engine: Any, table: Any, mysql: bool, columns: Dict[str, Any],
+def _add_indexes(connection: Any, table: Any, mysql: bool, columns: Dict[str, Any],
                  missing: List[Any]) -> None:
     """Create the ``missing`` indexes (on MariaDB/MySQL with the r_key column first)."""
-    quote = engine.dialect.identifier_preparer.quote
+    quote = connection.dialect.identifier_preparer.quote
     for index in missing:
         try:
-            with engine.begin() as connection:
+            with connection.begin():
                 if mysql and 'r_key' not in columns:
                     connection.exec_driver_sql(
                         'ALTER TABLE %s ADD COLUMN r_key BIGINT AS (coalesce(r_time, %d)) '
@@ -88,10 +97,9 @@ def _add_indexes(engine: Any, table: Any, mysql: bool, columns: Dict[str, Any],
                 raise
             failed = exc
         # checked outside the except: an error here would chain to the one before
-        with engine.connect() as connection:
-            inspector = sqlalchemy.inspect(connection)
-            if index.name in {i['name'] for i in inspector.get_indexes(table.name)}:
-                continue    # another process created it meanwhile
+        if _has(connection, lambda inspector: index.name in {   # created meanwhile?
+                i['name'] for i in inspector.get_indexes(table.name)}):
+            continue
         if isinstance(failed, sa_exc.IntegrityError):
             raise DataConflict('table %s holds several rows for one bucket (0.10.1 '
                                'wrote them concurrently): merge them, then retry: %s'

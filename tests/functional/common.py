@@ -186,8 +186,22 @@ REDIS_READS = {
 }
 
 
-def recording_fetch(backend, type_name, seen):
-    """A fetch hook for ``backend`` that records its calls and reads as kairos would."""
+def sql_fetch(io, pick):
+    """An SQL fetch hook returning what ``pick(rows, statement)`` makes of the rows its
+    statement selects: on a Connection, or with ``io`` 'asyncio' on an AsyncConnection,
+    whose execute it awaits."""
+    if io == 'asyncio':
+        async def fetch(connection, statement):
+            return pick((await connection.execute(statement)).all(), statement)
+    else:
+        def fetch(connection, statement):
+            return pick(connection.execute(statement).all(), statement)
+    return fetch
+
+
+def recording_fetch(backend, type_name, seen, io='blocking'):
+    """A fetch hook for ``backend`` that records its calls and reads as kairos would
+    (``io``: the kind of client it gets, on SQL)."""
     if backend == 'redis':
         read = REDIS_READS[type_name]
 
@@ -195,10 +209,10 @@ def recording_fetch(backend, type_name, seen):
             seen.append(key)
             return read(handle, key)
     elif backend == 'sql':
-        def fetch(connection, statement):
-            rows = connection.execute(statement).all()
+        def record(rows, statement):
             seen.extend(sorted({row[0] for row in rows}))   # the names whose rows it read
             return rows
+        fetch = sql_fetch(io, record)
     else:
         def fetch(collection, spec, method, sort=None):
             seen.append((method, spec))

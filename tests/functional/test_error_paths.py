@@ -10,7 +10,8 @@ and no password anywhere in its traceback. A refusal of credentials is an
 AuthenticationError, never a ConnectionError; a server that is not there is
 a StorageUnavailable, which is one. Where a closed client reconnects
 (redis-py, an SQLAlchemy Engine after ``dispose()``, the mongomock clients),
-every call succeeds.
+every call succeeds. The SQL walks run on kairos.asyncio too (``...Async``),
+over the asyncio drivers.
 """
 
 import os
@@ -30,11 +31,13 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException
 from redis.retry import Retry
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.connectors.asyncio import AsyncAdapt_Error
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from kairos import (AuthenticationError, KairosException, StorageError, StorageUnavailable,
                     Timeseries)
-from tests.support import (AUTH_PASSWORD, AUTH_USER, auth_server, free_port, mongo_database,
-                           redis_cluster_url, redis_url)
+from tests.support import (ASYNC_DRIVERS, AUTH_PASSWORD, AUTH_USER, AsyncCase, auth_server,
+                           free_port, mongo_database, redis_cluster_url, redis_url)
 
 T0 = 1700000000 - 1700000000 % 3600
 INTERVALS = {'minute': {'step': 60}, 'hour': {'step': 3600, 'resolution': 60},
@@ -415,11 +418,43 @@ class SqlWalk(Walk):
         self.addCleanup(engine.dispose)
         return engine
 
+    @staticmethod
+    def done(result):
+        """The outcome of an engine's call (awaited in AsyncSql)."""
+        return result
+
     def closed(self):
         engine = self.engine(self.url())
         t = self.timeseries(engine)
-        engine.dispose()
+        t.list()   # set up (on asyncio, at the first call)
+        self.done(engine.dispose())
         return t
+
+
+class AsyncSql(AsyncCase):
+    """Mixed in first, it walks kairos.asyncio over an AsyncEngine of the dialect's asyncio
+    driver (tests.support.ASYNC_DRIVERS), each call awaited to completion on the test's
+    loop; building one does no I/O."""
+
+    construction_io = False
+    # the asyncio drivers' errors: SQLAlchemy's stand-ins for asyncpg's, sqlite3's under
+    # aiosqlite, PyMySQL's under aiomysql, and the OSError asyncpg raises itself for a
+    # server that is not there
+    driver_errors = SqlWalk.driver_errors + (AsyncAdapt_Error, OSError)
+
+    def engine(self, url, **kwargs):
+        url = sqlalchemy.engine.make_url(url)
+        engine = create_async_engine(url.set(drivername=ASYNC_DRIVERS[url.get_backend_name()]),
+                                     **kwargs)
+        self.async_clients.append(engine)
+        return engine
+
+    def timeseries(self, client, **kwargs):
+        return self.seen(self.kairos(client, type='count', intervals=INTERVALS, **kwargs))
+
+    @staticmethod
+    async def close_async_client(engine):
+        await engine.dispose()
 
 
 class TestSqlite(ClosedClient, SqlWalk, unittest.TestCase):
@@ -442,9 +477,10 @@ class ServerSql(ClosedClient, Unreachable, Refused, SqlWalk):
         made with ``change(connect_args)`` applied."""
         engine = self.engine(self.url())
         t = self.timeseries(engine)
-        engine.dispose()
+        t.list()   # set up (on asyncio, at the first call)
+        self.done(engine.dispose())
 
-        @sqlalchemy.event.listens_for(engine, 'do_connect')
+        @sqlalchemy.event.listens_for(getattr(engine, 'sync_engine', engine), 'do_connect')
         def connect(dialect, record, args, kwargs):
             change(kwargs)
         return t
@@ -470,3 +506,15 @@ class TestPostgres(ServerSql, unittest.TestCase):
 
 class TestMysql(ServerSql, unittest.TestCase):
     kind = 'mysql'
+
+
+class TestSqliteAsync(AsyncSql, TestSqlite):
+    pass
+
+
+class TestPostgresAsync(AsyncSql, TestPostgres):
+    pass
+
+
+class TestMysqlAsync(AsyncSql, TestMysql):
+    pass

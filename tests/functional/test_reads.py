@@ -116,7 +116,7 @@ class GetBehaviour(TypeFixture):
     def test_get_fetch_coarse(self):
         """A fetch hook replaces the read of a coarse bucket and gives the same result."""
         seen = []
-        fetch = recording_fetch(self.backend, self.model.type, seen)
+        fetch = recording_fetch(self.backend, self.model.type, seen, self.io)
         got = self.t.get('test', 'minute', timestamp=at(100), fetch=fetch)
         self.assertTrue(seen)
         self.assertEqual(plain(got), {at(60): self.row(60, 120)})
@@ -124,7 +124,7 @@ class GetBehaviour(TypeFixture):
     def test_get_fetch_fine(self):
         """A fetch hook works on a fine interval, condensed or not."""
         seen = []
-        fetch = recording_fetch(self.backend, self.model.type, seen)
+        fetch = recording_fetch(self.backend, self.model.type, seen, self.io)
         got = self.t.get('test', 'hour', timestamp=at(100), fetch=fetch)
         self.assertTrue(seen)
         self.assertEqual(plain(got), self.fine(0, 3600))
@@ -165,7 +165,7 @@ class GetBehaviour(TypeFixture):
     def test_get_joined_tuple_and_fetch(self):
         """A tuple of names works like a list, also with a fetch hook."""
         seen = []
-        fetch = recording_fetch(self.backend, self.model.type, seen)
+        fetch = recording_fetch(self.backend, self.model.type, seen, self.io)
         got = self.t.get(('test', 'other'), 'minute', timestamp=at(100), fetch=fetch)
         self.assertEqual(len(seen), 2)
         self.assertEqual(plain(got), {at(60): self.row(60, 120, ['test', 'other'])})

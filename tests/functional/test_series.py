@@ -125,7 +125,7 @@ class SeriesBehaviour(TypeFixture):
     def test_series_fetch(self):
         """A fetch hook gives the same series, coarse and fine."""
         seen = []
-        fetch = recording_fetch(self.backend, self.model.type, seen)
+        fetch = recording_fetch(self.backend, self.model.type, seen, self.io)
         got = self.t.series('test', 'minute', end=at(250), fetch=fetch)
         self.assertTrue(seen)
         self.assertEqual(plain(got), self.minutes(0, 5))

@@ -269,6 +269,8 @@ class TestClusterErrors(Outcomes, RedisClusterCase):
 
 class BadInput(Outcomes):
 
+    async_twin = True  # run on kairos.asyncio too (tests.support.AsyncCase)
+
     def test_bad_input(self):
         """Bad input raises before any I/O with applied False, and writes nothing."""
         ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
@@ -354,11 +356,15 @@ class TestMongo(Outcomes, MongoCase):
 
 class SqlOutcomes(Outcomes):
 
+    async_twin = True
+
     def test_commit_lost(self):
         """A write whose COMMIT failed has applied None: the database may have taken it."""
         ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
-        dbapi = self.engine.dialect.loaded_dbapi
-        with mock.patch.object(type(self.engine.dialect), 'do_commit',
+        ts.list()   # (on asyncio, the set-up's COMMITs are made before the patch)
+        dialect = ts._engine.dialect
+        dbapi = dialect.loaded_dbapi
+        with mock.patch.object(type(dialect), 'do_commit',
                                side_effect=dbapi.OperationalError('connection lost')):
             exc = self.failed(StorageUnavailable, WRITES[0][1], ts)
         self.assertIsNone(exc.applied)
@@ -368,14 +374,16 @@ class SqlOutcomes(Outcomes):
 class RolledBack(Outcomes):
     """Needs impatient(), an engine that does not wait long for a lock, and locked()."""
 
+    async_twin = True
+
     def test_rolled_back(self):
         """A write whose transaction the database rolled back (a lock it could not get)
         has applied False, and nothing of it is stored."""
         ts = self.timeseries(type='count', intervals=INTERVALS, clock=NOW)
         ts.insert('hits', 1, T0)
-        impatient = self.impatient()
-        self.addCleanup(impatient.dispose)
-        other = Timeseries(impatient, type='count', intervals=INTERVALS, clock=NOW, value_type=str)
+        other = self.built(self.impatient(), type='count', intervals=INTERVALS, clock=NOW,
+                           value_type=str)
+        other.list()   # set up before the lock
         before = self.snapshot()
         with self.locked(), mock.patch('time.sleep'):
             exc = self.failed(StorageError, WRITES[0][1], other)
@@ -388,7 +396,7 @@ class TestSqlite(SqlOutcomes, RolledBack, SqliteCase):
 
     def impatient(self):
         """An engine that does not wait for a lock."""
-        return sqlalchemy.create_engine(sql_url('sqlite'), connect_args={'timeout': 0})
+        return self.other_engine(connect_args={'timeout': 0})
 
     @contextlib.contextmanager
     def locked(self):
@@ -405,15 +413,17 @@ class TestSqlite(SqlOutcomes, RolledBack, SqliteCase):
 class Unreachable(Outcomes):
     """On a database server, reached at a port where nothing listens."""
 
+    async_twin = True
+
     def test_unreachable(self):
         """A write or delete to a database that is not there has applied False."""
-        engine = sqlalchemy.create_engine(sql_url(self.dialect))
-        self.addCleanup(engine.dispose)
-        ts = Timeseries(engine, type='count', intervals=INTERVALS, clock=NOW, value_type=str)
-        engine.dispose()
+        engine = self.other_engine()
+        ts = self.built(engine, type='count', intervals=INTERVALS, clock=NOW, value_type=str)
+        ts.list()   # set up (on asyncio at the first call)
+        self.done(engine.dispose())
         port = free_port()
 
-        @sqlalchemy.event.listens_for(engine, 'do_connect')
+        @sqlalchemy.event.listens_for(getattr(engine, 'sync_engine', engine), 'do_connect')
         def connect(dialect, record, args, kwargs):
             kwargs.update(port=port)
         for label, call in WRITES + [('delete', lambda t: t.delete('hits'))]:
@@ -426,8 +436,9 @@ class TestPostgres(SqlOutcomes, RolledBack, Unreachable, PostgresCase):
 
     def impatient(self):
         """An engine whose statements wait 50 ms at most for a lock."""
-        return sqlalchemy.create_engine(self.engine.url,
-                                        connect_args={'options': '-c lock_timeout=50'})
+        return self.other_engine(connect_args={'server_settings': {'lock_timeout': '50'}}
+                                 if self.io == 'asyncio' else
+                                 {'options': '-c lock_timeout=50'})
 
     @contextlib.contextmanager
     def locked(self):
