@@ -9,7 +9,8 @@ import sqlalchemy
 from sqlalchemy import sql, types as sqltypes
 
 from ..exceptions import ConfigurationError, InvalidName, InvalidValue, KairosException, warn
-from ..intervals import Interval
+from ..buckets import BucketFormat
+from ..intervals import GregorianTime, Interval
 from ..steps import Steps
 from ..timeseries import Core, Timeseries, Write, typed_classes
 from .errors import (CallError, _driver_error, _rolled_back, in_callers_transaction,
@@ -219,11 +220,31 @@ class SqlStore(Core[Any]):
     def _delete(self, name: str) -> Steps[int]:
         self._check_name(name)
         t = self._table
-        statement = t.delete().where(t.c.name == name, t.c.interval.in_(list(self._intervals)))
+        names = [t.c.name == name]
         if self._mysql:  # byte for byte too: a 0.10.1 table's collation has 'a' = 'A '
-            statement = statement.where(sql.cast(t.c.name, sqltypes.BINARY)
-                                        == sql.cast(sql.literal(name), sqltypes.BINARY))
-        return self._call(self._io.transaction, statement, write=True)
+            names.append(sql.cast(t.c.name, sqltypes.BINARY)
+                         == sql.cast(sql.literal(name), sqltypes.BINARY))
+        return self._delete_rows(names)
+
+    def _delete_rows(self, names: List[Any]) -> Steps[int]:
+        """Delete the rows of the names ``names`` selects whose buckets are in their
+        interval's format (kairos.buckets): a calendar bucket a real date, week, month
+        or year, a resolution exactly where the interval has one; in one transaction."""
+        t, statements = self._table, []
+        for interval in self._intervals.values():
+            where = names + [t.c.interval == interval.name,
+                             t.c.r_time.is_(None) if interval.coarse else t.c.r_time.isnot(None)]
+            for column, calc in ((t.c.i_time, interval.i_calc), (t.c.r_time, interval.r_calc)):
+                if (column is t.c.i_time or not interval.coarse) and \
+                        isinstance(calc, GregorianTime):
+                    found = yield from self._call(
+                        self._io.rows, sql.select(column).distinct().where(*where))
+                    valid = BucketFormat(calc).valid
+                    where.append(column.in_([bucket for bucket, in found
+                                             if valid(str(bucket))]))
+            statements.append(t.delete().where(*where))
+        removed: int = yield from self._call(self._io.transaction, *statements, write=True)
+        return removed
 
     def _list_names(self) -> Steps[Iterable[str]]:
         t = self._table
@@ -242,9 +263,7 @@ class SqlStore(Core[Any]):
         return {interval: (int(first), int(last)) for interval, first, last in rows}
 
     def _delete_all(self) -> Steps[int]:
-        t = self._table
-        return self._call(self._io.transaction,
-                          t.delete().where(t.c.interval.in_(list(self._intervals))), write=True)
+        return self._delete_rows([])
 
     def _expire(self, name: Optional[str], now: float) -> Steps[int]:
         """Delete the rows whose buckets are past their interval's retention, of ``name``

@@ -6,8 +6,9 @@ leading zeros, '-0', another prefix, a name holding ':') are put next to real
 keys; deletes must remove exactly the real ones. On Mongo, look-alike documents
 (bucket fields of another format or type, a resolution where the interval has
 none) sit next to real ones the same way. The oracle below states the bucket
-formats on its own, from the calendar, without kairos' code. On SQL, deletes
-match exact names and configured intervals.
+formats on its own, from the calendar, without kairos' code. On SQL, rows of a
+calendar bucket that is no date, week, month or year, or with a resolution
+bucket where the interval has none (or none where it has one), stay too.
 """
 
 import os
@@ -309,6 +310,58 @@ class DeleteFormatMongo:
 
 
 class TestDeleteFormatMongo(DeleteFormatMongo, MongoCase):
+    pass
+
+
+class DeleteFormatSql:
+    """SQL deletes take only rows whose buckets are in their interval's format."""
+
+    def rows(self, t):
+        import sqlalchemy
+        with self.engine.connect() as connection:
+            return sorted(tuple(row) for row in connection.execute(sqlalchemy.select(
+                t._table.c.name, t._table.c.interval, t._table.c.i_time, t._table.c.r_time)))
+
+    def populate(self):
+        """A count of 'a' and 'b' in a daily interval with an hourly resolution and in a
+        coarse monthly one, then look-alike rows of 'a' next to them."""
+        t = self.timeseries(type='count', intervals={
+            'daily': {'step': 'daily', 'resolution': 3600}, 'monthly': {'step': 'monthly'}})
+        t.insert('a', 1, timestamp=1700000000)
+        t.insert('b', 1, timestamp=1700000000)
+        lookalikes = [('daily', 2023, 472222), ('daily', 20231131, 472222),
+                      ('daily', -20231114, 472222), ('daily', 20231114, None),
+                      ('monthly', 202300, None), ('monthly', 202311, 472222),
+                      ('monthly', 20231114, None)]
+        with self.engine.begin() as connection:
+            connection.execute(t._table.insert(), [
+                dict(name='a', interval=interval, i_time=i_time, r_time=r_time, count=5,
+                     w_time=1700000000) for interval, i_time, r_time in lookalikes])
+        return t, [('a',) + row for row in lookalikes]
+
+    def test_delete_keeps_look_alike_rows(self):
+        """delete('a') removes its two rows and keeps every row of another format."""
+        t, lookalikes = self.populate()
+        self.assertEqual(2, t.delete('a'))
+        self.assertEqual(sorted(lookalikes + [('b', 'daily', 20231114, 472222),
+                                              ('b', 'monthly', 202311, None)]), self.rows(t))
+
+    def test_delete_all_keeps_look_alike_rows(self):
+        """delete_all() removes every row of the format and keeps the others."""
+        t, lookalikes = self.populate()
+        self.assertEqual(4, t.delete_all())
+        self.assertEqual(sorted(lookalikes), self.rows(t))
+
+
+class TestDeleteFormatSqlite(DeleteFormatSql, SqliteCase):
+    pass
+
+
+class TestDeleteFormatPostgres(DeleteFormatSql, PostgresCase):
+    pass
+
+
+class TestDeleteFormatMysql(DeleteFormatSql, MysqlCase):
     pass
 
 
