@@ -408,9 +408,11 @@ class AsyncCase:
         self.loop.close()
 
     def store_client(self):
-        client = self.async_client()
-        self.async_clients.append(client)
-        return client
+        """One asyncio client a test, shared by its Timeseries, as the blocking cases
+        share theirs (a property test builds one Timeseries an example)."""
+        if not self.async_clients:
+            self.async_clients.append(self.async_client())
+        return self.async_clients[0]
 
     def timeseries(self, **kwargs):
         return self.seen(super().timeseries(**kwargs))
