@@ -337,6 +337,9 @@ class AsyncBuffer:
     async def insert(self, name: str, value: Any = None,
                      timestamp: Optional[float] = None) -> None:
         """Check and hold one insert, as ``Timeseries.insert`` takes it."""
+        ready = getattr(self._timeseries, '_ready', None)
+        if ready is not None:   # the store's set-up (SQL's columns check values) first
+            await ready()
         async with self._lock:
             self.held.report('insert')
             self._start()

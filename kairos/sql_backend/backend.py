@@ -162,8 +162,9 @@ class SqlStore(Core[Any]):
                                   [tuple([row[i] for i in where]) for row in batch])
         if pipeline is not None:
             if not isinstance(pipeline, self._io.connection):
-                raise InvalidValue('pipeline= takes an SQLAlchemy %s, not %r'
-                                   % (self._io.connection.__name__, pipeline))
+                raise InvalidValue('pipeline= takes an SQLAlchemy %s%s, not %r' % (
+                    self._io.connection.__name__, ' (an asyncio Connection)'
+                    if self._awaits else '', pipeline))
             for done in range(len(batches)):
                 try:
                     yield from self._call(self._io.execute, pipeline, batches[done:done + 1],
