@@ -9,7 +9,7 @@ import asyncio
 import importlib
 import sys
 from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Dict, Iterable,
-                    List, Optional, Type, TypeVar)
+                    List, Optional, TypeVar)
 
 from ..buffer import AsyncBuffering
 from ..exceptions import UnsupportedClient
@@ -178,8 +178,3 @@ async def _shielded(call: Awaitable[Any]) -> Any:
     # an error of a write whose caller was cancelled is retrieved, not reported as lost
     task.add_done_callback(lambda done: done.cancelled() or done.exception())
     return await asyncio.shield(task)
-
-
-def classes(store: type) -> Dict[str, Type[Timeseries[Any]]]:
-    """The asyncio class per type of a backend's store (for isinstance checks)."""
-    return _classes(store)
