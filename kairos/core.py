@@ -44,9 +44,11 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Mapping
 
 from .exceptions import ConfigurationError, InvalidName, UnknownInterval, UnsupportedClient, warn
 from .intervals import Interval, check_timestamp, close_match
+from .many import ManyReads
 from .meta import MetaData
 from .plan import Write, check_name
 from .queries import Fetch, Reads, V
+from .regrouping import Regrouping
 from .series_types import TYPES, SeriesType
 from .steps import Steps
 from .urls import client_from_url
@@ -102,7 +104,7 @@ def now() -> float:
     return time.time()
 
 
-class Core(MetaData, Writes, Reads[V]):
+class Core(MetaData, Writes, ManyReads, Regrouping, Reads[V]):
     """What every Timeseries is, whichever its I/O: its configuration, checked when it is
     built, and every call written once as steps (:mod:`kairos.steps`) over a backend's
     storage primitives (see the module docstring).

@@ -11,6 +11,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, List, Literal, 
                     Optional, Sequence, Tuple, TypeVar, Union, overload)
 
 from .calculators import RelativeTime
+from .every import DEFAULT_POINTS, Every, check_points, every_of, smallest_every
 from .exceptions import InvalidQuery
 from .intervals import Interval
 from .units import MAX_READ_BUCKETS
@@ -32,12 +33,14 @@ Fetch = Callable[..., Any]
 
 class Query(NamedTuple):
     """A read, checked: its buckets of one interval, for names, through hooks; ``read``
-    holds the arguments of the backend's ``_read`` (the only I/O of a read)."""
+    holds the arguments of the backend's ``_read`` (the only I/O of a read);
+    ``regroup``, the ``every`` of a re-bucketing read and its first and last bucket."""
     config: Interval
     names: List[str]
     buckets: List[int]
     hooks: ReadHooks
     read: Tuple[Interval, List[str], List[int], Optional[Fetch]]
+    regroup: Optional[Tuple[Every, int, int]] = None
 
 
 class Reads(Generic[V]):
@@ -60,6 +63,19 @@ class Reads(Generic[V]):
 
         def _timestamp(self, timestamp: Any) -> float: ...
 
+        # kairos.regrouping's
+        def _chosen_query(self, names: List[str], steps: Optional[int],
+                          start: Optional[float], end: Optional[float],
+                          fetch: Optional[Fetch], shape: Tuple[Any, ...], every: Any,
+                          max_points: int) -> 'Query': ...
+
+        def _regroup_query(self, config: Interval, names: List[str], buckets: List[int],
+                           fetch: Optional[Fetch], hooks: ReadHooks,
+                           every: Every) -> 'Query': ...
+
+        def _regrouped(self, query: 'Query',
+                       raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]': ...
+
     @overload
     def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
             condensed: bool = False, transform: None = None, fetch: Optional[Fetch] = None, *,
@@ -71,20 +87,24 @@ class Reads(Generic[V]):
             condensed: Condense = False, transform: Optional[TransformArg] = None,
             fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
             condense: Optional[Condense] = None,
-            join_rows: Optional[Callable[[List[Any]], Any]] = None) -> 'OrderedDict[int, Any]': ...
+            join_rows: Optional[Callable[[List[Any]], Any]] = None,
+            every: Any = None) -> 'OrderedDict[int, Any]': ...
 
     def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
             condensed: Condense = False, transform: Optional[TransformArg] = None,
             fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
             condense: Optional[Condense] = None,
-            join_rows: Optional[Callable[[List[Any]], Any]] = None) -> 'OrderedDict[int, Any]':
+            join_rows: Optional[Callable[[List[Any]], Any]] = None,
+            every: Any = None) -> 'OrderedDict[int, Any]':
         """The data in the bucket of ``interval`` that holds ``timestamp`` (default now).
 
         ``condense`` (0.5.0: ``condensed``), ``process_row`` and ``join_rows``
-        customize the read: see :mod:`kairos.reads`.
+        customize the read: see :mod:`kairos.reads`. With ``every`` (see
+        :mod:`kairos.every`), what ``series`` with ``every`` returns for that bucket:
+        its resolution buckets regrouped, or the ``every`` bucket holding ``timestamp``.
         """
         return self._run(self._get((name, interval, timestamp, condensed, transform, fetch,
-                                    process_row, condense, join_rows)))
+                                    process_row, condense, join_rows, every)))
 
     def _get(self, args: Tuple[Any, ...]) -> 'Steps[OrderedDict[int, Any]]':
         query = self._get_query(*args)   # checked in the steps: an awaited get raises there
@@ -95,8 +115,12 @@ class Reads(Generic[V]):
                    condensed: Condense, transform: Optional[TransformArg],
                    fetch: Optional[Fetch], process_row: Optional[Callable[[Any], Any]],
                    condense: Optional[Condense],
-                   join_rows: Optional[Callable[[List[Any]], Any]]) -> Query:
+                   join_rows: Optional[Callable[[List[Any]], Any]], every: Any = None) -> Query:
         """What ``get`` reads, its arguments checked."""
+        if every is not None:
+            at = self._timestamp(timestamp)
+            return self._series_query(name, interval, None, condensed, at, at, transform,
+                                      False, fetch, process_row, condense, join_rows, every)
         config = self._interval(interval)
         names = self._names(name)
         hooks = ReadHooks(self._type, transform, either(condense, condensed), False,
@@ -106,6 +130,8 @@ class Reads(Generic[V]):
 
     def _get_result(self, query: Query, raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]':
         """What ``get`` returns for the raw rows ``_read`` gave for ``query``."""
+        if query.regroup is not None:
+            return self._regrouped(query, raw)
         config, hooks, (i_bucket,) = query.config, query.hooks, query.buckets
         row = self._rows(query, raw)[0]
         i_time = config.i_calc.from_bucket(i_bucket)
@@ -156,16 +182,18 @@ class Reads(Generic[V]):
                collapse: Condense = False, fetch: Optional[Fetch] = None, *,
                process_row: Optional[Callable[[Any], Any]] = None,
                condense: Optional[Condense] = None,
-               join_rows: Optional[Callable[[List[Any]], Any]] = None
+               join_rows: Optional[Callable[[List[Any]], Any]] = None,
+               every: Any = None, max_points: Optional[int] = None
                ) -> 'OrderedDict[int, Any]': ...
 
-    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+    def series(self, name: Names, interval: Optional[str] = None, steps: Optional[int] = None,
                condensed: Condense = False, start: Optional[float] = None,
                end: Optional[float] = None, transform: Optional[TransformArg] = None,
                collapse: Condense = False, fetch: Optional[Fetch] = None, *,
                process_row: Optional[Callable[[Any], Any]] = None,
                condense: Optional[Condense] = None,
-               join_rows: Optional[Callable[[List[Any]], Any]] = None
+               join_rows: Optional[Callable[[List[Any]], Any]] = None,
+               every: Any = None, max_points: Optional[int] = None
                ) -> 'OrderedDict[int, Any]':
         """The data in a run of consecutive buckets of ``interval``.
 
@@ -173,10 +201,16 @@ class Reads(Generic[V]):
         ``steps`` buckets from ``start`` or up to ``end``; with neither,
         ``steps`` buckets up to now. ``steps`` defaults to the interval's.
         ``condense``, ``collapse``, ``process_row``, ``join_rows``: see :mod:`kairos.reads`.
+
+        ``every`` regroups the buckets into coarser ones (``'15min'``, ``'daily'``);
+        ``max_points`` picks the smallest ``every`` that gives at most that many;
+        without ``interval``, ``start`` to ``end`` (default now) is read from the
+        interval ``choose`` picks, in at most ``max_points`` (default 300) buckets.
+        Those reads return ``{time: row}``: see :mod:`kairos.every`.
         """
         return self._run(self._series((name, interval, steps, condensed, start, end,
                                        transform, collapse, fetch, process_row, condense,
-                                       join_rows)))
+                                       join_rows, every, max_points)))
 
     def _series(self, args: Tuple[Any, ...]) -> 'Steps[OrderedDict[int, Any]]':
         query = self._series_query(*args)
@@ -188,18 +222,38 @@ class Reads(Generic[V]):
                       transform: Optional[TransformArg], collapse: Condense,
                       fetch: Optional[Fetch], process_row: Optional[Callable[[Any], Any]],
                       condense: Optional[Condense],
-                      join_rows: Optional[Callable[[List[Any]], Any]]) -> Query:
+                      join_rows: Optional[Callable[[List[Any]], Any]], every: Any = None,
+                      max_points: Optional[int] = None) -> Query:
         """What ``series`` reads, its arguments checked."""
-        config = self._interval(interval)
         names = self._names(name)
+        if every is not None and max_points is not None:
+            raise InvalidQuery('every= and max_points= both choose the buckets: give one')
+        if interval is None:
+            return self._chosen_query(names, steps, start, end, fetch, (
+                transform, either(condense, condensed), collapse, process_row, join_rows),
+                every, DEFAULT_POINTS if max_points is None else max_points)
+        config = self._interval(interval)
         hooks = ReadHooks(self._type, transform, either(condense, condensed), collapse,
                           process_row, join_rows)
-        return self._query(config, names, self._window(config, steps, start, end), fetch,
-                           hooks)
+        buckets = self._window(config, steps, start, end)
+        if every is None and max_points is None:
+            return self._query(config, names, buckets, fetch, hooks)
+        fine = not (config.coarse or hooks.condense)
+        if max_points is not None:
+            calc = config.i_calc
+            every = smallest_every(config, fine, calc.from_bucket(buckets[0]),
+                                   calc.end_of(buckets[-1]) - 1, check_points(max_points))
+            if every is None:
+                raise InvalidQuery('no calendar step groups these %d buckets of interval %r '
+                                   'into at most %d' % (len(buckets), config.name, max_points))
+        return self._regroup_query(config, names, buckets, fetch, hooks,
+                                   every_of(every, config, fine))
 
     def _series_result(self, query: Query,
                        raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]':
         """What ``series`` returns for the raw rows ``_read`` gave for ``query``."""
+        if query.regroup is not None:
+            return self._regrouped(query, raw)
         config, hooks, buckets = query.config, query.hooks, query.buckets
         rows = self._rows(query, raw)
         calc = config.i_calc

@@ -92,8 +92,15 @@ class Timeseries(Core[V], AsyncBuffering, metaclass=ClientFromURL):
         async def get(self, name: Any, interval: str,  # type: ignore[override]
                       *args: Any, **kwargs: Any) -> Any: ...
 
-        async def series(self, name: Any, interval: str,  # type: ignore[override]
-                         *args: Any, **kwargs: Any) -> Any: ...
+        async def series(self, name: Any,  # type: ignore[override]
+                         interval: Optional[str] = None, *args: Any, **kwargs: Any) -> Any: ...
+
+        async def series_many(self, names: Any,  # type: ignore[override]
+                              interval: Optional[str] = None, *args: Any,
+                              **kwargs: Any) -> Dict[str, Any]: ...
+
+        async def get_many(self, names: Any, interval: str,  # type: ignore[override]
+                           *args: Any, **kwargs: Any) -> Dict[str, Any]: ...
 
         async def delete(self, name: str) -> int: ...  # type: ignore[override]
 

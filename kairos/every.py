@@ -1,0 +1,212 @@
+"""Re-bucketing at read time (``every=``) and the choice of what to read for a range
+(``choose``): pure functions of a configuration, no I/O.
+
+``every`` is written as a step is (:mod:`kairos.units`): seconds, ``900``,
+``'15min'`` or ``'1 hour'``, or a calendar step, ``'daily'``, ``'weekly'``,
+``'monthly'``, ``'yearly'`` (and any other the calendar calculators take). A
+read with ``every`` groups the buckets of the *level* it reads into buckets of
+``every``::
+
+    level        the resolution buckets of an interval that has one, unless the read
+                 condenses or collapses; else the interval's own buckets
+    grouping     each level bucket goes to the ``every`` bucket holding its start:
+                 seconds are aligned to multiples of ``every`` since the epoch,
+                 calendar steps start at midnight (in the interval's timezone)
+    merging      exact, before any transform, with the type's own merge: lists
+                 concatenated in time order, histograms and counts summed, sets
+                 united, a gauge's last value
+    window       widened to whole ``every`` buckets, so none is cut at either end
+
+``every`` must be a whole multiple of the level's step: seconds of a step in
+seconds, or a calendar step the level nests in (a day holds whole level
+buckets when their seconds divide a day; days nest in weeks, months and years;
+weeks and months in years).
+
+``choose(intervals, start, end, max_points, now)`` is what ``series`` without an
+interval reads: the finest level (resolution before step, by length) whose
+interval still holds the whole range (no retention, or ``start`` within its last
+``steps`` buckets as of ``now``) in at most MAX_READ_BUCKETS buckets of the level, with the
+smallest ``every`` (a multiple of the level's step, or the first calendar step
+it nests in) that gives at most ``max_points`` buckets.
+"""
+
+from collections import OrderedDict
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+
+from .calculators import Calculator, calculator
+from .exceptions import ConfigurationError, InvalidQuery
+from .intervals import Interval
+from .series_types import MISSING
+from .units import GREGORIAN_TIMES, MAX_READ_BUCKETS, _DAY, approx_seconds, resolve_time
+
+# the calendar steps in the order choose() tries them, finest first
+_CALENDAR_ORDER = sorted(GREGORIAN_TIMES, key=approx_seconds)
+DEFAULT_POINTS = 300  # max_points of a series without an interval
+
+
+class Choice(NamedTuple):
+    """What ``choose`` reads: ``interval``'s resolution buckets (``resolution`` True)
+    or its own, grouped by ``every``."""
+    interval: str
+    resolution: bool
+    every: Union[int, str]
+
+
+class Every(NamedTuple):
+    """A checked ``every=``: the calculator of its buckets, for a level of ``config``."""
+    calc: Calculator
+    level: Union[int, str]   # the step of the level grouped
+    fine: bool               # True: the level is the interval's resolution
+
+    def window(self, config: Interval, buckets: List[int]) -> Tuple[int, int, int, int]:
+        """(first, last) interval buckets to read, and (first, last) ``every`` buckets,
+        for a read of ``buckets``: widened to whole ``every`` buckets."""
+        i_calc, calc = config.i_calc, self.calc
+        first = calc.bucket(i_calc.from_bucket(buckets[0]))
+        last = calc.bucket(i_calc.end_of(buckets[-1]) - 1)
+        start, end = calc.from_bucket(first), calc.end_of(last) - 1
+        return config.check(start), config.check(end), first, last
+
+    def group(self, pairs: Iterable[Tuple[int, Any]], first: int, last: int,
+              merge: Callable[[List[Any]], Any]) -> 'OrderedDict[int, Any]':
+        """``{every time: row}`` for every ``every`` bucket from ``first`` to ``last``: the
+        rows of ``pairs`` ((level time, row), in time order) merged; MISSING where none."""
+        calc = self.calc
+        groups: Dict[int, List[Any]] = OrderedDict(
+            (bucket, []) for bucket in calc.span(first, last))
+        for when, row in pairs:
+            rows = groups.get(calc.bucket(when))
+            # the window's whole interval buckets may reach past the last every bucket
+            if rows is not None and row is not MISSING:
+                rows.append(row)
+        return OrderedDict((calc.from_bucket(bucket), merge(rows) if rows else MISSING)
+                           for bucket, rows in groups.items())
+
+    def length(self, when: int) -> int:
+        """Seconds of the ``every`` bucket starting at ``when`` (23 or 25 hours for a day
+        of a DST change)."""
+        return self.calc.end_of(self.calc.bucket(when)) - when
+
+
+def every_of(every: Any, config: Interval, fine: bool) -> Every:
+    """``every`` checked against the level of ``config`` a read groups (its resolution
+    when ``fine``); InvalidQuery names what would do."""
+    level = config.resolution if fine else config.step
+    what = "the %s of interval %r" % ('resolution' if fine else 'step', config.name)
+    try:
+        value = resolve_time(every, 'every')
+    except ConfigurationError as exc:
+        raise InvalidQuery(str(exc)) from None
+    if not _nests(level, value):
+        raise InvalidQuery('every=%r is not a whole multiple of %s, %r: %s' % (
+            every, what, level, _multiples(level)))
+    return Every(_calculator(value, _zone(config)), level, fine)
+
+
+def _zone(config: Interval) -> Any:
+    return getattr(config, 'timezone', None)
+
+
+def _calculator(step: Union[int, str], zone: Any) -> Calculator:
+    """The calculator of ``step``, in ``zone`` where the interval has one."""
+    return calculator(step) if zone is None else calculator(step, zone)  # type: ignore
+
+
+def _nests(level: Union[int, str], every: Union[int, str]) -> bool:
+    """Whether each bucket of ``level`` lies within one of ``every``."""
+    if isinstance(level, int):
+        return every % level == 0 if isinstance(every, int) else _DAY % level == 0
+    if isinstance(every, int):
+        return False
+    return level == every or (level == 'daily' and every in _CALENDAR_ORDER) or \
+        (every == 'yearly' and level in ('weekly', 'monthly'))
+
+
+def _multiples(level: Union[int, str]) -> str:
+    coarser = [name for name in _CALENDAR_ORDER if _nests(level, name)]
+    if isinstance(level, int):
+        return 'use a multiple of %d seconds%s' % (
+            level, ' or one of %s' % ', '.join(coarser) if coarser else '')
+    return 'use one of %s' % ', '.join(coarser)
+
+
+def smallest_every(config: Interval, fine: bool, start: float, end: float,
+                   max_points: int) -> Optional[Union[int, str]]:
+    """The smallest ``every`` for the level of ``config`` (its resolution when ``fine``)
+    that groups ``start`` to ``end`` into at most ``max_points`` buckets, or None."""
+    level = config.resolution if fine else config.step
+    zone = _zone(config)
+
+    def count(every: Union[int, str]) -> int:
+        calc = _calculator(every, zone)
+        return calc.count(calc.bucket(start), calc.bucket(end))
+    if isinstance(level, int):
+        times = max(1, int((end - start) // (level * max_points)))
+        while count(level * times) > max_points:
+            times += 1
+        return level * times
+    for name in _CALENDAR_ORDER:
+        if _nests(level, name) and count(name) <= max_points:
+            return name
+    return None
+
+
+def check_points(max_points: Any) -> int:
+    if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 1:
+        raise InvalidQuery('max_points must be a positive integer, not %r' % (max_points,))
+    return max_points
+
+
+def choose(intervals: Iterable[Interval], start: float, end: float, max_points: int,
+           now: float) -> Choice:
+    """The level and ``every`` a read of ``start`` to ``end`` without an interval takes:
+    see the module docstring. InvalidQuery, naming the interval that holds the most of
+    the range, when none holds it."""
+    check_points(max_points)
+    if start > end:
+        raise InvalidQuery('start %r is after end %r' % (start, end))
+    configs = list(intervals)
+    if not configs:
+        raise InvalidQuery('no intervals to choose from')
+    levels = [(config, fine) for config in configs
+              for fine in ((True, False) if not config.coarse else (False,))]
+    levels.sort(key=lambda level: approx_seconds(
+        level[0].resolution if level[1] else level[0].step))
+    for config, fine in levels:
+        if _held(config, start, now) < 1.0 or \
+                _buckets(config, fine, start, end) > MAX_READ_BUCKETS:
+            continue
+        every = smallest_every(config, fine, start, end, max_points)
+        if every is not None:
+            return Choice(config.name, fine, every)
+    best = max(configs, key=lambda config: _held(config, start, now, end))
+    share = _held(best, start, now, end)
+    if share >= 1.0:
+        raise InvalidQuery(
+            'no interval holds %r to %r in at most %d points within %d buckets read: '
+            'ask for more points or a shorter range' % (start, end, max_points,
+                                                        MAX_READ_BUCKETS))
+    raise InvalidQuery('no interval holds %r to %r: %r holds the most of it (%.0f%%, '
+                       'its last %d buckets)' % (start, end, best.name, share * 100,
+                                                 best.steps or 0))
+
+
+def _buckets(config: Interval, fine: bool, start: float, end: float) -> int:
+    """How many buckets of the level (the resolution's when ``fine``) ``start`` to ``end``
+    spans."""
+    calc = config.r_calc if fine else config.i_calc
+    return calc.count(calc.bucket(start), calc.bucket(end))
+
+
+def _held(config: Interval, start: float, now: float, end: Optional[float] = None) -> float:
+    """The share of ``start`` to ``end`` (1.0 for all of it) that ``config`` still holds
+    as of ``now``: buckets within its last ``steps``."""
+    if not config.expire or not config.steps:
+        return 1.0
+    calc = config.i_calc
+    oldest = calc.from_bucket(calc.shift(calc.bucket(now), -(config.steps - 1)))
+    if start >= oldest:
+        return 1.0
+    if end is None or end <= oldest:
+        return 0.0
+    return (end - oldest) / (end - start)
