@@ -15,7 +15,8 @@ read with ``every`` groups the buckets of the *level* it reads into buckets of
     merging      exact, before any transform, with the type's own merge: lists
                  concatenated in time order, histograms and counts summed, sets
                  united, a gauge's last value
-    window       widened to whole ``every`` buckets, so none is cut at either end
+    window       the ``every`` buckets holding the range asked for (a ``get``: its
+                 bucket), whole, so none is cut at either end
 
 ``every`` must be a whole multiple of the level's step: seconds of a step in
 seconds, or a calendar step the level nests in (a day holds whole level
@@ -58,12 +59,11 @@ class Every(NamedTuple):
     level: Union[int, str]   # the step of the level grouped
     fine: bool               # True: the level is the interval's resolution
 
-    def window(self, config: Interval, buckets: List[int]) -> Tuple[int, int, int, int]:
+    def window(self, config: Interval, low: float, high: float) -> Tuple[int, int, int, int]:
         """(first, last) interval buckets to read, and (first, last) ``every`` buckets,
-        for a read of ``buckets``: widened to whole ``every`` buckets."""
-        i_calc, calc = config.i_calc, self.calc
-        first = calc.bucket(i_calc.from_bucket(buckets[0]))
-        last = calc.bucket(i_calc.end_of(buckets[-1]) - 1)
+        for a read of ``low`` to ``high``: the ``every`` buckets holding them, whole."""
+        calc = self.calc
+        first, last = calc.bucket(low), calc.bucket(high)
         start, end = calc.from_bucket(first), calc.end_of(last) - 1
         return config.check(start), config.check(end), first, last
 

@@ -87,7 +87,7 @@ class ManyReads:
         query = build(chosen)  # every name and argument checked before any read
         config, buckets, fetch = query.config, query.buckets, query.read[3]
         per_call = max(1, MANY_KEYS // len(buckets))
-        rval: Dict[str, Any] = OrderedDict()
+        rval: Dict[str, Any] = {}
         for at in range(0, len(chosen), per_call):
             part = chosen[at:at + per_call]
             raw = yield from self._read(config, part, buckets, fetch)

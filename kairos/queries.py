@@ -69,9 +69,9 @@ class Reads(Generic[V]):
                           fetch: Optional[Fetch], shape: Tuple[Any, ...], every: Any,
                           max_points: int) -> 'Query': ...
 
-        def _regroup_query(self, config: Interval, names: List[str], buckets: List[int],
-                           fetch: Optional[Fetch], hooks: ReadHooks,
-                           every: Every) -> 'Query': ...
+        def _regroup_query(self, config: Interval, names: List[str], fetch: Optional[Fetch],
+                           hooks: ReadHooks, every: Every, low: float,
+                           high: float) -> 'Query': ...
 
         def _regrouped(self, query: 'Query',
                        raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]': ...
@@ -117,16 +117,19 @@ class Reads(Generic[V]):
                    condense: Optional[Condense],
                    join_rows: Optional[Callable[[List[Any]], Any]], every: Any = None) -> Query:
         """What ``get`` reads, its arguments checked."""
-        if every is not None:
-            at = self._timestamp(timestamp)
-            return self._series_query(name, interval, None, condensed, at, at, transform,
-                                      False, fetch, process_row, condense, join_rows, every)
         config = self._interval(interval)
         names = self._names(name)
         hooks = ReadHooks(self._type, transform, either(condense, condensed), False,
                           process_row, join_rows)
-        return self._query(config, names, [config.check(self._timestamp(timestamp))], fetch,
-                           hooks)
+        bucket = config.check(self._timestamp(timestamp))
+        if every is None:
+            return self._query(config, names, [bucket], fetch, hooks)
+        # the every buckets of the whole bucket: its resolution buckets regrouped, or
+        # the one every bucket holding it
+        return self._regroup_query(
+            config, names, fetch, hooks, every_of(every, config, not (
+                config.coarse or hooks.condense)), config.i_calc.from_bucket(bucket),
+            config.i_calc.end_of(bucket) - 1)
 
     def _get_result(self, query: Query, raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]':
         """What ``get`` returns for the raw rows ``_read`` gave for ``query``."""
@@ -239,15 +242,16 @@ class Reads(Generic[V]):
         if every is None and max_points is None:
             return self._query(config, names, buckets, fetch, hooks)
         fine = not (config.coarse or hooks.condense)
+        # the range asked for: start and end, else the ends of the buckets read
+        low = config.i_calc.from_bucket(buckets[0]) if start is None else self._timestamp(start)
+        high = config.i_calc.end_of(buckets[-1]) - 1 if end is None else self._timestamp(end)
         if max_points is not None:
-            calc = config.i_calc
-            every = smallest_every(config, fine, calc.from_bucket(buckets[0]),
-                                   calc.end_of(buckets[-1]) - 1, check_points(max_points))
+            every = smallest_every(config, fine, low, high, check_points(max_points))
             if every is None:
                 raise InvalidQuery('no calendar step groups these %d buckets of interval %r '
                                    'into at most %d' % (len(buckets), config.name, max_points))
-        return self._regroup_query(config, names, buckets, fetch, hooks,
-                                   every_of(every, config, fine))
+        return self._regroup_query(config, names, fetch, hooks, every_of(every, config, fine),
+                                   low, high)
 
     def _series_result(self, query: Query,
                        raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]':

@@ -58,9 +58,9 @@ class Regrouping:
         transform, _, collapse, process_row, join_rows = shape
         hooks = ReadHooks(self._type, transform, not choice.resolution, collapse, process_row,
                           join_rows)
-        return self._regroup_query(config, names, self._window(config, None, first, last),
-                                   fetch, hooks, every_of(choice.every, config,
-                                                          choice.resolution))
+        return self._regroup_query(config, names, fetch, hooks,
+                                   every_of(choice.every, config, choice.resolution),
+                                   first, last)
 
     def choose(self, start: float, end: Optional[float] = None,
                max_points: int = DEFAULT_POINTS) -> Choice:
@@ -70,13 +70,14 @@ class Regrouping:
         return choose(self._intervals.values(), self._timestamp(start), self._timestamp(end),
                       max_points, self._clock())
 
-    def _regroup_query(self, config: Interval, names: List[str], buckets: List[int],
-                       fetch: 'Optional[Fetch]', hooks: ReadHooks, every: Every) -> 'Query':
-        """A read of ``buckets`` regrouped by ``every``, widened to whole buckets of it."""
+    def _regroup_query(self, config: Interval, names: List[str], fetch: 'Optional[Fetch]',
+                       hooks: ReadHooks, every: Every, low: float, high: float) -> 'Query':
+        """A read of ``low`` to ``high`` regrouped by ``every``, widened to whole buckets
+        of it."""
         if callable(hooks.condense):
             raise InvalidQuery('every= merges rows with the type\'s own merge: condense= '
                                'takes True or False with it, not a callable')
-        first, last, first_every, last_every = every.window(config, buckets)
+        first, last, first_every, last_every = every.window(config, low, high)
         for calc, low, high, what in ((config.i_calc, first, last, 'buckets of interval %r'
                                        % config.name),
                                       (every.calc, first_every, last_every, 'buckets of every')):

@@ -8,6 +8,7 @@ medians in one table and exits 1 if one of its goals is missed.
     script/bench --quick      a smoke run with small sizes
     script/bench --repeats 9
     script/bench --only insert,reads
+    script/bench --only wide  many names, percentiles, regrouping (bench_wide.py)
     script/bench --mixed      writers' latency with and without readers (bench_mixed.py)
 
 Server time is what Redis itself counts in ``INFO commandstats``, reset
@@ -43,6 +44,7 @@ import redis  # noqa: E402
 import kairos  # noqa: E402
 from kairos import Timeseries  # noqa: E402
 from bench_mongo import bench_mongo  # noqa: E402
+from bench_wide import bench_wide  # noqa: E402
 from tests.support import CountingConnection, RedisServer  # noqa: E402
 
 TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
@@ -505,7 +507,8 @@ def main():
     parser.add_argument('--quick', action='store_true', help='small sizes: a smoke run')
     parser.add_argument('--mixed', action='store_true',
                         help="only the mixed load: writers' latency with and without readers")
-    parser.add_argument('--only', help='comma-separated sections: insert,bulk,memory,reads,mongo')
+    parser.add_argument('--only', help='comma-separated sections: insert,bulk,memory,reads,mongo,'
+                        'wide')
     parser.add_argument('--memory-child', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -529,7 +532,8 @@ def main():
         else:
             sections = {'insert': bench.bench_insert, 'bulk': bench.bench_bulk,
                         'memory': bench.bench_memory, 'reads': bench.bench_reads,
-                        'mongo': lambda: bench_mongo(bench, TYPES, INTERVALS, PLAN, value)}
+                        'mongo': lambda: bench_mongo(bench, TYPES, INTERVALS, PLAN, value),
+                        'wide': lambda: bench_wide(bench, bench.fill)}
             for name in (args.only.split(',') if args.only else sections):
                 sections[name]()
     finally:

@@ -115,8 +115,8 @@ def expected(kind, points, name, interval, fine, every, start, end):
     # rows merge in the order of the buckets stored: a condensed bucket's resolution rows
     # are concatenated in time order
     level = INTERVALS[interval].get('resolution', step)
-    first = bucket(every, bucket(step, start)[0])[0]
-    last_end = bucket(every, bucket(step, end)[1] - 1)[1]
+    first = bucket(every, start)[0]
+    last_end = bucket(every, end)[1]
     rval = {}
     at = first
     while at < last_end:
@@ -170,14 +170,17 @@ class RegroupBehaviour:
         """series and get with every= give each every bucket its points merged as the
         type merges, every bucket of the widened window present."""
         interval, fine, every, start, end = read
+        step = INTERVALS[interval]['step']
         t = self.fill(kind, points)
         args = self.level_args(interval, fine)
         got = t.series('a', interval, start=start, end=end, every=every, **args)
         want = expected(kind, points, 'a', interval, fine, every, start, end)
         self.assertEqual(want, plain(got))
         got = t.get('a', interval, start, every=every, **args)
-        self.assertEqual(expected(kind, points, 'a', interval, fine, every, start, start),
-                         plain(got))
+        # get: the every buckets of the interval's whole bucket
+        whole = bucket(step, start)
+        self.assertEqual(expected(kind, points, 'a', interval, fine, every, whole[0],
+                                  whole[1] - 1), plain(got))
         counted = t.series('a', interval, start=start, end=end, every=every, transform='count',
                            **args)
         self.assertEqual(list(want), list(counted))

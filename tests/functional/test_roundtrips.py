@@ -111,6 +111,29 @@ class RoundTrips(RedisCase):
             self.fill(t, typ, ['a'])
             self.assert_read_trips(t, ['a'], read_scripts=True)
 
+    def test_many_names_and_regrouping_share_round_trips(self):
+        """series_many and get_many of 20 names, and reads with every= or without an
+        interval, take the round trips of one name's read."""
+        names = ['n%d' % n for n in range(20)]
+        end = self.base + 29 * 3600
+        for typ in TYPES:
+            t = self.make(typ)
+            self.fill(t, typ, names)
+            t.series_many(names, 'hour', steps=1, end=end)
+            for interval, most in (('hour', 2), ('day', 2), ('minute', 1), ('coarse_day', 1)):
+                with self.subTest(type=typ, interval=interval):
+                    trips, got = self.trips(t.series_many, names, interval, steps=5, end=end)
+                    self.assertLessEqual(trips, most)
+                    self.assertEqual(names, list(got))
+                    trips, _ = self.trips(t.get_many, names, interval, timestamp=end)
+                    self.assertLessEqual(trips, most)
+                    trips, _ = self.trips(t.series, 'n0', interval, steps=5, end=end,
+                                          every='daily')
+                    self.assertLessEqual(trips, most)
+            trips, got = self.trips(t.series, 'n0', start=self.base, end=end, max_points=30)
+            self.assertLessEqual(trips, 2)
+            self.assertLessEqual(len(got), 30)
+
     def test_joined_names_share_round_trips(self):
         """Reading several names joined costs no more round trips than one name."""
         for typ in TYPES:
