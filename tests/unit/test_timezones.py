@@ -20,9 +20,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kairos.calculators import (GregorianTime, LocalCalendar, LocalDays, RelativeTime,
                                 calculator)
-from kairos.buckets import BucketFormat
+from kairos.buckets import BucketFormat, written
 from kairos.exceptions import ConfigurationError, InvalidTimestamp, KairosWarning
 from kairos.intervals import Interval
+from kairos.redis.keys import Keys
 from kairos.units import CALENDAR_END, CALENDAR_FIRST
 
 HOUR, DAY = 3600, 86400
@@ -236,6 +237,35 @@ class TestIsoWeeks(unittest.TestCase):
         self.assertIn('ISO week', str(caught.exception))
         with self.assertRaises(ConfigurationError):
             Interval('w', {'step': 'isoweekly', 'resolution': 'weekly'})
+
+
+class TestStoredFormats(unittest.TestCase):
+
+    INTERVALS = {'berlin': {'step': 'daily', 'resolution': 3600, 'timezone': 'Europe/Berlin'},
+                 'iso': {'step': 'isoweekly', 'timezone': 'America/New_York'},
+                 'days': {'step': '2d', 'timezone': 'America/New_York'}}
+
+    def intervals(self):
+        return {name: Interval(name, config) for name, config in self.INTERVALS.items()}
+
+    def test_redis_keys(self):
+        """Redis key checks take local dates, ISO weeks and local day counts in their formats."""
+        keys = Keys('kairos:', False, self.intervals())
+        self.assertEqual(keys.bucket('iso:202053'), ('iso', 202053))
+        self.assertIsNone(keys.bucket('iso:202153'))
+        self.assertEqual(keys.bucket('days:9896'), ('days', 9896))
+        self.assertTrue(keys.owned('berlin:20240331:%d' % (BERLIN_MAR31 // HOUR)))
+        self.assertFalse(keys.owned('berlin:2024033:1'))
+        self.assertEqual(keys.name('kairos:a:b:iso:202501'), 'a:b')
+
+    def test_mongo_documents(self):
+        """Mongo's format check: calendar ids as str, local day counts as int."""
+        intervals = self.intervals()
+        self.assertTrue(written(intervals['iso'], {'interval': '202053'}))
+        self.assertFalse(written(intervals['iso'], {'interval': '202000'}))
+        self.assertTrue(written(intervals['days'], {'interval': 9896}))
+        self.assertFalse(written(intervals['days'], {'interval': '9896'}))
+        self.assertTrue(written(intervals['berlin'], {'interval': '20240331', 'resolution': 5}))
 
 
 class TestTimezoneConfiguration(unittest.TestCase):
