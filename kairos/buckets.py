@@ -2,9 +2,11 @@
 the buckets a calculator writes (Redis keys), and the values of Mongo's bucket fields.
 
 A relative bucket is an integer: in a key ``str(int)`` (``0``, or an optional
-minus and digits without a leading zero). A Gregorian bucket is a valid date,
-week, month or year in its calculator's format (``20231114`` daily, never
-``2023``): in a key and in Mongo a str (kairos 0.10.1 wrote Mongo's as ints).
+minus and digits without a leading zero); so is one of whole local days (a
+``timezone``'s LocalDays). A calendar bucket, of UTC or of a timezone, is a
+valid date, week ('%U', or ISO '%G%V' for isoweekly), month or year in its
+calculator's format (``20231114`` daily, never ``2023``): in a key and in Mongo
+a str (kairos 0.10.1 wrote Mongo's as ints).
 """
 
 import re
@@ -39,6 +41,7 @@ class BucketFormat:
         bucket = int(text)
         try:
             # a bucket names a date, week, month or year iff it is its own start's bucket
+        # (and week 0 of 'isoweekly', or a week 53 a year lacks, has no start)
             return calendar.shift(bucket, 0) == bucket
         except (ValueError, OverflowError):  # no such date, or past the calendar's end
             return False

@@ -1,4 +1,5 @@
-"""Bucket calculators: RelativeTime (fixed steps) and GregorianTime (UTC calendar).
+"""Bucket calculators: RelativeTime (fixed steps), GregorianTime (the UTC calendar) and,
+for an interval with a ``timezone``, LocalCalendar and LocalDays (:mod:`kairos.calendars`).
 
 A timestamp (seconds since the epoch, UTC) maps to a bucket, an integer::
 
@@ -6,49 +7,54 @@ A timestamp (seconds since the epoch, UTC) maps to a bucket, an integer::
     daily                     bucket = YYYYMMDD   (as strftime '%Y%m%d')
     weekly                    bucket = YYYYWW     (as strftime '%Y%U', weeks start on Sunday,
                                                    week 00 holds the days before the first Sunday)
+    isoweekly                 bucket = GGGGVV     (ISO 8601 year * 100 + ISO week, as strftime
+                                                   '%G%V': weeks start on Monday, week 01 holds
+                                                   the year's first Thursday)
     monthly                   bucket = YYYYMM     (as strftime '%Y%m')
     yearly                    bucket = YYYY       (as strftime '%Y')
 
-Gregorian buckets use the UTC calendar and are ordered like the time they
-cover, so a range of buckets can be compared as integers.
+Without a timezone, calendar buckets use the UTC calendar. With one (an IANA
+zone, e.g. ``'Europe/Berlin'``), they use its local calendar instead, and so
+does a relative step of whole days (86400 * N seconds)::
 
-Both calculators share an integer API used inside kairos (``bucket``,
-``shift``, ``span``, ``from_bucket``) and keep kairos 0.5.0's public one
-(``to_bucket``, ``buckets``, ``normalize``, ``step_size``), where Gregorian
-buckets are strftime strings such as '20380201', as 0.5.0 returned them.
+    calendar step in a zone   the same ids, of the local date
+    N whole days in a zone    bucket = (local date - 1970-01-01).days // N
+                              (in UTC, the same as floor(timestamp / (N * 86400)))
+
+A local bucket starts at the first instant of its first local date: local
+midnight, or the end of the gap where a change of offset skips midnight. So a
+local day lasts 23 or 25 hours where clocks change. Relative steps under a day
+(60, 3600, ...) count from the epoch, in UTC, in every zone: in a zone whose
+offset is not whole hours, hour buckets do not start on its local hours.
+
+Calendar buckets are ordered like the time they cover, so a range of buckets can
+be compared as integers.
+
+Every calculator shares an integer API used inside kairos (``bucket``,
+``check``, ``shift``, ``span``, ``count``, ``from_bucket``, ``end_of``) and
+kairos 0.5.0's public one (``to_bucket``, ``buckets``, ``normalize``,
+``step_size``, ``ttl``), where calendar buckets are strftime strings such as
+'20380201', as 0.5.0 returned them. ``calculator(step, timezone=None)`` makes
+the one a resolved step needs.
 
 ``check`` returns a timestamp's bucket if it lies in the range kairos stores
 (:mod:`kairos.units` names the limits: buckets within a 64-bit integer, calendar
-buckets within years 1 to 9999), else raises InvalidTimestamp naming the limit.
+buckets within years 1 to 9999, UTC and local), else raises InvalidTimestamp
+naming the limit.
 """
 
-import calendar
-import time
-from datetime import date, datetime, timedelta
-from typing import List, Literal, Optional, Union, overload
+from datetime import tzinfo
+from typing import List, Optional, Union
 
-from dateutil.relativedelta import relativedelta
+# the calendar calculators, importable from here as before
+from .calendars import (GregorianTime as GregorianTime, ttl as ttl, _EPOCH as _EPOCH,
+                        _to_datetime as _to_datetime)
+from .zones import (LocalCalendar as LocalCalendar, LocalDays as LocalDays,
+                    UTC_NAMES as UTC_NAMES, parse_timezone as parse_timezone)
+from .exceptions import InvalidTimestamp
+from .units import BUCKET_MAX, BUCKET_MIN, check_calendar as check_calendar, check_timestamp
 
-from .exceptions import ConfigurationError, InvalidTimestamp
-from .units import (BUCKET_MAX, BUCKET_MIN, CALENDAR_END, CALENDAR_FIRST, SIMPLE_TIMES,
-                    check_timestamp)
-
-_EPOCH = datetime(1970, 1, 1)
-
-
-def check_calendar(timestamp: float, what: str) -> float:
-    """Return ``timestamp`` if it lies within years 1 to 9999 UTC, else raise InvalidTimestamp."""
-    if not CALENDAR_FIRST <= timestamp < CALENDAR_END:
-        raise InvalidTimestamp(
-            'timestamp %r is outside what %s takes: years 1 to 9999 UTC, timestamps from '
-            '%d up to (not including) %d' % (timestamp, what, CALENDAR_FIRST, CALENDAR_END))
-    return timestamp
-
-
-def _to_datetime(timestamp: float) -> datetime:
-    check_timestamp(timestamp)
-    # timedelta arithmetic handles negative and fractional timestamps alike
-    return _EPOCH + timedelta(seconds=timestamp)
+_DAY = 86400
 
 
 class RelativeTime:
@@ -128,222 +134,22 @@ class RelativeTime:
         return 'RelativeTime(%d)' % self._step
 
 
-class GregorianTime:
-    """Calendar buckets (daily, weekly, monthly, yearly) in UTC.
+def calculator(step: Union[int, str],
+               timezone: Union[str, tzinfo, None] = None) -> 'Calculator':
+    """The bucket calculator for a resolved step, in ``timezone``'s local calendar if
+    given (an IANA name or a ZoneInfo; UTC and None mean the UTC calendar).
 
-    >>> GregorianTime('monthly').to_bucket(0), GregorianTime('monthly').from_bucket(197002)
-    ('197001', 2678400)
+    >>> calculator(60, 'Europe/Berlin'), calculator('daily', 'Europe/Berlin')
+    (RelativeTime(60), LocalCalendar('daily', 'Europe/Berlin'))
     """
-
-    FORMATS = {
-        'daily': '%Y%m%d',
-        'weekly': '%Y%U',
-        'monthly': '%Y%m',
-        'yearly': '%Y',
-    }
-
-    def __init__(self, step: str = 'daily'):
-        if step not in self.FORMATS:
-            raise ConfigurationError('unknown Gregorian step %r' % (step,))
-        self._step = step
-        self.format = self.FORMATS[step]
-
-    # -- calendar <-> bucket ------------------------------------------------
-
-    def _bucket_of(self, day: date) -> int:
-        step = self._step
-        if step == 'daily':
-            return day.year * 10000 + day.month * 100 + day.day
-        if step == 'monthly':
-            return day.year * 100 + day.month
-        if step == 'yearly':
-            return day.year
-        # '%U': days before the year's first Sunday are week 0
-        sunday_based_weekday = (day.weekday() + 1) % 7
-        week = (day.timetuple().tm_yday - 1 + 7 - sunday_based_weekday) // 7
-        return day.year * 100 + week
-
-    def _start_of(self, bucket: int) -> date:
-        bucket = int(bucket)
-        step = self._step
-        if step == 'daily':
-            return date(bucket // 10000, bucket // 100 % 100, bucket % 100)
-        if step == 'monthly':
-            return date(bucket // 100, bucket % 100, 1)
-        if step == 'yearly':
-            return date(bucket, 1, 1)
-        year, week = divmod(bucket, 100)
-        first = date(year, 1, 1)
-        if week == 0:
-            return first
-        first_sunday = first + timedelta(days=(6 - first.weekday()) % 7)
-        return first_sunday + timedelta(weeks=week - 1)
-
-    def _next_start(self, start: date) -> date:
-        if self._step == 'daily':
-            return start + timedelta(days=1)
-        if self._step == 'monthly':
-            return start + relativedelta(months=1)
-        if self._step == 'yearly':
-            return start + relativedelta(years=1)
-        # a week never runs into the next year: the year's last week is cut short
-        following = start + timedelta(days=7 - (start.weekday() + 1) % 7)
-        return following if following.year == start.year else date(start.year + 1, 1, 1)
-
-    # -- the public calculator API, shared with RelativeTime ----------------
-
-    def shift(self, bucket: int, steps: int) -> int:
-        """The bucket ``steps`` buckets after (or before, if negative) ``bucket``.
-
-        Raises InvalidTimestamp where that passes year 1 or 9999.
-        """
-        try:
-            return self._shift(bucket, steps)
-        except (OverflowError, ValueError):
-            raise InvalidTimestamp(
-                '%d buckets from %d is outside what a %s interval takes: years 1 to 9999 UTC'
-                % (steps, bucket, self._step)) from None
-
-    def _shift(self, bucket: int, steps: int) -> int:
-        start = self._start_of(bucket)
-        if self._step == 'daily':
-            return self._bucket_of(start + timedelta(days=steps))
-        if self._step == 'monthly':
-            return self._bucket_of(start + relativedelta(months=steps))
-        if self._step == 'yearly':
-            return self._bucket_of(start + relativedelta(years=steps))
-        for _ in range(abs(steps)):
-            start = self._next_start(start) if steps > 0 else self._start_of(
-                self._bucket_of(start - timedelta(days=1)))
-        return self._bucket_of(start)
-
-    def to_bucket(self, timestamp: float, steps: int = 0) -> str:
-        """The bucket's strftime name, e.g. '20380201' for daily (a str, as in 0.5.0)."""
-        return str(self._to_bucket(timestamp, steps))
-
-    def _to_bucket(self, timestamp: float, steps: int = 0) -> int:
-        bucket = self._bucket_of(_to_datetime(timestamp).date())
-        return self.shift(bucket, steps) if steps else bucket
-
-    def bucket(self, timestamp: float) -> int:
-        """to_bucket for a timestamp already checked (the write path's hot loop)."""
-        return self._bucket_of((_EPOCH + timedelta(seconds=timestamp)).date())
-
-    def check(self, timestamp: float, what: str = 'this interval') -> int:
-        """The bucket of a finite ``timestamp``, refused outside years 1 to 9999."""
-        return self.bucket(check_calendar(timestamp, what))
-
-    def end_of(self, bucket: int) -> int:
-        """The timestamp at which ``bucket`` ends (the next one's start)."""
-        return self._end_stamp(self._start_of(bucket))
-
-    def _end_stamp(self, start: date) -> int:
-        try:
-            following = self._next_start(start)
-        except (OverflowError, ValueError):
-            return CALENDAR_END  # the last bucket of year 9999 ends where dates end
-        return calendar.timegm(following.timetuple())
-
-    def count(self, first: int, last: int) -> int:
-        """How many buckets ``span(first, last)`` holds, without listing them."""
-        if last < first:
-            return 0
-        step = self._step
-        if step == 'daily':
-            return (self._start_of(last) - self._start_of(first)).days + 1
-        if step == 'monthly':
-            return (last // 100 * 12 + last % 100) - (first // 100 * 12 + first % 100) + 1
-        if step == 'yearly':
-            return last - first + 1
-        # a year's weeks run from its first (0, or 1 where it starts on a Sunday) to the
-        # week of its 31 December
-        return sum(self._week_index(self._bucket_of(date(year, 12, 31))) + 1
-                   for year in range(first // 100, last // 100)) \
-            - self._week_index(first) + self._week_index(last) + 1
-
-    @staticmethod
-    def _week_index(bucket: int) -> int:
-        """The place of a weekly bucket among its year's weeks, from 0."""
-        year, week = divmod(bucket, 100)
-        return week - (date(year, 1, 1).weekday() == 6)
-
-    @overload
-    def from_bucket(self, bucket: int, native: Literal[False] = False) -> int: ...
-
-    @overload
-    def from_bucket(self, bucket: int, native: Literal[True]) -> datetime: ...
-
-    @overload
-    def from_bucket(self, bucket: int, native: bool) -> Union[int, datetime]: ...
-
-    def from_bucket(self, bucket: int, native: bool = False) -> Union[int, datetime]:
-        """UTC start of the bucket: a timestamp, or a naive UTC datetime if native."""
-        start = datetime.combine(self._start_of(bucket), datetime.min.time())
-        if native:
-            return start
-        return calendar.timegm(start.timetuple())
-
-    def buckets(self, start: float, end: float) -> List[str]:
-        """The names of the buckets from ``start``'s to ``end``'s (str, as in 0.5.0)."""
-        return [str(bucket) for bucket in
-                self.span(self._to_bucket(start), self._to_bucket(end))]
-
-    def span(self, first: int, last: int) -> List[int]:
-        """Every bucket from ``first`` to ``last``, both included."""
-        rval: List[int] = []
-        day = self._start_of(first)
-        bucket = first
-        while bucket <= last:
-            rval.append(bucket)
-            try:
-                day = self._next_start(day)
-            except (OverflowError, ValueError):
-                break  # the last bucket of year 9999
-            bucket = self._bucket_of(day)
-        return rval
-
-    def normalize(self, timestamp: float, steps: int = 0) -> int:
-        return self.from_bucket(self._to_bucket(timestamp, steps))
-
-    def step_size(self, t0: float, t1: Optional[float] = None) -> int:
-        """Seconds from the start of t0's bucket to the end of t1's (or t0's) bucket."""
-        first = self._start_of(self._to_bucket(t0))
-        last = self._start_of(self._to_bucket(t1 if t1 is not None else t0))
-        return self._end_stamp(last) - calendar.timegm(first.timetuple())
-
-    def ttl(self, steps: Optional[int], relative_time: Optional[float] = None,
-            now: Optional[float] = None) -> Optional[int]:
-        """Seconds that ``steps`` buckets last (a month as 30 days, a year as 365), or None
-        without steps; see :func:`ttl`."""
-        return ttl(self, steps, steps * SIMPLE_TIMES[self._step[0]] if steps else 0,
-                   relative_time, now)
-
-    def __repr__(self) -> str:
-        return 'GregorianTime(%r)' % self._step
+    zone = parse_timezone(timezone)
+    if isinstance(step, int):
+        if zone is not None and step % _DAY == 0:
+            return LocalDays(step, zone)
+        return RelativeTime(step)
+    return GregorianTime(step) if zone is None else LocalCalendar(step, zone)
 
 
-def ttl(calc: 'Calculator', steps: Optional[int], lifetime: int,
-        relative_time: Optional[float], now: Optional[float]) -> Optional[int]:
-    """``lifetime``, the seconds ``steps`` buckets last, or None without steps.
-
-    With ``relative_time``, as in kairos 0.10.1: the seconds from ``now`` (default
-    ``time.time()``) until data of ``relative_time``'s bucket is past its retention,
-    counted from the bucket starts; 0 when it already is.
-    """
-    if not steps:
-        return None
-    if relative_time is None:
-        return lifetime
-    current = time.time() if now is None else now
-    age = calc.from_bucket(calc.bucket(check_timestamp(current))) - \
-        calc.from_bucket(calc.bucket(check_timestamp(relative_time)))
-    return max(0, lifetime - age)
-
-
-def calculator(step: Union[int, str]) -> 'Calculator':
-    """The bucket calculator for a resolved step."""
-    return RelativeTime(step) if isinstance(step, int) else GregorianTime(step)
-
-
-# what a bucket calculator is: both share bucket, shift, span, from_bucket, step_size
-Calculator = Union[RelativeTime, GregorianTime]
+# what a bucket calculator is: each shares bucket, shift, span, from_bucket, step_size;
+# a LocalCalendar is a GregorianTime
+Calculator = Union[RelativeTime, GregorianTime, LocalDays]

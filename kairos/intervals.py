@@ -4,8 +4,15 @@ A resolution finer than its step must nest in it, so that no resolution bucket
 straddles two of the step's: a relative resolution divides a relative step, or a
 day for a Gregorian step; 'daily' nests in a relative step of whole days and in
 every Gregorian step, 'monthly' in 'yearly', and 'weekly' in 'yearly' (a
-'%U' week ends with its year), never in 'monthly'. A resolution coarser than
-its step is stored as kairos 0.5.0 stored it, one per bucket, with a warning.
+'%U' week ends with its year), never in 'monthly'; 'isoweekly' nests in no
+other step (an ISO week can start in one year and end in the next). A
+resolution coarser than its step is stored as kairos 0.5.0 stored it, one per
+bucket, with a warning.
+
+An interval's ``timezone`` (an IANA name, parsed once into a ZoneInfo) puts its
+calendar steps and resolutions, and relative ones of whole days, on the zone's
+local dates (:mod:`kairos.zones`); steps under a day stay UTC, so a timezone on
+an interval without a day-based step or resolution warns that it does nothing.
 
 Steps and resolutions are read by :mod:`kairos.units`, buckets counted by
 :mod:`kairos.calculators`; the names of both are importable from here as well.
@@ -13,15 +20,18 @@ Steps and resolutions are read by :mod:`kairos.units`, buckets counted by
 
 import collections.abc
 from typing import Any, Optional, TypedDict, Union
+from zoneinfo import ZoneInfo
 
 # the names of kairos.units, kairos.calculators and kairos.typos are importable from here too
 from .calculators import (Calculator as Calculator, GregorianTime as GregorianTime,
+                          LocalCalendar as LocalCalendar, LocalDays as LocalDays,
                           RelativeTime as RelativeTime, calculator as calculator, _EPOCH as _EPOCH,
-                          _to_datetime as _to_datetime, check_calendar)
+                          _to_datetime as _to_datetime, check_calendar, parse_timezone)
 from .exceptions import ConfigurationError, warn
 from .exceptions import InvalidTimestamp as InvalidTimestamp
 from .typos import _edits as _edits, close_match as close_match
 from .units import (GREGORIAN_TIMES as GREGORIAN_TIMES, NUMBER_TIME as NUMBER_TIME,
+                    CALENDAR_STEPS as CALENDAR_STEPS,
                     SIMPLE_TIME as SIMPLE_TIME, SIMPLE_TIMES as SIMPLE_TIMES,
                     approx_seconds as approx_seconds, check_timestamp as check_timestamp,
                     resolve_time as resolve_time, _DAY as _DAY, _HOUR as _HOUR, _MINUTE as _MINUTE,
@@ -36,25 +46,28 @@ class IntervalConfig(_IntervalStep, total=False):
     """One interval's configuration, e.g. ``{'step': '1h', 'steps': 24, 'resolution': 60}``.
 
     ``step`` is required; ``resolution`` defaults to the step, ``steps`` (the
-    buckets kept) to no retention.
+    buckets kept) to no retention, ``timezone`` (an IANA name such as
+    ``'Europe/Berlin'``) to UTC.
     """
 
     steps: Optional[int]
     resolution: Union[int, float, str]
+    timezone: Optional[str]
 
 
 class Interval:
     """One configured interval, parsed once and never changed.
 
     ``interval['i_calc']``-style access keeps working for code written
-    against kairos 0.5.0, which kept these values in a dict.
+    against kairos 0.5.0, which kept these values in a dict. ``timezone`` is
+    the ZoneInfo of the interval's local calendar, None for UTC.
     """
 
     __slots__ = ('name', 'step', 'steps', 'resolution', 'i_calc', 'r_calc',
-                 'coarse', 'expire')
+                 'coarse', 'expire', 'timezone')
 
     _LEGACY_KEYS = frozenset(__slots__) | {'interval'}
-    _KEYS = ('step', 'steps', 'resolution')  # those a configuration gives
+    _KEYS = ('step', 'steps', 'resolution', 'timezone')  # those a configuration gives
 
     name: str
     step: Union[int, str]
@@ -64,6 +77,7 @@ class Interval:
     r_calc: 'Calculator'
     coarse: bool
     expire: Optional[int]
+    timezone: Optional[ZoneInfo]
 
     def __init__(self, name: str, config: Any):
         if not isinstance(name, str) or not name:
@@ -91,7 +105,8 @@ class Interval:
             raise ConfigurationError(
                 'steps of interval %r must be a positive integer, not %r' % (name, steps))
         _check_nesting(name, config, step, resolution)
-        i_calc = calculator(step)
+        zone = parse_timezone(config.get('timezone'), ' of interval %r' % name)
+        i_calc, r_calc = calculator(step, zone), calculator(resolution, zone)
         expire = i_calc.ttl(steps)
         if expire is not None and expire > MAX_RETENTION:
             raise ConfigurationError(
@@ -100,15 +115,21 @@ class Interval:
                 % (name, expire, MAX_RETENTION))
         if unknown:
             warn('interval %r: ignored key(s) %s' % (name, ', '.join(map(repr, unknown))))
+        if zone is not None and not isinstance(i_calc, _LOCAL) and \
+                not isinstance(r_calc, _LOCAL):
+            warn('timezone %r of interval %r has no effect: only calendar steps and steps of '
+                 'whole days follow local dates, shorter ones count from the epoch in UTC'
+                 % (zone.key, name))
         set_ = object.__setattr__
         set_(self, 'name', name)
         set_(self, 'step', step)
         set_(self, 'steps', steps)
         set_(self, 'resolution', resolution)
         set_(self, 'i_calc', i_calc)
-        set_(self, 'r_calc', calculator(resolution))
+        set_(self, 'r_calc', r_calc)
         set_(self, 'coarse', resolution == step)
         set_(self, 'expire', expire)
+        set_(self, 'timezone', zone)
 
     def check(self, timestamp: float, shift: int = 0) -> int:
         """The bucket of a finite ``timestamp``, refused with InvalidTimestamp where it, or the
@@ -116,7 +137,8 @@ class Interval:
 
         That range is bucket numbers (step and resolution) within a 64-bit integer,
         and years 1 to 9999 UTC for a calendar step or resolution, or with retention
-        (Mongo dates the retention clock): the same on every backend.
+        (Mongo dates the retention clock), and of the local calendar with a
+        timezone: the same on every backend.
         """
         what = 'interval %r' % self.name
         i_bucket = self.i_calc.check(timestamp, what)
@@ -153,11 +175,14 @@ class Interval:
         return key in self._LEGACY_KEYS
 
     def __repr__(self) -> str:
-        return 'Interval(%r, step=%r, steps=%r, resolution=%r)' % (
-            self.name, self.step, self.steps, self.resolution)
+        zone = '' if self.timezone is None else ', timezone=%r' % self.timezone.key
+        return 'Interval(%r, step=%r, steps=%r, resolution=%r%s)' % (
+            self.name, self.step, self.steps, self.resolution, zone)
 
 
-_GREGORIAN_ORDER = {name: rank for rank, name in enumerate(GREGORIAN_TIMES)}
+_LOCAL = (LocalCalendar, LocalDays)
+# which calendar step is coarser: the two kinds of week are neither
+_GREGORIAN_ORDER = {'daily': 0, 'weekly': 1, 'isoweekly': 1, 'monthly': 2, 'yearly': 3}
 
 
 def _check_nesting(name: str, config: Any, step: Any, resolution: Union[int, str]) -> None:
@@ -179,8 +204,12 @@ def _check_nesting(name: str, config: Any, step: Any, resolution: Union[int, str
     elif isinstance(resolution, int):
         nests, why = _DAY % resolution == 0, ': a calendar step needs one that divides a day'
     else:
-        nests = resolution == 'daily' or step == 'yearly'
-        why = ": weeks straddle months; 'daily' nests in every calendar step"
+        nests = resolution == 'daily' or (step == 'yearly' and resolution != 'isoweekly')
+        why = ": %s; 'daily' nests in every calendar step" % (
+            'an ISO week can start in one year and end in the next (week 1 can start in '
+            'December)' if resolution == 'isoweekly' else
+            "ISO weeks start on Mondays, 'weekly' ones on Sundays" if step == 'isoweekly' else
+            'weeks straddle months')
     if not nests:
         raise ConfigurationError('resolution %r of interval %r does not divide its step %r%s%s' % (
             written_resolution, name, written_step, why,

@@ -7,6 +7,8 @@ interval has a collection of its own name, holding one document per bucket::
      value: <data>, [expire_from: <datetime>], _id: <ObjectId>}
 
     bucket      := int floor(t / step) | str 'YYYYMMDD' 'YYYYWW' 'YYYYMM' 'YYYY' (UTC)
+                   (isoweekly str 'GGGGVV'; with a timezone, the local calendar's ids, an
+                   int for whole days: the layout is in kairos.calculators)
                    (reads also take Gregorian buckets as ints, as kairos 0.10.1 wrote them)
     value       := series array ($push) | histogram {escaped value: count} ($inc)
                  | count number ($inc) | gauge any ($set) | set array ($addToSet)

@@ -6,6 +6,8 @@ Keys::
               | prefix name ":" interval ":" i_bucket ":" r_bucket    interval with resolution
     index    := prefix name ":" interval ":" i_bucket                 SET of the r_buckets holding data
     i_bucket := r_bucket := integer    floor(t / step), or YYYYMMDD / YYYYWW / YYYYMM / YYYY (UTC)
+                                       (isoweekly GGGGVV; with a timezone, the local calendar's:
+                                       the layout is in kairos.calculators)
 
 With ``hash_tag=True``, ``name`` is ``"{" name "}"`` in every key, so that one
 statistic's keys share a Redis Cluster hash slot (not readable by 0.5.0).
@@ -13,7 +15,7 @@ statistic's keys share a Redis Cluster hash slot (not readable by 0.5.0).
 Data per type: series LIST (RPUSH), histogram HASH value -> count (HINCRBY),
 count STRING (INCRBY, INCRBYFLOAT for floats), gauge STRING (SET), set SET
 (SADD). When the interval has ``steps``, every key written gets
-``EXPIRE steps * step`` (Gregorian steps as 1, 7, 30 or 365 days).
+``EXPIRE steps * step`` (calendar steps as 1, 7, 30 or 365 days).
 
 Writes of one call go in one round trip, atomically: in MULTI/EXEC once this
 object has seen each key hold the right kind of data, and otherwise through a

@@ -1,7 +1,8 @@
 """Units of time and the parsing of steps and resolutions, shared by every backend.
 
-A step or a resolution is written as seconds (``60``, ``'60'``), a Gregorian
-name, or a count and a unit with an optional space between (``'30s'``,
+A step or a resolution is written as seconds (``60``, ``'60'``), a calendar
+name (``'daily'``, ``'weekly'``, ``'isoweekly'``, ``'monthly'``, ``'yearly'``),
+or a count and a unit with an optional space between (``'30s'``,
 ``'5min'``, ``'2 hours'``)::
 
     unit                              seconds
@@ -28,8 +29,10 @@ The limits of what one call may ask for are named here, once::
                                   interval/resolution): a 64-bit integer, -2**63 excluded
                                   (MariaDB's stand-in for "no resolution")
     CALENDAR_FIRST .. CALENDAR_END  timestamps of a calendar interval (daily, weekly,
-                                  monthly, yearly) or of one with retention (``steps``):
-                                  years 1 to 9999 UTC, the end excluded
+                                  isoweekly, monthly, yearly, or whole days in a
+                                  ``timezone``) or of one with retention (``steps``):
+                                  years 1 to 9999 UTC, the end excluded (and, in a
+                                  timezone, years 1 to 9999 of its local calendar)
     MAX_RETENTION                 longest retention (``steps`` times the step), in seconds:
                                   years 1 to 9999, the span of the calendar
     MAX_SHIFT                     largest ``intervals=`` of an insert, either way
@@ -70,7 +73,12 @@ SIMPLE_TIMES = {
     'year': 365 * _DAY, 'years': 365 * _DAY,
 }
 
-GREGORIAN_TIMES = ('daily', 'weekly', 'monthly', 'yearly')
+GREGORIAN_TIMES = ('daily', 'weekly', 'monthly', 'yearly')  # kairos 0.5.0's
+# every calendar step: 0.5.0's and the ISO 8601 week (Monday to Sunday, '%G%V')
+CALENDAR_STEPS = GREGORIAN_TIMES + ('isoweekly',)
+# a calendar step's nominal length, as 0.5.0 reckoned it: a month 30 days, a year 365
+CALENDAR_SECONDS = {'daily': _DAY, 'weekly': 7 * _DAY, 'isoweekly': 7 * _DAY,
+                    'monthly': 30 * _DAY, 'yearly': 365 * _DAY}
 
 # groups (count, unit), as 0.5.0's r'^(\d+)([hdwmy])$', which it still matches
 SIMPLE_TIME = re.compile(r'^(\d+) ?(%s)$' % '|'.join(SIMPLE_TIMES))
@@ -110,7 +118,7 @@ def check_timestamp(timestamp: Any) -> Union[int, float]:
 
 
 def resolve_time(value: Any, what: str = 'step') -> Union[int, str]:
-    """Parse a step or resolution: seconds, a count and a unit, or a Gregorian name.
+    """Parse a step or resolution: seconds, a count and a unit, or a calendar name.
 
     >>> resolve_time('2h'), resolve_time(60), resolve_time('5min'), resolve_time('monthly')
     (7200, 60, 300, 'monthly')
@@ -124,18 +132,27 @@ def resolve_time(value: Any, what: str = 'step') -> Union[int, str]:
     elif isinstance(value, str) and SIMPLE_TIME.match(value):
         count, unit = SIMPLE_TIME.match(value).groups()  # type: ignore[union-attr]
         seconds = int(count) * SIMPLE_TIMES[unit]
-    elif isinstance(value, str) and value in GREGORIAN_TIMES:
+    elif isinstance(value, str) and value in CALENDAR_STEPS:
         return value
     else:
         raise ConfigurationError(
             'unsupported %s %r: use seconds, a count and a unit such as "30s", "5min" or '
             '"2 hours" (units: %s), or one of %s'
-            % (what, value, _UNITS, ', '.join(GREGORIAN_TIMES)))
+            % (what, value, _UNITS, ', '.join(CALENDAR_STEPS)))
     if seconds <= 0:
         raise ConfigurationError('%s must be a positive number of seconds, not %r' % (what, value))
     return seconds
 
 
 def approx_seconds(step: Union[int, str]) -> int:
-    """Length of a step in seconds, Gregorian steps approximated as 0.5.0 did."""
-    return step if isinstance(step, int) else SIMPLE_TIMES[step[0]]
+    """Length of a step in seconds, calendar steps approximated as 0.5.0 did."""
+    return step if isinstance(step, int) else CALENDAR_SECONDS[step]
+
+
+def check_calendar(timestamp: float, what: str) -> float:
+    """Return ``timestamp`` if it lies within years 1 to 9999 UTC, else raise InvalidTimestamp."""
+    if not CALENDAR_FIRST <= timestamp < CALENDAR_END:
+        raise InvalidTimestamp(
+            'timestamp %r is outside what %s takes: years 1 to 9999 UTC, timestamps from '
+            '%d up to (not including) %d' % (timestamp, what, CALENDAR_FIRST, CALENDAR_END))
+    return timestamp

@@ -4,9 +4,11 @@ key of a bucket, and the tests that tell a configuration's keys among those SCAN
 A key is one of a configuration's only if every segment is one it could have
 written: its prefix, a name (in braces with ``hash_tag``), one of its intervals
 and, in that interval's own format, the bucket and (with a resolution) the
-resolution bucket. A relative bucket is ``str(int)``: ``0`` or an optional minus
-and digits without a leading zero. A Gregorian bucket is a valid date, week,
-month or year in its calculator's format (``20231114`` daily, never ``2023``).
+resolution bucket. A relative bucket, and one of whole local days (an interval
+with a ``timezone``), is ``str(int)``: ``0`` or an optional minus and digits
+without a leading zero. A calendar bucket, UTC or local, is a valid date, week
+('%U', or ISO '%G%V' for isoweekly), month or year in its calculator's format
+(``20231114`` daily, never ``2023``): see :mod:`kairos.buckets`.
 """
 
 import re

@@ -10,6 +10,8 @@ One table per type, shared by every interval (``table_name`` overrides the name)
 
     name, interval := VARCHAR(string_length) NOT NULL
     i_time         := BIGINT NOT NULL    floor(t / step) | YYYYMMDD | YYYYWW | YYYYMM | YYYY (UTC)
+                                         (isoweekly GGGGVV; with a timezone the local
+                                         calendar's: the layout is in kairos.calculators)
     r_time         := BIGINT NULL        the resolution bucket; NULL without a resolution
     insert_time    := DOUBLE NOT NULL    orders the values of a series bucket
     value          := value_type NOT NULL (default DOUBLE PRECISION)

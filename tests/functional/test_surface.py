@@ -34,7 +34,8 @@ class TestImports(unittest.TestCase):
         self.assertIn('IntervalConfig', kairos.__all__)
         self.assertIs(kairos.IntervalConfig, kairos.intervals.IntervalConfig)
         self.assertEqual(kairos.IntervalConfig.__required_keys__, {'step'})
-        self.assertEqual(kairos.IntervalConfig.__optional_keys__, {'steps', 'resolution'})
+        self.assertEqual(kairos.IntervalConfig.__optional_keys__,
+                         {'steps', 'resolution', 'timezone'})
 
     def test_star_import(self):
         """from kairos.timeseries import * gives Timeseries, the calculators and the types."""
