@@ -3,7 +3,7 @@
 
 ``every`` is written as a step is (:mod:`kairos.units`): seconds, ``900``,
 ``'15min'`` or ``'1 hour'``, or a calendar step, ``'daily'``, ``'weekly'``,
-``'monthly'``, ``'yearly'`` (and any other the calendar calculators take). A
+``'isoweekly'``, ``'monthly'``, ``'yearly'``. A
 read with ``every`` groups the buckets of the *level* it reads into buckets of
 ``every``::
 
@@ -20,8 +20,9 @@ read with ``every`` groups the buckets of the *level* it reads into buckets of
 
 ``every`` must be a whole multiple of the level's step: seconds of a step in
 seconds, or a calendar step the level nests in (a day holds whole level
-buckets when their seconds divide a day; days nest in weeks, months and years;
-weeks and months in years).
+buckets when their seconds divide a day; days nest in every calendar step;
+``%U`` weeks and months in years; ISO weeks only in themselves). Seconds that
+make whole days follow the interval's local days where it has a timezone.
 
 ``choose(intervals, start, end, max_points, now)`` is what ``series`` without an
 interval reads: the finest level (resolution before step, by length) whose
@@ -38,10 +39,10 @@ from .calculators import Calculator, calculator
 from .exceptions import ConfigurationError, InvalidQuery
 from .intervals import Interval
 from .series_types import MISSING
-from .units import GREGORIAN_TIMES, MAX_READ_BUCKETS, _DAY, approx_seconds, resolve_time
+from .units import CALENDAR_STEPS, MAX_READ_BUCKETS, _DAY, approx_seconds, resolve_time
 
 # the calendar steps in the order choose() tries them, finest first
-_CALENDAR_ORDER = sorted(GREGORIAN_TIMES, key=approx_seconds)
+_CALENDAR_ORDER = sorted(CALENDAR_STEPS, key=approx_seconds)
 DEFAULT_POINTS = 300  # max_points of a series without an interval
 
 
@@ -100,16 +101,9 @@ def every_of(every: Any, config: Interval, fine: bool) -> Every:
     if not _nests(level, value):
         raise InvalidQuery('every=%r is not a whole multiple of %s, %r: %s' % (
             every, what, level, _multiples(level)))
-    return Every(_calculator(value, _zone(config)), level, fine)
+    return Every(calculator(value, config.timezone), level, fine)
 
 
-def _zone(config: Interval) -> Any:
-    return getattr(config, 'timezone', None)
-
-
-def _calculator(step: Union[int, str], zone: Any) -> Calculator:
-    """The calculator of ``step``, in ``zone`` where the interval has one."""
-    return calculator(step) if zone is None else calculator(step, zone)  # type: ignore
 
 
 def _nests(level: Union[int, str], every: Union[int, str]) -> bool:
@@ -135,10 +129,10 @@ def smallest_every(config: Interval, fine: bool, start: float, end: float,
     """The smallest ``every`` for the level of ``config`` (its resolution when ``fine``)
     that groups ``start`` to ``end`` into at most ``max_points`` buckets, or None."""
     level = config.resolution if fine else config.step
-    zone = _zone(config)
+    zone = config.timezone
 
     def count(every: Union[int, str]) -> int:
-        calc = _calculator(every, zone)
+        calc = calculator(every, zone)
         return calc.count(calc.bucket(start), calc.bucket(end))
     if isinstance(level, int):
         times = max(1, int((end - start) // (level * max_points)))

@@ -115,11 +115,6 @@ class Interval:
                 % (name, expire, MAX_RETENTION))
         if unknown:
             warn('interval %r: ignored key(s) %s' % (name, ', '.join(map(repr, unknown))))
-        if zone is not None and not isinstance(i_calc, _LOCAL) and \
-                not isinstance(r_calc, _LOCAL):
-            warn('timezone %r of interval %r has no effect: only calendar steps and steps of '
-                 'whole days follow local dates, shorter ones count from the epoch in UTC'
-                 % (zone.key, name))
         set_ = object.__setattr__
         set_(self, 'name', name)
         set_(self, 'step', step)
@@ -180,7 +175,6 @@ class Interval:
             self.name, self.step, self.steps, self.resolution, zone)
 
 
-_LOCAL = (LocalCalendar, LocalDays)
 # which calendar step is coarser: the two kinds of week are neither
 _GREGORIAN_ORDER = {'daily': 0, 'weekly': 1, 'isoweekly': 1, 'monthly': 2, 'yearly': 3}
 

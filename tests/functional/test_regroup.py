@@ -12,6 +12,7 @@ import fnmatch
 import os
 from collections import Counter
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -279,6 +280,37 @@ class RegroupBehaviour:
         self.assertEqual(Choice('hour', False, 3600), retained.choose(NOW - 3 * 3600, NOW, 300))
         with self.assertRaisesRegex(InvalidQuery, r"'hour' holds the most of it \(50%"):
             retained.choose(NOW - 94 * 3600, NOW, 300)
+
+    def test_every_follows_local_days_across_dst_changes(self):
+        """In an interval's timezone, every='daily' and '1d' group local days: 23 and 25
+        hours at the changes of Berlin and New York, with rate over their real length."""
+        for zone, days in (('Europe/Berlin', ((2027, 3, 27), (2027, 10, 30))),
+                           ('America/New_York', ((2027, 3, 13), (2027, 11, 6)))):
+            self.clear()
+            t = self.timeseries(type='count', intervals={
+                'hour': {'step': 3600, 'timezone': zone},
+                'day': {'step': 'daily', 'resolution': 3600, 'timezone': zone}})
+            tz = ZoneInfo(zone)
+            for first in days:
+                midnights = [datetime(*first, tzinfo=tz) + timedelta(days=n) for n in range(4)]
+                stamps = [int(m.timestamp()) for m in midnights]
+                for hour in range(stamps[0], stamps[3], 3600):
+                    t.insert('h', 1, timestamp=hour)
+                lengths = [(b - a) // 3600 for a, b in zip(stamps, stamps[1:])]
+                self.assertEqual(24 + 24 + 24 - 1 + (first[1] > 6) * 2, sum(lengths))
+                want = dict(zip(stamps, lengths))
+                for interval, every, args in (('hour', 'daily', {}), ('hour', '1d', {}),
+                                              ('day', 'daily', {}),
+                                              ('day', 'daily', {'condense': True})):
+                    with self.subTest(zone=zone, day=first, interval=interval, every=every):
+                        got = t.series('h', interval, start=stamps[0], end=stamps[3] - 1,
+                                       every=every, **args)
+                        self.assertEqual(want, plain(got))
+                        rates = t.series('h', interval, start=stamps[0], end=stamps[3] - 1,
+                                         every=every, transform='rate', **args)
+                        self.assertEqual([1 / 3600] * 3, list(rates.values()))
+                got = t.get('h', 'hour', stamps[1] + 7200, every='daily')
+                self.assertEqual({stamps[1]: lengths[1]}, plain(got))
 
     def test_refusals(self):
         """every= that no level nests in, clashing arguments and bad names raise a

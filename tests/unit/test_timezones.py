@@ -291,17 +291,16 @@ class TestTimezoneConfiguration(unittest.TestCase):
             with self.assertRaises(ConfigurationError):
                 Interval('d', {'step': 'daily', 'timezone': bad})
 
-    def test_timezone_without_effect_warns(self):
-        """A timezone on an interval with nothing day-based warns that it does nothing."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always')
-            Interval('h', {'step': 3600, 'resolution': 60, 'timezone': 'Europe/Berlin'})
-        self.assertEqual([w.category for w in caught], [KairosWarning])
-        self.assertIn('no effect', str(caught[0].message))
+    def test_timezone_of_sub_day_steps_is_kept_quietly(self):
+        """A timezone on an interval with nothing day-based is kept without a warning: its
+        buckets stay UTC, and reads regrouping them by days (every=) use its local days."""
         with warnings.catch_warnings():
             warnings.simplefilter('error')
+            hourly = Interval('h', {'step': 3600, 'resolution': 60, 'timezone': 'Europe/Berlin'})
             Interval('d', {'step': '1d', 'resolution': 3600, 'timezone': 'Europe/Berlin'})
             Interval('d', {'step': 'daily', 'resolution': 60, 'timezone': 'Europe/Berlin'})
+        self.assertEqual('Europe/Berlin', hourly.timezone.key)
+        self.assertEqual(hourly.i_calc.to_bucket(1700000000), 1700000000 // 3600)
 
     def test_local_bounds(self):
         """A timestamp whose local date is outside years 1 to 9999 is refused cleanly."""
