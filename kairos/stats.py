@@ -77,6 +77,8 @@ def _stddev(pairs: List[Tuple[Any, int]]) -> Optional[float]:
         total = sum(value * count for value, count in pairs)
         squares = sum(value * value * count for value, count in pairs)
         return math.sqrt((n * squares - total * total) / (n * n))
+    if not all(math.isfinite(value) for value, _ in pairs):
+        return math.nan   # as numpy: inf - inf is nan
     mean = math.fsum(value * count for value, count in pairs) / n
     return math.sqrt(math.fsum(count * (value - mean) ** 2 for value, count in pairs) / n)
 

@@ -283,13 +283,15 @@ def _named(name: str, func: Callable[..., Any]) -> Transform:
 
     A series or set may hold values of several types ('5' and 3, say): Python 3
     cannot order or add them, where kairos 0.5.0's Python 2 ordered them arbitrarily.
+    Arithmetic that fails on the values (an int too large for a float, a Decimal
+    NaN compared) is refused the same way.
     """
     takes = func in _TAKE_DURATION
 
     def run(data: Any, duration: Any) -> Any:
         try:
             return func(data, duration) if takes else func(data)
-        except TypeError as exc:
+        except (TypeError, ArithmeticError) as exc:
             kinds = sorted({type(value).__name__ for value in _values(data)})
             raise InvalidQuery('transform %r cannot summarize a row of %s: %s'
                                % (name, ' and '.join(kinds) or 'no values', exc)) from None

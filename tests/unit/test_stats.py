@@ -157,6 +157,12 @@ class StddevTest(unittest.TestCase):
         self.assertEqual(0.0, stats.stddev_of_counts({3.5: 10 ** 9}))
         self.assertEqual(0.0, stats.stddev([4]))
 
+    def test_not_finite(self):
+        """inf or nan among the values gives nan, as np.std does."""
+        for data in ([math.inf, 1.0], [-math.inf, math.inf], [math.nan, 2.0]):
+            self.assertTrue(math.isnan(float(np.std(np.array(data)))))
+            self.assertTrue(math.isnan(stats.stddev(data)))
+
     def test_equal_values_spread_by_nothing(self):
         """Equal values give 0.0 exactly, where a rounded mean would leave a little."""
         self.assertEqual(0.0, stats.stddev([10547.85] * 10))
@@ -227,6 +233,13 @@ class NamesTest(unittest.TestCase):
                 self.assertIn('row of %s' % kinds, str(caught.exception))
             with self.assertRaises(InvalidQuery):
                 run(name, HISTOGRAM, {'a': 1, 2: 3}, 'histogram')
+
+    def test_values_too_large_for_a_float(self):
+        """Ints beyond the float range are refused with InvalidQuery, not OverflowError."""
+        for name in ('median', 'p99', 'stddev', 'mean'):
+            with self.assertRaises(InvalidQuery) as caught:
+                run(name, SEQUENCE, [10 ** 400, 1])
+            self.assertIn('row of int', str(caught.exception))
 
 
 class PercentileCallableTest(unittest.TestCase):
