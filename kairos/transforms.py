@@ -109,7 +109,8 @@ def _decimal(q: float) -> str:
     return text.rstrip('0').rstrip('.') if '.' in text else text
 
 
-# the table key that stands for every percentile name p<q> of a type that takes them
+# the table key that stands for every percentile name p<q> of a type that takes them;
+# its entry is the class Percentile, which _lookup builds one of per name
 PERCENTILES = 'p<q>'
 _PERCENTILE_NAME = re.compile(r'p([0-9]+(?:\.[0-9]+)?)\Z')
 _LIKE_PERCENTILE = re.compile(r'p([^a-zA-Z]|nan|inf|\Z)')  # p0, p-1, p, pnan: told the form
