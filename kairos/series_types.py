@@ -224,7 +224,7 @@ class Set(SeriesType):
     """Each bucket is the set of distinct values inserted."""
 
     name = 'set'
-    transforms = transforms.SEQUENCE
+    transforms = transforms.SET
 
     def prepare(self, value: Any) -> Any:
         value = super().prepare(value)

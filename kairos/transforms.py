@@ -4,6 +4,12 @@ A transform turns one row of data (after ``read_func`` and after any
 condensing) into a summary. Rows are lists (series), sets (set), dicts of
 value -> count (histogram) or single values (count, gauge).
 
+Besides kairos 0.5.0's mean, count, min, max, sum (and 0.10.1's rate), rows
+that hold values take ``median``, ``stddev`` and percentiles named ``p<q>``
+(``p50``, ``p99.9``; see kairos.stats); a series, whose values keep their
+order, also takes ``first`` and ``last``. ``percentile(q)`` is the callable
+form of ``p<q>``.
+
 A transform that needs the length of its row's bucket in seconds (``rate``,
 or any callable with exactly two required positional parameters, as kairos
 0.10.1 called them) is called ``f(data, duration)``; any other callable
@@ -12,10 +18,15 @@ or any callable with exactly two required positional parameters, as kairos
 once per read.
 """
 
+import collections.abc
 import inspect
+import numbers
+import re
 from collections import OrderedDict
+from decimal import Decimal
 from typing import AbstractSet, Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Union
 
+from . import stats
 from .exceptions import InvalidQuery
 
 # a transform as a read runs it: f(data, duration in seconds)
@@ -44,6 +55,76 @@ def _seq_rate(data: Any, duration: Any) -> Any:
     return len(data) / duration
 
 
+class Percentile:
+    """The transform ``p<q>``: the q-th percentile (0 < q <= 100) of a row's values.
+
+    It takes a series' list, a set, or a histogram's ``{value: count}``
+    (whose counts are not expanded), and gives a float, or None for an empty
+    row; see kairos.stats for the method. In a list of transforms it labels
+    its results, and prints as its name:
+
+    >>> percentile(99.9)
+    p99.9
+    >>> percentile(50)([4, 1, 3, 2]), percentile(50)({1: 3, 10: 1})
+    (2.5, 1.0)
+    """
+
+    q: float
+    __name__: str
+
+    def __init__(self, q: float):
+        if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 < q <= 100:
+            raise InvalidQuery('a percentile takes a number q with 0 < q <= 100, not %r'
+                               % (q,))
+        self.q = float(q)
+        self.__name__ = 'p' + _decimal(self.q)
+
+    def __call__(self, data: Any) -> Optional[float]:
+        if isinstance(data, collections.abc.Mapping):
+            return stats.percentile_of_counts(data, self.q)
+        if isinstance(data, (str, bytes)) or not isinstance(data, collections.abc.Iterable):
+            raise InvalidQuery('transform %s needs a row of values (a list, a set or a '
+                               'dict of value -> count), not %r' % (self.__name__, data))
+        return stats.percentile(data, self.q)
+
+    def __repr__(self) -> str:
+        return self.__name__
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Percentile) and other.q == self.q
+
+    def __hash__(self) -> int:
+        return hash((Percentile, self.q))
+
+
+def percentile(q: float) -> Percentile:
+    """The transform giving the q-th percentile (0 < q <= 100): ``transform=percentile(99.9)``
+    is ``transform='p99.9'``. A q outside (0, 100] or not a number raises InvalidQuery."""
+    return Percentile(q)
+
+
+def _decimal(q: float) -> str:
+    """q in plain decimal digits, as few as read back as q: 99.9 -> '99.9', 1e-05 -> '0.00001'."""
+    text = format(Decimal(repr(q)), 'f')
+    return text.rstrip('0').rstrip('.') if '.' in text else text
+
+
+# the table key that stands for every percentile name p<q> of a type that takes them;
+# its entry is the class Percentile, which _lookup builds one of per name
+PERCENTILES = 'p<q>'
+_PERCENTILE_NAME = re.compile(r'p([0-9]+(?:\.[0-9]+)?)\Z')
+_LIKE_PERCENTILE = re.compile(r'p([^a-zA-Z]|nan|inf|\Z)')  # p0, p-1, p, pnan: told the form
+MEDIAN = Percentile(50)
+
+
+def _first(data: Any) -> Any:
+    return data[0] if data else None
+
+
+def _last(data: Any) -> Any:
+    return data[-1] if data else None
+
+
 SEQUENCE: Dict[str, Callable[..., Any]] = {
     'mean': _seq_mean,
     'count': len,
@@ -51,7 +132,16 @@ SEQUENCE: Dict[str, Callable[..., Any]] = {
     'max': _seq_max,
     'sum': sum,
     'rate': _seq_rate,
+    'median': MEDIAN,
+    PERCENTILES: Percentile,
+    'stddev': stats.stddev,
+    'first': _first,
+    'last': _last,
 }
+
+# a set's members have no order: no first or last
+SET: Dict[str, Callable[..., Any]] = {
+    name: func for name, func in SEQUENCE.items() if name not in ('first', 'last')}
 
 
 def _hist_count(data: Any) -> Any:
@@ -78,6 +168,9 @@ HISTOGRAM: Dict[str, Callable[..., Any]] = {
     'max': lambda data: max(data) if data else 0,
     'sum': _hist_sum,
     'rate': _hist_rate,
+    'median': MEDIAN,
+    PERCENTILES: Percentile,
+    'stddev': stats.stddev_of_counts,
 }
 
 
@@ -132,13 +225,58 @@ def compile_transform(spec: Optional[TransformArg], table: Dict[str, Callable[..
 
 def _one(spec: Any, table: Dict[str, Callable[..., Any]],
          type_name: str) -> Transform:
-    if isinstance(spec, str) and spec in table:
-        return _named(spec, table[spec])
+    if isinstance(spec, str):
+        return _named(spec, _lookup(spec, table, type_name))
+    if isinstance(spec, Percentile):
+        if PERCENTILES not in table:
+            raise _not_for(spec.__name__, table, type_name)
+        return _named(spec.__name__, spec)
     if not callable(spec):
-        raise InvalidQuery('unknown transform %r for a %s: use a callable or one of %s'
-                           % (spec, type_name, ', '.join(table) or '(none)'))
+        raise _unknown(spec, table, type_name)
     func: Callable[..., Any] = spec
     return func if takes_duration(func) else lambda data, duration: func(data)
+
+
+# the transforms that need a bucket's values, and those that need their order too
+_OF_VALUES = ('median', PERCENTILES, 'stddev', 'first', 'last')
+_IN_ORDER = ('first', 'last')
+# what a row of each type keeps of its bucket's values, for refusals
+_ROW_HOLDS = {
+    'count': 'only their total',
+    'gauge': 'only the last one written',
+    'histogram': 'how often each value was seen, not their order',
+    'set': 'the distinct values, not their order',
+}
+
+
+def _lookup(name: str, table: Dict[str, Callable[..., Any]],
+            type_name: str) -> Callable[..., Any]:
+    """The function of a transform name in ``table``, or InvalidQuery saying why not."""
+    if name in table and name != PERCENTILES:
+        return table[name]
+    if name in _OF_VALUES and name not in table:
+        raise _not_for(name, table, type_name)
+    match = _PERCENTILE_NAME.match(name)
+    if match and 0 < float(match.group(1)) <= 100:
+        if PERCENTILES not in table:
+            raise _not_for(name, table, type_name)
+        return Percentile(float(match.group(1)))
+    raise _unknown(name, table, type_name)
+
+
+def _not_for(name: str, table: Dict[str, Callable[..., Any]], type_name: str) -> InvalidQuery:
+    needs = 'the values of a bucket in order' if name in _IN_ORDER else 'the values of a bucket'
+    return InvalidQuery('transform %r needs %s, and a %s row holds %s: a %s supports %s'
+                        % (name, needs, type_name, _ROW_HOLDS.get(type_name, 'other data'),
+                           type_name, ', '.join(table)))
+
+
+def _unknown(spec: Any, table: Dict[str, Callable[..., Any]], type_name: str) -> InvalidQuery:
+    hint = ''
+    if isinstance(spec, str) and _LIKE_PERCENTILE.match(spec):
+        hint = 'a percentile is p<q> with q a decimal number in (0, 100], as p50, p99 or p99.9; '
+    return InvalidQuery('unknown transform %r for a %s: %suse a callable or one of %s'
+                        % (spec, type_name, hint, ', '.join(table) or '(none)'))
 
 
 def _named(name: str, func: Callable[..., Any]) -> Transform:
@@ -146,13 +284,15 @@ def _named(name: str, func: Callable[..., Any]) -> Transform:
 
     A series or set may hold values of several types ('5' and 3, say): Python 3
     cannot order or add them, where kairos 0.5.0's Python 2 ordered them arbitrarily.
+    Arithmetic that fails on the values (an int too large for a float, a Decimal
+    NaN compared) is refused the same way.
     """
     takes = func in _TAKE_DURATION
 
     def run(data: Any, duration: Any) -> Any:
         try:
             return func(data, duration) if takes else func(data)
-        except TypeError as exc:
+        except (TypeError, ArithmeticError) as exc:
             kinds = sorted({type(value).__name__ for value in _values(data)})
             raise InvalidQuery('transform %r cannot summarize a row of %s: %s'
                                % (name, ' and '.join(kinds) or 'no values', exc)) from None
@@ -166,5 +306,5 @@ def _values(data: Any) -> Iterable[Any]:
 
 
 # the named transforms that take the duration, found once
-_TAKE_DURATION = frozenset(func for table in (SEQUENCE, HISTOGRAM, SCALAR, COUNT)
+_TAKE_DURATION = frozenset(func for table in (SEQUENCE, SET, HISTOGRAM, SCALAR, COUNT)
                            for func in table.values() if takes_duration(func))

@@ -95,7 +95,8 @@ funcs = st.sampled_from([None, None, str, repr, lambda value: value, 5, 'float']
 
 # read options
 # callables that take any row: a hook's own exception propagates unchanged, as documented
-TRANSFORMS = [None, 'mean', 'count', 'min', 'max', 'sum', 'rate', 'median', 'bogus', 5,
+TRANSFORMS = [None, 'mean', 'count', 'min', 'max', 'sum', 'rate', 'median', 'p99.9', 'stddev',
+              'first', 'last', 'bogus', 5,
               ['count', 'rate'], {'n': 'count'}, [], lambda data, duration: duration,
               lambda data: data, repr]
 transforms = st.sampled_from(TRANSFORMS)

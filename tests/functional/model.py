@@ -14,6 +14,9 @@ Data is kept already read back, the way ``read_func`` returns it::
 import contextlib
 import math
 from collections import Counter, OrderedDict
+from fractions import Fraction
+
+import numpy
 
 MISSING = object()
 DAY = 86400
@@ -74,7 +77,34 @@ def no_value(kind):
     return {'series': [], 'histogram': {}, 'count': 0, 'gauge': None, 'set': set()}[kind]
 
 
+def _value_statistic(name, values):
+    """median, p<q>, stddev, first, last of a bucket's values (in order); None when empty.
+
+    Percentiles are numpy's default method; stddev the exact population variance,
+    rounded once, then its square root."""
+    if not values:
+        return None
+    if name == 'first':
+        return values[0]
+    if name == 'last':
+        return values[-1]
+    if name == 'stddev':
+        mean = Fraction(sum(values), len(values))
+        return math.sqrt(float(sum((Fraction(v) - mean) ** 2 for v in values) / len(values)))
+    q = 50 if name == 'median' else float(name[1:])
+    return float(numpy.percentile(numpy.array(values), q))
+
+
+VALUE_STATISTICS = ('median', 'stddev', 'first', 'last')
+
+
+def _is_value_statistic(name):
+    return name in VALUE_STATISTICS or name.startswith('p')
+
+
 def _sequence_transform(name, data):
+    if _is_value_statistic(name):
+        return _value_statistic(name, list(data) if isinstance(data, list) else sorted(data))
     data = list(data)
     if name == 'mean':
         return sum(data) / len(data) if data else 0
@@ -88,6 +118,8 @@ def _sequence_transform(name, data):
 
 
 def _histogram_transform(name, data):
+    if _is_value_statistic(name):
+        return _value_statistic(name, sorted(Counter(data).elements()))
     total = sum(data.values())
     weighted = sum(value * count for value, count in data.items())
     if name == 'mean':

@@ -156,9 +156,9 @@ CASES = [
      "'now'"),
     ('get timestamp -inf', EVERY, 'series', lambda make: make().get('a', 'minute', -INF), '-inf'),
     ('get unknown transform', EVERY, 'series',
-     lambda make: make().get('a', 'minute', T0, transform='median'), "'median'"),
+     lambda make: make().get('a', 'minute', T0, transform='mode'), "'mode'"),
     ('get unknown transform in a list', EVERY, 'histogram',
-     lambda make: make().get('a', 'minute', T0, transform=['mean', 'p99']), "'p99'"),
+     lambda make: make().get('a', 'minute', T0, transform=['mean', 'p0']), "'p0'"),
     ('get unknown transform in a dict', EVERY, 'count',
      lambda make: make().get('a', 'minute', T0, transform={'x': 'mode'}), "'mode'"),
     # -- series --------------------------------------------------------------
@@ -181,7 +181,7 @@ CASES = [
     ('series name None', EVERY, 'series', lambda make: make().series(None, 'minute', end=T0),
      'None'),
     ('series unknown transform', EVERY, 'set',
-     lambda make: make().series('a', 'minute', end=T0, transform='median'), "'median'"),
+     lambda make: make().series('a', 'minute', end=T0, transform='mode'), "'mode'"),
     # -- delete --------------------------------------------------------------
     ('delete name None', EVERY, 'series', lambda make: make().delete(None), 'None'),
     ('delete name empty', EVERY, 'series', lambda make: make().delete(''), 'empty'),

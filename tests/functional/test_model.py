@@ -30,6 +30,12 @@ INTERVALS = {
 }
 NAMES = ['a', 'b', 'a:b', 'b*']
 TRANSFORM_NAMES = ['mean', 'count', 'min', 'max', 'sum']
+# the transforms of a bucket's values, on the types whose rows hold them
+VALUE_TRANSFORMS = {
+    'series': ['median', 'p50', 'p90', 'p99.9', 'stddev', 'first', 'last'],
+    'histogram': ['median', 'p50', 'p90', 'p99.9', 'stddev'],
+    'set': ['median', 'p50', 'p90', 'p99.9', 'stddev'],
+}
 
 
 def _size(data):
@@ -53,13 +59,20 @@ maybe_timestamps = st.one_of(st.none(), timestamps)
 names = st.sampled_from(NAMES)
 name_args = st.one_of(names, st.lists(names, min_size=1, max_size=3))
 shifts = st.sampled_from([0, 0, 0, 1, -1, 2])
-transforms = st.one_of(
-    st.none(),
-    st.sampled_from(TRANSFORM_NAMES),
-    st.lists(st.sampled_from(TRANSFORM_NAMES), min_size=1, max_size=3, unique=True),
-    st.dictionaries(st.sampled_from(['x', 'y']), st.sampled_from(TRANSFORM_NAMES + [_size]),
-                    min_size=1),
-    st.just(_size))
+
+
+def transforms_for(kind):
+    """transform= arguments for a type: its names, lists and dicts of them, or a callable."""
+    names = TRANSFORM_NAMES + VALUE_TRANSFORMS.get(kind, [])
+    return st.one_of(
+        st.none(),
+        st.sampled_from(names),
+        st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True),
+        st.dictionaries(st.sampled_from(['x', 'y']), st.sampled_from(names + [_size]),
+                        min_size=1),
+        st.just(_size))
+
+
 intervals = st.sampled_from(sorted(INTERVALS))
 
 
@@ -82,6 +95,7 @@ def machine_for(case, kind):
     """A state machine class bound to one test case (backend) and type."""
     values = values_for(kind)
     lists = value_lists(kind, EMPTY_VALUE_LISTS)
+    transforms = transforms_for(kind)
 
     class Machine(RuleBasedStateMachine):
 

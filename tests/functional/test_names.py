@@ -129,7 +129,7 @@ class BadInputBehaviour:
 
     def test_unknown_transform(self):
         """An unknown transform name raises InvalidQuery, alone, in a list or in a dict."""
-        for transform in ('median', ['min', 'median'], {'m': 'median'}, 5):
+        for transform in ('mode', ['min', 'mode'], {'m': 'mode'}, 5):
             with self.assertRaises(InvalidQuery, msg=repr(transform)):
                 self.t.get('test', 'minute', timestamp=at(10), transform=transform)
             with self.assertRaises(InvalidQuery, msg=repr(transform)):
