@@ -533,7 +533,7 @@ def main():
             sections = {'insert': bench.bench_insert, 'bulk': bench.bench_bulk,
                         'memory': bench.bench_memory, 'reads': bench.bench_reads,
                         'mongo': lambda: bench_mongo(bench, TYPES, INTERVALS, PLAN, value),
-                        'wide': lambda: bench_wide(bench, bench.fill)}
+                        'wide': lambda: bench_wide(bench, bench.fill, INTERVALS)}
             for name in (args.only.split(',') if args.only else sections):
                 sections[name]()
     finally:

@@ -11,10 +11,12 @@
 Server microseconds come from INFO commandstats, as in the other sections.
 """
 
+from kairos import Timeseries
+
 NAMES = 20
 
 
-def bench_wide(bench, fill):
+def bench_wide(bench, fill, intervals):
     calls = bench.args.reads
     bench.section('5. reads of many names, percentiles, regrouping: ms per call; %d names '
                   'with one value a minute for 24 hours' % NAMES)
@@ -35,7 +37,7 @@ def bench_wide(bench, fill):
              lambda: t.series('n0', 'hour', steps=24, end=end), calls, 'plain read', None,
              better='lower')
     end = fill('histogram', names[:1])
-    t = bench.kairos('histogram', bench.counting)
+    t = Timeseries(bench.counting, type='histogram', intervals=intervals, read_func=int)
     _compare(bench, 'p99 of histogram, hour steps=24, condensed',
              lambda: t.series('n0', 'hour', steps=24, end=end, condense=True, transform='p99'),
              lambda: t.series('n0', 'hour', steps=24, end=end, condense=True), calls,
