@@ -16,7 +16,7 @@ clients. Every error kairos raises derives from :class:`KairosException`
 
 Where things are (docs/development.rst has the whole map): every call is
 written once as steps (:mod:`kairos.steps`) in :mod:`kairos.timeseries`,
-``writes``, ``queries`` and ``meta``, on the storage primitives of a store
+``writes``, ``queries`` (with ``regrouping`` and ``many``) and ``meta``, on the storage primitives of a store
 (``redis_backend`` with ``kairos/redis/``, ``mongo_backend`` with
 ``kairos/mongo/``, ``sql_backend/``); ``steps.run`` makes their driver calls
 blocking, ``steps.arun`` awaits them (:mod:`kairos.asyncio`). Redis commands
