@@ -47,7 +47,7 @@ from datetime import tzinfo
 from typing import List, Optional, Union
 
 # the calendar calculators, importable from here as before
-from .calendars import (GregorianTime as GregorianTime, ttl as ttl, _EPOCH as _EPOCH,
+from .calendars import (GregorianTime as GregorianTime, Numbered, ttl as ttl, _EPOCH as _EPOCH,
                         _to_datetime as _to_datetime)
 from .zones import (LocalCalendar as LocalCalendar, LocalDays as LocalDays,
                     UTC_NAMES as UTC_NAMES, parse_timezone as parse_timezone)
@@ -57,7 +57,7 @@ from .units import BUCKET_MAX, BUCKET_MIN, check_calendar as check_calendar, che
 _DAY = 86400
 
 
-class RelativeTime:
+class RelativeTime(Numbered):
     """Buckets of a fixed number of seconds, counted from the epoch.
 
     >>> RelativeTime(60).to_bucket(125), RelativeTime(60).from_bucket(2)
@@ -102,33 +102,6 @@ class RelativeTime:
     def end_of(self, bucket: int) -> int:
         """The timestamp at which ``bucket`` ends (the next one's start)."""
         return (int(bucket) + 1) * self._step
-
-    def count(self, first: int, last: int) -> int:
-        """How many buckets ``span(first, last)`` holds."""
-        return last - first + 1
-
-    def shift(self, bucket: int, steps: int) -> int:
-        """The bucket ``steps`` buckets after (or before, if negative) ``bucket``."""
-        return bucket + steps
-
-    def buckets(self, start: float, end: float) -> List[int]:
-        return self.span(self.to_bucket(start), self.to_bucket(end))
-
-    def span(self, first: int, last: int) -> List[int]:
-        """Every bucket from ``first`` to ``last``, both included."""
-        return list(range(first, last + 1))
-
-    def normalize(self, timestamp: float, steps: int = 0) -> int:
-        return self.from_bucket(self.to_bucket(timestamp, steps))
-
-    def ttl(self, steps: Optional[int], relative_time: Optional[float] = None,
-            now: Optional[float] = None) -> Optional[int]:
-        """Seconds that ``steps`` buckets last, or None without steps; see :func:`ttl`.
-
-        >>> RelativeTime(60).ttl(5), RelativeTime(60).ttl(5, relative_time=0, now=125)
-        (300, 180)
-        """
-        return ttl(self, steps, steps * self._step if steps else 0, relative_time, now)
 
     def __repr__(self) -> str:
         return 'RelativeTime(%d)' % self._step

@@ -9,7 +9,7 @@ any time zone: only a timestamp's date and a date's first instant differ.
 import calendar
 import time
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, List, Literal, Optional, Union, overload
+from typing import TYPE_CHECKING, List, Literal, Optional, Union, cast, overload
 
 from dateutil.relativedelta import relativedelta
 
@@ -255,3 +255,45 @@ def ttl(calc: 'Calculator', steps: Optional[int], lifetime: int,
         calc.from_bucket(calc.bucket(check_timestamp(relative_time)))
     return max(0, lifetime - age)
 
+
+class Numbered:
+    """Arithmetic of buckets numbered one after another (a fixed number of seconds, or
+    of local days): shared by RelativeTime and LocalDays, which give ``_step``,
+    ``to_bucket`` and ``from_bucket``."""
+
+    _step: int
+
+    if TYPE_CHECKING:
+        def to_bucket(self, timestamp: float, steps: int = 0) -> int: ...
+
+        def from_bucket(self, bucket: int) -> int: ...
+
+    def count(self, first: int, last: int) -> int:
+        """How many buckets ``span(first, last)`` holds."""
+        return last - first + 1
+
+    def shift(self, bucket: int, steps: int) -> int:
+        """The bucket ``steps`` buckets after (or before, if negative) ``bucket``."""
+        return bucket + steps
+
+    def buckets(self, start: float, end: float) -> List[int]:
+        return self.span(self.to_bucket(start), self.to_bucket(end))
+
+    def span(self, first: int, last: int) -> List[int]:
+        """Every bucket from ``first`` to ``last``, both included."""
+        return list(range(first, last + 1))
+
+    def normalize(self, timestamp: float, steps: int = 0) -> int:
+        return self.from_bucket(self.to_bucket(timestamp, steps))
+
+    def ttl(self, steps: Optional[int], relative_time: Optional[float] = None,
+            now: Optional[float] = None) -> Optional[int]:
+        """Seconds that ``steps`` buckets last nominally (a local day as 86400 seconds),
+        or None without steps; see :func:`ttl`.
+
+        >>> from kairos.calculators import RelativeTime
+        >>> RelativeTime(60).ttl(5), RelativeTime(60).ttl(5, relative_time=0, now=125)
+        (300, 180)
+        """
+        return ttl(cast('Calculator', self), steps, steps * self._step if steps else 0,
+                   relative_time, now)

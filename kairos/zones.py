@@ -14,7 +14,7 @@ from datetime import date, datetime, tzinfo
 from typing import List, Optional, Union
 from zoneinfo import ZoneInfo, available_timezones
 
-from .calendars import GregorianTime, ttl, _DAY, _EPOCH_ORDINAL
+from .calendars import GregorianTime, Numbered, _DAY, _EPOCH_ORDINAL
 from .exceptions import ConfigurationError, InvalidTimestamp
 from .typos import close_match
 from .units import check_calendar, check_timestamp
@@ -123,7 +123,7 @@ class LocalCalendar(_Zoned, GregorianTime):
         return 'LocalCalendar(%r, %r)' % (self._step, self._zone.key)
 
 
-class LocalDays(_Zoned):
+class LocalDays(_Zoned, Numbered):
     """Relative steps of N whole days in a time zone: bucket = (local date - 1970-01-01)
     in days // N, each starting at the first instant of its first local date.
 
@@ -170,30 +170,6 @@ class LocalDays(_Zoned):
             return self._step
         return self.end_of(self.to_bucket(t1 if t1 is not None else t0)) - \
             self.from_bucket(self.to_bucket(t0))
-
-    def count(self, first: int, last: int) -> int:
-        """How many buckets ``span(first, last)`` holds."""
-        return last - first + 1
-
-    def shift(self, bucket: int, steps: int) -> int:
-        """The bucket ``steps`` buckets after (or before, if negative) ``bucket``."""
-        return bucket + steps
-
-    def buckets(self, start: float, end: float) -> List[int]:
-        return self.span(self.to_bucket(start), self.to_bucket(end))
-
-    def span(self, first: int, last: int) -> List[int]:
-        """Every bucket from ``first`` to ``last``, both included."""
-        return list(range(first, last + 1))
-
-    def normalize(self, timestamp: float, steps: int = 0) -> int:
-        return self.from_bucket(self.to_bucket(timestamp, steps))
-
-    def ttl(self, steps: Optional[int], relative_time: Optional[float] = None,
-            now: Optional[float] = None) -> Optional[int]:
-        """Seconds that ``steps`` buckets last nominally (days of 86400 seconds), or None
-        without steps; see :func:`ttl`."""
-        return ttl(self, steps, steps * self._step if steps else 0, relative_time, now)
 
     def __repr__(self) -> str:
         return 'LocalDays(%d, %r)' % (self._step, self._zone.key)
