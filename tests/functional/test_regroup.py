@@ -12,6 +12,7 @@ import fnmatch
 import os
 from collections import Counter
 from datetime import date, datetime, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -215,6 +216,31 @@ class RegroupBehaviour:
         self.assertEqual(matched, list(got))
         for name in matched:
             self.assertEqual(plain(t.get(name, interval, start, **args)), plain(got[name]))
+
+    def test_many_names_take_one_read(self):
+        """series_many and get_many read every name with one call of the store's read (one
+        round trip on Redis, one query on Mongo and SQL), or one per MANY_KEYS
+        name-buckets."""
+        names = ['n%02d' % n for n in range(25)]
+        t = self.fill('count', [(name, T0 + 60 * n, n) for n, name in enumerate(names)])
+        reads = []
+        read = t._read
+
+        def counted(interval, chosen, buckets, fetch):
+            reads.append(len(chosen) * len(buckets))
+            return (yield from read(interval, chosen, buckets, fetch))
+        t._read = counted
+        got = t.series_many(names, 'minute', start=T0, end=T0 + 3599)
+        self.assertEqual([25 * 60], reads)
+        self.assertEqual(list(range(25)), [sum(rows.values()) for rows in got.values()])
+        del reads[:]
+        self.assertEqual(names, list(t.get_many('n*', 'hour', T0)))
+        self.assertEqual([25], reads)
+        del reads[:]
+        with mock.patch('kairos.many.MANY_KEYS', 600):
+            again = t.series_many(names, 'minute', start=T0, end=T0 + 3599)
+        self.assertEqual([600, 600, 300], reads)
+        self.assertEqual(plain(got), plain(again))
 
     def test_series_without_interval_reads_the_choice(self):
         """series without an interval reads what choose() picks, regrouped by its every."""
