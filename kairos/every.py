@@ -44,6 +44,8 @@ from .units import CALENDAR_STEPS, MAX_READ_BUCKETS, _DAY, approx_seconds, resol
 # the calendar steps in the order choose() tries them, finest first
 _CALENDAR_ORDER = sorted(CALENDAR_STEPS, key=approx_seconds)
 DEFAULT_POINTS = 300  # max_points of a series without an interval
+# what every= takes: seconds, a count and a unit, or a calendar step
+EveryArg = Union[int, float, str]
 
 
 class Choice(NamedTuple):

@@ -13,6 +13,7 @@ import fnmatch
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Union
 
+from .every import EveryArg
 from .exceptions import InvalidName
 from .plan import check_name
 from .reads import Condense
@@ -58,7 +59,7 @@ class ManyReads:
                     transform: Optional[TransformArg] = None, collapse: Condense = False,
                     fetch: Optional['Fetch'] = None, *,
                     process_row: Optional[Callable[[Any], Any]] = None,
-                    condense: Optional[Condense] = None, every: Any = None,
+                    condense: Optional[Condense] = None, every: Optional[EveryArg] = None,
                     max_points: Optional[int] = None) -> Dict[str, Any]:
         """``{name: series(name, ...)}`` for each name, read together.
 
@@ -73,7 +74,7 @@ class ManyReads:
                  condensed: Condense = False, transform: Optional[TransformArg] = None,
                  fetch: Optional['Fetch'] = None, *,
                  process_row: Optional[Callable[[Any], Any]] = None,
-                 condense: Optional[Condense] = None, every: Any = None) -> Dict[str, Any]:
+                 condense: Optional[Condense] = None, every: Optional[EveryArg] = None) -> Dict[str, Any]:
         """``{name: get(name, ...)}`` for each name, read together."""
         return self._run(self._many(names, lambda chosen: self._get_query(
             chosen, interval, timestamp, condensed, transform, fetch, process_row, condense,

@@ -11,7 +11,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, List, Literal, 
                     Optional, Sequence, Tuple, TypeVar, Union, overload)
 
 from .calculators import RelativeTime
-from .every import DEFAULT_POINTS, Every, check_points, every_of, smallest_every
+from .every import DEFAULT_POINTS, Every, EveryArg, check_points, every_of, smallest_every
 from .exceptions import InvalidQuery
 from .intervals import Interval
 from .units import MAX_READ_BUCKETS
@@ -88,14 +88,14 @@ class Reads(Generic[V]):
             fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
             condense: Optional[Condense] = None,
             join_rows: Optional[Callable[[List[Any]], Any]] = None,
-            every: Any = None) -> 'OrderedDict[int, Any]': ...
+            every: Optional[EveryArg] = None) -> 'OrderedDict[int, Any]': ...
 
     def get(self, name: Names, interval: str, timestamp: Optional[float] = None,
             condensed: Condense = False, transform: Optional[TransformArg] = None,
             fetch: Optional[Fetch] = None, *, process_row: Optional[Callable[[Any], Any]] = None,
             condense: Optional[Condense] = None,
             join_rows: Optional[Callable[[List[Any]], Any]] = None,
-            every: Any = None) -> 'OrderedDict[int, Any]':
+            every: Optional[EveryArg] = None) -> 'OrderedDict[int, Any]':
         """The data in the bucket of ``interval`` that holds ``timestamp`` (default now).
 
         ``condense`` (0.5.0: ``condensed``), ``process_row`` and ``join_rows``
@@ -115,7 +115,7 @@ class Reads(Generic[V]):
                    condensed: Condense, transform: Optional[TransformArg],
                    fetch: Optional[Fetch], process_row: Optional[Callable[[Any], Any]],
                    condense: Optional[Condense],
-                   join_rows: Optional[Callable[[List[Any]], Any]], every: Any = None) -> Query:
+                   join_rows: Optional[Callable[[List[Any]], Any]], every: Optional[EveryArg] = None) -> Query:
         """What ``get`` reads, its arguments checked."""
         config = self._interval(interval)
         names = self._names(name)
@@ -179,14 +179,14 @@ class Reads(Generic[V]):
                ) -> 'OrderedDict[int, Union[V, OrderedDict[int, V]]]': ...
 
     @overload
-    def series(self, name: Names, interval: str, steps: Optional[int] = None,
+    def series(self, name: Names, interval: Optional[str] = None, steps: Optional[int] = None,
                condensed: Condense = False, start: Optional[float] = None,
                end: Optional[float] = None, transform: Optional[TransformArg] = None,
                collapse: Condense = False, fetch: Optional[Fetch] = None, *,
                process_row: Optional[Callable[[Any], Any]] = None,
                condense: Optional[Condense] = None,
                join_rows: Optional[Callable[[List[Any]], Any]] = None,
-               every: Any = None, max_points: Optional[int] = None
+               every: Optional[EveryArg] = None, max_points: Optional[int] = None
                ) -> 'OrderedDict[int, Any]': ...
 
     def series(self, name: Names, interval: Optional[str] = None, steps: Optional[int] = None,
@@ -196,7 +196,7 @@ class Reads(Generic[V]):
                process_row: Optional[Callable[[Any], Any]] = None,
                condense: Optional[Condense] = None,
                join_rows: Optional[Callable[[List[Any]], Any]] = None,
-               every: Any = None, max_points: Optional[int] = None
+               every: Optional[EveryArg] = None, max_points: Optional[int] = None
                ) -> 'OrderedDict[int, Any]':
         """The data in a run of consecutive buckets of ``interval``.
 
@@ -225,7 +225,7 @@ class Reads(Generic[V]):
                       transform: Optional[TransformArg], collapse: Condense,
                       fetch: Optional[Fetch], process_row: Optional[Callable[[Any], Any]],
                       condense: Optional[Condense],
-                      join_rows: Optional[Callable[[List[Any]], Any]], every: Any = None,
+                      join_rows: Optional[Callable[[List[Any]], Any]], every: Optional[EveryArg] = None,
                       max_points: Optional[int] = None) -> Query:
         """What ``series`` reads, its arguments checked."""
         names = self._names(name)

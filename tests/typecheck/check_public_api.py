@@ -94,6 +94,16 @@ for when, data in counts.iterate('hits', 'minute'):
     stamp: int = when
 removed: int = counts.delete('hits') + counts.delete_all() + counts.expire()
 
+# regrouped, chosen and many-name reads
+regrouped: 'OrderedDict[int, Any]' = counts.series('hits', 'minute', steps=60, every='15min')
+chosen_rows: 'OrderedDict[int, Any]' = counts.series('hits', start=0, end=3600, max_points=30)
+by_name: Dict[str, Any] = counts.series_many(['hits', 'misses'], 'minute', every=300)
+latest: Dict[str, Any] = counts.get_many('hits:*', 'minute', every='1 hour')
+picked: str = counts.choose(0, 3600, max_points=10).interval
+p99s: 'OrderedDict[int, Any]' = histogram.series('ms', 'minute', transform=['p99', 'median'])
+counts.series('hits', 'minute', every=[60])  # type: ignore[call-overload]
+counts.series_many(['hits'], 'minute', max_points='30')  # type: ignore[arg-type]
+
 wrong_total: str = sum(per_minute.values())  # type: ignore[assignment]
 wrong_row: List[Any] = counts.get('hits', 'minute')[0]  # type: ignore[assignment]
 wrong_set: List[Any] = sets.get('users', 'minute')[0]  # type: ignore[assignment]
