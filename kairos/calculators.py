@@ -44,17 +44,16 @@ naming the limit.
 """
 
 from datetime import tzinfo
-from typing import List, Optional, Union
+from typing import Optional, Union
 
-# the calendar calculators, importable from here as before
+# the calendar calculators, importable from here too
 from .calendars import (GregorianTime as GregorianTime, Numbered, ttl as ttl, _EPOCH as _EPOCH,
                         _to_datetime as _to_datetime)
 from .zones import (LocalCalendar as LocalCalendar, LocalDays as LocalDays,
                     UTC_NAMES as UTC_NAMES, parse_timezone as parse_timezone)
 from .exceptions import InvalidTimestamp
-from .units import BUCKET_MAX, BUCKET_MIN, check_calendar as check_calendar, check_timestamp
-
-_DAY = 86400
+from .units import (BUCKET_MAX, BUCKET_MIN, _DAY, check_calendar as check_calendar,
+                    check_timestamp)
 
 
 class RelativeTime(Numbered):

@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, List, Literal, Optional, Union, cast, overload
 from dateutil.relativedelta import relativedelta
 
 from .exceptions import ConfigurationError, InvalidTimestamp
-from .units import CALENDAR_SECONDS, check_calendar, check_timestamp
+from .units import CALENDAR_SECONDS, _DAY, check_calendar, check_timestamp
 
 if TYPE_CHECKING:
     from .calculators import Calculator
 
 _EPOCH = datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
-_DAY = 86400
 
 def _to_datetime(timestamp: float) -> datetime:
     check_timestamp(timestamp)

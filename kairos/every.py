@@ -9,7 +9,10 @@ read with ``every`` groups the buckets of the *level* it reads into buckets of
 
     level        the resolution buckets of an interval that has one, unless the read
                  condenses or collapses; else the interval's own buckets
-    grouping     each level bucket goes to the ``every`` bucket holding its start:
+    grouping     each level bucket goes to the ``every`` bucket holding its start (a
+                 resolution bucket that straddles two of its interval's, in a zone
+                 whose offset it does not divide, holds a part in each: each part
+                 goes where its interval bucket is):
                  seconds are aligned to multiples of ``every`` since the epoch,
                  calendar steps start at midnight (in the interval's timezone)
     merging      exact, before any transform, with the type's own merge: lists
@@ -20,8 +23,8 @@ read with ``every`` groups the buckets of the *level* it reads into buckets of
 
 ``every`` must be a whole multiple of the level's step: seconds of a step in
 seconds, or a calendar step the level nests in (a day holds whole level
-buckets when their seconds divide a day; days nest in every calendar step;
-``%U`` weeks and months in years; ISO weeks only in themselves). Seconds that
+buckets when their seconds divide a day; days nest in every calendar step and
+in whole days; ``%U`` weeks and months in years; ISO weeks only in themselves). Seconds that
 make whole days follow the interval's local days where it has a timezone.
 
 ``choose(intervals, start, end, max_points, now)`` is what ``series`` without an
@@ -36,10 +39,10 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 from .calculators import Calculator, calculator
-from .exceptions import ConfigurationError, InvalidQuery
+from .exceptions import ConfigurationError, InvalidQuery, InvalidTimestamp
 from .intervals import Interval
 from .series_types import MISSING
-from .units import CALENDAR_STEPS, MAX_READ_BUCKETS, _DAY, approx_seconds, resolve_time
+from .units import CALENDAR_STEPS, MAX_READ_BUCKETS, approx_seconds, nests, resolve_time
 
 # the calendar steps in the order choose() tries them, finest first
 _CALENDAR_ORDER = sorted(CALENDAR_STEPS, key=approx_seconds)
@@ -100,30 +103,19 @@ def every_of(every: Any, config: Interval, fine: bool) -> Every:
         value = resolve_time(every, 'every')
     except ConfigurationError as exc:
         raise InvalidQuery(str(exc)) from None
-    if not _nests(level, value):
+    if not nests(level, value):
         raise InvalidQuery('every=%r is not a whole multiple of %s, %r: %s' % (
             every, what, level, _multiples(level)))
     return Every(calculator(value, config.timezone), level, fine)
 
 
-
-
-def _nests(level: Union[int, str], every: Union[int, str]) -> bool:
-    """Whether each bucket of ``level`` lies within one of ``every``."""
-    if isinstance(level, int):
-        return every % level == 0 if isinstance(every, int) else _DAY % level == 0
-    if isinstance(every, int):
-        return False
-    return level == every or (level == 'daily' and every in _CALENDAR_ORDER) or \
-        (every == 'yearly' and level in ('weekly', 'monthly'))
-
-
 def _multiples(level: Union[int, str]) -> str:
-    coarser = [name for name in _CALENDAR_ORDER if _nests(level, name)]
+    coarser = ', '.join(name for name in _CALENDAR_ORDER if nests(level, name))
     if isinstance(level, int):
-        return 'use a multiple of %d seconds%s' % (
-            level, ' or one of %s' % ', '.join(coarser) if coarser else '')
-    return 'use one of %s' % ', '.join(coarser)
+        return 'use a multiple of %d seconds%s' % (level, ' or one of ' + coarser
+                                                   if coarser else '')
+    return 'use one of %s%s' % (coarser, ', or a multiple of 86400 seconds (whole days)'
+                                if level == 'daily' else '')
 
 
 def smallest_every(config: Interval, fine: bool, start: float, end: float,
@@ -142,12 +134,13 @@ def smallest_every(config: Interval, fine: bool, start: float, end: float,
             times += 1
         return level * times
     for name in _CALENDAR_ORDER:
-        if _nests(level, name) and count(name) <= max_points:
+        if nests(level, name) and count(name) <= max_points:
             return name
     return None
 
 
 def check_points(max_points: Any) -> int:
+    """``max_points`` if it is a positive int, else InvalidQuery."""
     if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 1:
         raise InvalidQuery('max_points must be a positive integer, not %r' % (max_points,))
     return max_points
@@ -156,8 +149,8 @@ def check_points(max_points: Any) -> int:
 def choose(intervals: Iterable[Interval], start: float, end: float, max_points: int,
            now: float) -> Choice:
     """The level and ``every`` a read of ``start`` to ``end`` without an interval takes:
-    see the module docstring. InvalidQuery, naming the interval that holds the most of
-    the range, when none holds it."""
+    see the module docstring. InvalidQuery says why none does: what kept each interval
+    that holds the range from reading it, or which holds the most of it."""
     check_points(max_points)
     if start > end:
         raise InvalidQuery('start %r is after end %r' % (start, end))
@@ -168,41 +161,62 @@ def choose(intervals: Iterable[Interval], start: float, end: float, max_points: 
               for fine in ((True, False) if not config.coarse else (False,))]
     levels.sort(key=lambda level: approx_seconds(
         level[0].resolution if level[1] else level[0].step))
+    refusals: List[str] = []
     for config, fine in levels:
-        if _held(config, start, now) < 1.0 or \
-                _buckets(config, fine, start, end) > MAX_READ_BUCKETS:
+        if _share(config, start, end, now) < 1.0:
             continue
-        every = smallest_every(config, fine, start, end, max_points)
-        if every is not None:
-            return Choice(config.name, fine, every)
-    best = max(configs, key=lambda config: _held(config, start, now, end))
-    share = _held(best, start, now, end)
-    if share >= 1.0:
-        raise InvalidQuery(
-            'no interval holds %r to %r in at most %d points within %d buckets read: '
-            'ask for more points or a shorter range' % (start, end, max_points,
-                                                        MAX_READ_BUCKETS))
-    raise InvalidQuery('no interval holds %r to %r: %r holds the most of it (%.0f%%, '
-                       'its last %d buckets)' % (start, end, best.name, share * 100,
-                                                 best.steps or 0))
+        try:
+            refusal = _refusal(config, fine, start, end, max_points)
+        except InvalidTimestamp:   # a local calendar's dates end before the range's
+            refusal = '%r cannot reach those dates in its calendar' % config.name
+        if isinstance(refusal, Choice):
+            return refusal
+        refusals.append(refusal)
+    if refusals:
+        raise InvalidQuery('no interval reads %r to %r in at most %d points: %s'
+                           % (start, end, max_points, '; '.join(dict.fromkeys(refusals))))
+    best = max(configs, key=lambda config: (_share(config, start, end, now),
+                                            config.expire or 0))
+    share = _share(best, start, end, now)
+    kept = 'its last %d buckets, from %d' % (best.steps or 0, _oldest(best, now))
+    if share == 0.0:
+        raise InvalidQuery('no interval holds any of %r to %r: %r keeps the longest (%s)'
+                           % (start, end, best.name, kept))
+    raise InvalidQuery('no interval holds %r to %r: %r holds the most of it (%.0f%%, %s)'
+                       % (start, end, best.name, share * 100, kept))
 
 
-def _buckets(config: Interval, fine: bool, start: float, end: float) -> int:
-    """How many buckets of the level (the resolution's when ``fine``) ``start`` to ``end``
-    spans."""
+def _refusal(config: Interval, fine: bool, start: float, end: float,
+             max_points: int) -> Union[Choice, str]:
+    """The choice of a level of ``config`` that holds the range, or why it cannot read it."""
+    what = '%r%s' % (config.name, ' (its resolution)' if fine else '')
     calc = config.r_calc if fine else config.i_calc
-    return calc.count(calc.bucket(start), calc.bucket(end))
+    if calc.count(calc.bucket(start), calc.bucket(end)) > MAX_READ_BUCKETS:
+        return '%s would read more than %d buckets' % (what, MAX_READ_BUCKETS)
+    every = smallest_every(config, fine, start, end, max_points)
+    if every is None:
+        return '%s gives more than %d buckets even by years' % (what, max_points)
+    every_of(every, config, fine).window(config, start, end)  # its whole buckets fit
+    return Choice(config.name, fine, every)
 
 
-def _held(config: Interval, start: float, now: float, end: Optional[float] = None) -> float:
+def _oldest(config: Interval, now: float) -> int:
+    """The start of the oldest bucket ``config`` still holds as of ``now``."""
+    calc = config.i_calc
+    return calc.from_bucket(calc.shift(calc.bucket(now), -((config.steps or 1) - 1)))
+
+
+def _share(config: Interval, start: float, end: float, now: float) -> float:
     """The share of ``start`` to ``end`` (1.0 for all of it) that ``config`` still holds
     as of ``now``: buckets within its last ``steps``."""
     if not config.expire or not config.steps:
         return 1.0
-    calc = config.i_calc
-    oldest = calc.from_bucket(calc.shift(calc.bucket(now), -(config.steps - 1)))
+    try:
+        oldest = _oldest(config, now)
+    except InvalidTimestamp:
+        return 0.0
     if start >= oldest:
         return 1.0
-    if end is None or end <= oldest:
+    if end <= oldest:
         return 0.0
     return (end - oldest) / (end - start)

@@ -11,8 +11,9 @@ bucket, with a warning.
 
 An interval's ``timezone`` (an IANA name, parsed once into a ZoneInfo) puts its
 calendar steps and resolutions, and relative ones of whole days, on the zone's
-local dates (:mod:`kairos.zones`); steps under a day stay UTC, so a timezone on
-an interval without a day-based step or resolution warns that it does nothing.
+local dates (:mod:`kairos.zones`); steps under a day stay UTC. On an interval
+without a day-based step or resolution, the timezone only gives reads that
+regroup by days (``every='daily'``) its local days.
 
 Steps and resolutions are read by :mod:`kairos.units`, buckets counted by
 :mod:`kairos.calculators`; the names of both are importable from here as well.
@@ -35,7 +36,7 @@ from .units import (GREGORIAN_TIMES as GREGORIAN_TIMES, NUMBER_TIME as NUMBER_TI
                     SIMPLE_TIME as SIMPLE_TIME, SIMPLE_TIMES as SIMPLE_TIMES,
                     approx_seconds as approx_seconds, check_timestamp as check_timestamp,
                     resolve_time as resolve_time, _DAY as _DAY, _HOUR as _HOUR, _MINUTE as _MINUTE,
-                    _UNITS as _UNITS, MAX_RETENTION, valid_unicode)
+                    _UNITS as _UNITS, MAX_RETENTION, nests, valid_unicode)
 
 
 class _IntervalStep(TypedDict):
@@ -191,20 +192,18 @@ def _check_nesting(name: str, config: Any, step: Any, resolution: Union[int, str
     if resolution == step:
         return
     if isinstance(step, int) and isinstance(resolution, int):
-        nests, why = step % resolution == 0, ''
+        why = ''
     elif isinstance(step, int):
-        nests = resolution == 'daily' and step % _DAY == 0
         why = ": of the calendar's resolutions only 'daily' nests, in a step of whole days"
     elif isinstance(resolution, int):
-        nests, why = _DAY % resolution == 0, ': a calendar step needs one that divides a day'
+        why = ': a calendar step needs one that divides a day'
     else:
-        nests = resolution == 'daily' or (step == 'yearly' and resolution != 'isoweekly')
         why = ": %s; 'daily' nests in every calendar step" % (
             'an ISO week can start in one year and end in the next (week 1 can start in '
             'December)' if resolution == 'isoweekly' else
             "ISO weeks start on Mondays, 'weekly' ones on Sundays" if step == 'isoweekly' else
             'weeks straddle months')
-    if not nests:
+    if not nests(resolution, step):
         raise ConfigurationError('resolution %r of interval %r does not divide its step %r%s%s' % (
             written_resolution, name, written_step, why,
             _months(written_step) or _months(written_resolution)))

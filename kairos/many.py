@@ -5,8 +5,10 @@ keep each name apart, and read them all with one ``_read`` call per at most
 MANY_KEYS name-buckets: one round trip on Redis (two for an interval with a
 resolution, whose index is read first; one per node on a Redis Cluster), one
 query on Mongo and SQL. ``names`` is an iterable of names, or a str: a glob
-pattern (``fnmatch``: ``*``, ``?``, ``[abc]``) matched against ``list()``, which
-costs that listing first. ``Timeseries`` inherits this mixin.
+pattern (``fnmatch``: ``*``, ``?``, ``[abc]``; ``[[]`` is a literal ``[``)
+matched against ``list()``, which costs that listing first: one name is
+``[name]``. They take the keywords of ``series`` and ``get`` but ``join_rows``
+(no names are joined). ``Timeseries`` inherits this mixin.
 """
 
 import fnmatch
@@ -83,9 +85,11 @@ class ManyReads:
     def _many(self, names: ManyNames, build: Callable[[List[str]], 'Query'],
               result: Result) -> Steps[Dict[str, Any]]:
         chosen = yield from self._chosen_names(names)
+        # every name and argument checked before any read; without names, the other
+        # arguments on a stand-in name
+        query = build(chosen or ['-'])
         if not chosen:
             return {}
-        query = build(chosen)  # every name and argument checked before any read
         config, buckets, fetch = query.config, query.buckets, query.read[3]
         per_call = max(1, MANY_KEYS // len(buckets))
         rval: Dict[str, Any] = {}
@@ -97,8 +101,8 @@ class ManyReads:
         return rval
 
     def _chosen_names(self, names: ManyNames) -> Steps[List[str]]:
-        """The names given, once each in their order, or those ``list()`` gives that match
-        a pattern, sorted."""
+        """The names given, once each in their order, or those of ``list()`` (sorted) that
+        match a pattern."""
         if isinstance(names, str):
             listed = yield from self._list()
             return [name for name in listed if fnmatch.fnmatchcase(name, names)]

@@ -11,7 +11,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, List, Literal, 
                     Optional, Sequence, Tuple, TypeVar, Union, overload)
 
 from .calculators import RelativeTime
-from .every import DEFAULT_POINTS, Every, EveryArg, check_points, every_of, smallest_every
+from .every import DEFAULT_POINTS, Every, EveryArg
 from .exceptions import InvalidQuery
 from .intervals import Interval
 from .units import MAX_READ_BUCKETS
@@ -70,8 +70,8 @@ class Reads(Generic[V]):
                           max_points: int) -> 'Query': ...
 
         def _regroup_query(self, config: Interval, names: List[str], fetch: Optional[Fetch],
-                           hooks: ReadHooks, every: Every, low: float,
-                           high: float) -> 'Query': ...
+                           hooks: ReadHooks, low: float, high: float, every: Any,
+                           max_points: Optional[int] = None) -> 'Query': ...
 
         def _regrouped(self, query: 'Query',
                        raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]': ...
@@ -126,10 +126,9 @@ class Reads(Generic[V]):
             return self._query(config, names, [bucket], fetch, hooks)
         # the every buckets of the whole bucket: its resolution buckets regrouped, or
         # the one every bucket holding it
-        return self._regroup_query(
-            config, names, fetch, hooks, every_of(every, config, not (
-                config.coarse or hooks.condense)), config.i_calc.from_bucket(bucket),
-            config.i_calc.end_of(bucket) - 1)
+        return self._regroup_query(config, names, fetch, hooks,
+                                   config.i_calc.from_bucket(bucket),
+                                   config.i_calc.end_of(bucket) - 1, every)
 
     def _get_result(self, query: Query, raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]':
         """What ``get`` returns for the raw rows ``_read`` gave for ``query``."""
@@ -241,17 +240,10 @@ class Reads(Generic[V]):
         buckets = self._window(config, steps, start, end)
         if every is None and max_points is None:
             return self._query(config, names, buckets, fetch, hooks)
-        fine = not (config.coarse or hooks.condense)
         # the range asked for: start and end, else the ends of the buckets read
         low = config.i_calc.from_bucket(buckets[0]) if start is None else self._timestamp(start)
         high = config.i_calc.end_of(buckets[-1]) - 1 if end is None else self._timestamp(end)
-        if max_points is not None:
-            every = smallest_every(config, fine, low, high, check_points(max_points))
-            if every is None:
-                raise InvalidQuery('no calendar step groups these %d buckets of interval %r '
-                                   'into at most %d' % (len(buckets), config.name, max_points))
-        return self._regroup_query(config, names, fetch, hooks, every_of(every, config, fine),
-                                   low, high)
+        return self._regroup_query(config, names, fetch, hooks, low, high, every, max_points)
 
     def _series_result(self, query: Query,
                        raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]':

@@ -9,7 +9,7 @@ read by the same one ``_read`` call as any series, widened to whole ``every`` bu
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-from .every import Choice, DEFAULT_POINTS, Every, choose, every_of
+from .every import Choice, DEFAULT_POINTS, check_points, choose, every_of, smallest_every
 from .exceptions import InvalidQuery
 from .intervals import Interval
 from .reads import ReadHooks
@@ -58,9 +58,7 @@ class Regrouping:
         transform, _, collapse, process_row, join_rows = shape
         hooks = ReadHooks(self._type, transform, not choice.resolution, collapse, process_row,
                           join_rows)
-        return self._regroup_query(config, names, fetch, hooks,
-                                   every_of(choice.every, config, choice.resolution),
-                                   first, last)
+        return self._regroup_query(config, names, fetch, hooks, first, last, choice.every)
 
     def choose(self, start: float, end: Optional[float] = None,
                max_points: int = DEFAULT_POINTS) -> Choice:
@@ -71,22 +69,30 @@ class Regrouping:
                       max_points, self._clock())
 
     def _regroup_query(self, config: Interval, names: List[str], fetch: 'Optional[Fetch]',
-                       hooks: ReadHooks, every: Every, low: float, high: float) -> 'Query':
-        """A read of ``low`` to ``high`` regrouped by ``every``, widened to whole buckets
-        of it."""
+                       hooks: ReadHooks, low: float, high: float, every: Any,
+                       max_points: Optional[int] = None) -> 'Query':
+        """A read of ``low`` to ``high`` regrouped by ``every`` (or the smallest that
+        gives at most ``max_points`` buckets), widened to whole buckets of it."""
         if callable(hooks.condense):
             raise InvalidQuery('every= merges rows with the type\'s own merge: condense= '
                                'takes True or False with it, not a callable')
-        first, last, first_every, last_every = every.window(config, low, high)
-        for calc, low, high, what in ((config.i_calc, first, last, 'buckets of interval %r'
-                                       % config.name),
-                                      (every.calc, first_every, last_every, 'buckets of every')):
-            count = calc.count(low, high)
+        fine = not (config.coarse or hooks.condense)
+        if max_points is not None:
+            every = smallest_every(config, fine, low, high, check_points(max_points))
+            if every is None:
+                raise InvalidQuery('no calendar step groups %r to %r of interval %r into '
+                                   'at most %d buckets' % (low, high, config.name, max_points))
+        regroup = every_of(every, config, fine)
+        first, last, first_every, last_every = regroup.window(config, low, high)
+        for calc, since, until, what in (
+                (config.i_calc, first, last, 'buckets of interval %r' % config.name),
+                (regroup.calc, first_every, last_every, 'buckets of every=%r' % (every,))):
+            count = calc.count(since, until)
             if count > MAX_READ_BUCKETS:
                 raise InvalidQuery('this read is %d %s: at most %d in one read'
                                    % (count, what, MAX_READ_BUCKETS))
         return self._query(config, names, config.i_calc.span(first, last), fetch,
-                           hooks)._replace(regroup=(every, first_every, last_every))
+                           hooks)._replace(regroup=(regroup, first_every, last_every))
 
     def _regrouped(self, query: 'Query', raw: Dict[str, List[Any]]) -> 'OrderedDict[int, Any]':
         """What a read with ``every`` returns: the level's rows merged per ``every``
@@ -100,7 +106,10 @@ class Regrouping:
         if config.coarse:
             pairs = zip(times, rows)
         elif every.fine:
-            pairs = (pair for row in rows for pair in row.items())
+            # a resolution bucket straddling two interval buckets (a zone's offset it
+            # does not divide) has a part in each: each part counts in its own bucket
+            pairs = ((max(when, start), data) for start, row in zip(times, rows)
+                     for when, data in row.items())
         else:
             pairs = ((when, hooks.condensed(row)) for when, row in zip(times, rows))
         grouped = every.group(pairs, first, last, self._type.condense)

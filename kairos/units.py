@@ -144,6 +144,23 @@ def resolve_time(value: Any, what: str = 'step') -> Union[int, str]:
     return seconds
 
 
+def nests(inner: Union[int, str], outer: Union[int, str]) -> bool:
+    """Whether each bucket of the step ``inner`` lies within one bucket of ``outer``
+    (both resolved): seconds that divide theirs or a day, a day in whole days, days in
+    every calendar step, ``%U`` weeks and months in years, and each step in itself.
+
+    >>> nests(60, 3600), nests(3600, 'monthly'), nests('daily', 172800), nests('weekly', 'monthly')
+    (True, True, True, False)
+    """
+    if inner == outer:
+        return True
+    if isinstance(inner, int):
+        return outer % inner == 0 if isinstance(outer, int) else _DAY % inner == 0
+    if isinstance(outer, int):
+        return inner == 'daily' and outer % _DAY == 0
+    return inner == 'daily' or (outer == 'yearly' and inner in ('weekly', 'monthly'))
+
+
 def approx_seconds(step: Union[int, str]) -> int:
     """Length of a step in seconds, calendar steps approximated as 0.5.0 did."""
     return step if isinstance(step, int) else CALENDAR_SECONDS[step]

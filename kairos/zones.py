@@ -11,20 +11,19 @@ database, else the ``tzdata`` package.
 """
 
 from datetime import date, datetime, tzinfo
-from typing import List, Optional, Union
+from typing import Optional, Union
 from zoneinfo import ZoneInfo, available_timezones
 
-from .calendars import GregorianTime, Numbered, _DAY, _EPOCH_ORDINAL
+from .calendars import GregorianTime, Numbered, _EPOCH_ORDINAL
 from .exceptions import ConfigurationError, InvalidTimestamp
 from .typos import close_match
-from .units import check_calendar, check_timestamp
+from .units import _DAY, check_calendar, check_timestamp
 
 _FIRST_ORDINAL, _LAST_ORDINAL = date.min.toordinal(), date.max.toordinal()
 
 # names of zones that are UTC, always: they get the UTC calculators
 UTC_NAMES = frozenset({'UTC', 'Etc/UTC', 'UCT', 'Etc/UCT', 'Universal', 'Etc/Universal',
                        'Zulu', 'Etc/Zulu'})
-
 
 
 def parse_timezone(value: Union[str, tzinfo, None], where: str = '') -> Optional[ZoneInfo]:
@@ -59,6 +58,10 @@ class _Zoned:
     """Dates of a time zone: a timestamp's local date, and a local date's first instant."""
 
     _zone: ZoneInfo
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return self._zone
 
     def _local_date(self, timestamp: float, what: str = 'this interval') -> date:
         try:
@@ -115,10 +118,6 @@ class LocalCalendar(_Zoned, GregorianTime):
         """The bucket of a finite ``timestamp``, refused outside years 1 to 9999, UTC or local."""
         return self._bucket_of(self._local_date(check_calendar(timestamp, what), what))
 
-    @property
-    def timezone(self) -> ZoneInfo:
-        return self._zone
-
     def __repr__(self) -> str:
         return 'LocalCalendar(%r, %r)' % (self._step, self._zone.key)
 
@@ -139,10 +138,6 @@ class LocalDays(_Zoned, Numbered):
         self._step = step
         self._days = step // _DAY
         self._zone = timezone
-
-    @property
-    def timezone(self) -> ZoneInfo:
-        return self._zone
 
     def bucket(self, timestamp: float) -> int:
         """to_bucket for a timestamp already checked (the write path's hot loop)."""

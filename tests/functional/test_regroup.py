@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kairos import InvalidName, InvalidQuery
+from kairos import InvalidName, InvalidQuery, UnknownInterval
 from kairos.every import Choice
 
 from tests.functional.common import plain
@@ -338,6 +338,25 @@ class RegroupBehaviour:
                 got = t.get('h', 'hour', stamps[1] + 7200, every='daily')
                 self.assertEqual({stamps[1]: lengths[1]}, plain(got))
 
+    def test_straddling_resolution_buckets_count_in_their_own_day(self):
+        """A resolution bucket that straddles local midnight (2 hours in Berlin, an hour in
+        Kolkata) keeps a part in each day; every='daily' counts each part in its day, as
+        condensed does."""
+        for zone, resolution in (('Europe/Berlin', 7200), ('Asia/Kolkata', 3600)):
+            self.clear()
+            t = self.timeseries(type='count', intervals={
+                'd': {'step': 'daily', 'resolution': resolution, 'timezone': zone}})
+            midnight = int(datetime(2027, 1, 15, tzinfo=ZoneInfo(zone)).timestamp())
+            t.insert('v', 1, timestamp=midnight + 600)
+            t.insert('v', 10, timestamp=midnight - 600)
+            condensed = t.series('v', 'd', start=midnight - 600, end=midnight + 600,
+                                 condensed=True)
+            self.assertEqual([10, 1], list(condensed.values()))
+            for every in ('daily', 'monthly'):
+                got = t.series('v', 'd', start=midnight - 600, end=midnight + 600, every=every)
+                self.assertEqual(plain(condensed) if every == 'daily' else
+                                 {min(got): 11}, plain(got))
+
     def test_refusals(self):
         """every= that no level nests in, clashing arguments and bad names raise a
         KairosException naming the fix."""
@@ -345,7 +364,8 @@ class RegroupBehaviour:
         for every, interval, args, message in (
                 (90, 'minute', {}, 'whole multiple of the step .* 60 seconds'),
                 ('90s', 'hour', {}, 'resolution of interval .hour.'),
-                (86400, 'day', {'condense': True}, 'use one of daily, weekly'),
+                (90000, 'day', {'condense': True}, r'use one of daily, weekly.* \(whole days\)'),
+                (2 * 86400, 'day', {'condense': True}, None),
                 ('hourly', 'minute', {}, 'unsupported every'),
                 ('weekly', 'day', {'condense': True}, None),
                 ('monthly', 'hour', {'condense': True}, None)):
@@ -356,8 +376,22 @@ class RegroupBehaviour:
                 t.series('a', interval, start=T0, end=T0, every=every, **args)
         with self.assertRaisesRegex(InvalidQuery, 'give one'):
             t.series('a', 'minute', start=T0, end=T0, every=60, max_points=4)
-        with self.assertRaisesRegex(InvalidQuery, 'condense= takes True or False'):
-            t.series('a', 'hour', start=T0, end=T0, every=3600, condense=lambda rows: rows)
+        for every in (3600, '3min'):
+            with self.assertRaisesRegex(InvalidQuery, 'condense= takes True or False'):
+                t.series('a', 'hour', start=T0, end=T0, every=every, condense=lambda rows: 0)
+            with self.assertRaisesRegex(InvalidQuery, 'condense= takes True or False'):
+                t.get('a', 'hour', T0, every=every, condense=lambda rows: 0)
+        with self.assertRaises(UnknownInterval):
+            t.series_many([], 'nope')
+        with self.assertRaisesRegex(InvalidQuery, 'unknown transform'):
+            t.get_many('nothing*', 'minute', transform='nope')
+        with self.assertRaisesRegex(InvalidQuery, "'minute' would read more than 100000"):
+            self.timeseries(type='count', intervals={'minute': {'step': 60}}).choose(
+                T0, T0 + 60 * 100001, 300)
+        kept = self.timeseries(type='count', clock=lambda: NOW, intervals={
+            'minute': {'step': 60, 'steps': 60}, 'hour': {'step': 3600, 'steps': 24}})
+        with self.assertRaisesRegex(InvalidQuery, "holds any of .*'hour' keeps the longest"):
+            kept.choose(NOW - 10 * 86400, NOW - 5 * 86400, 300)
         with self.assertRaisesRegex(InvalidQuery, 'needs start='):
             t.series('a', end=T0)
         with self.assertRaisesRegex(InvalidQuery, 'steps= counts'):
