@@ -44,7 +44,7 @@ naming the limit.
 """
 
 from datetime import tzinfo
-from typing import Optional, Union
+from typing import List, Optional, Union
 
 # the calendar calculators, importable from here too
 from .calendars import (GregorianTime as GregorianTime, Numbered, ttl as ttl, _EPOCH as _EPOCH,
@@ -104,6 +104,14 @@ class RelativeTime(Numbered):
 
     def __repr__(self) -> str:
         return 'RelativeTime(%d)' % self._step
+
+
+def bucket_starts(calc: 'Calculator', buckets: List[int]) -> List[int]:
+    """The start of each bucket (a read's hot loop: arithmetic for a fixed step)."""
+    if type(calc) is RelativeTime:
+        step = calc.step_size()
+        return [bucket * step for bucket in buckets]
+    return [calc.from_bucket(bucket) for bucket in buckets]
 
 
 def calculator(step: Union[int, str],

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, List, Literal, NamedTuple,
                     Optional, Sequence, Tuple, TypeVar, Union, overload)
 
-from .calculators import RelativeTime
+from .calculators import RelativeTime, bucket_starts
 from .every import DEFAULT_POINTS, Every, EveryArg
 from .exceptions import InvalidQuery
 from .intervals import Interval
@@ -253,7 +253,7 @@ class Reads(Generic[V]):
         config, hooks, buckets = query.config, query.hooks, query.buckets
         rows = self._rows(query, raw)
         calc = config.i_calc
-        i_times = [calc.from_bucket(b) for b in buckets]
+        i_times = bucket_starts(calc, buckets)
         if not config.coarse and (hooks.condense or hooks.collapse):
             rows = [hooks.condensed(row) for row in rows]
         rval = OrderedDict(zip(i_times, rows))
@@ -320,7 +320,8 @@ class Reads(Generic[V]):
 
         if config.coarse:
             if len(names) == 1:
-                return [one(row) for row in raw[names[0]]]
+                return [process(row) if type(row) not in _SPECIAL else one(row)
+                        for row in raw[names[0]]]
             return [hooks.join([one(row) for row in per_name])
                     for per_name in zip(*(raw[name] for name in names))]
         # the hot loops of a read: one pass per resolution bucket, few calls

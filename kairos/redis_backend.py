@@ -181,7 +181,9 @@ class RedisStore(Core[Any]):
 
     def _read(self, interval: Interval, names: List[str], buckets: List[int],
               fetch: Optional[Callable[..., Any]]) -> Steps[Dict[str, List[Any]]]:
-        keys = [self._keys.key(name, interval, bucket) for name in names for bucket in buckets]
+        # each name's keys: its head (the key of bucket '') and the bucket
+        heads = [self._keys.key(name, interval, '') for name in names]
+        keys = [head + str(bucket) for head in heads for bucket in buckets]
         if fetch is None and self.fast_reads:
             send = self._read_keys
         else:

@@ -9,6 +9,7 @@ read by the same one ``_read`` call as any series, widened to whole ``every`` bu
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
+from .calculators import bucket_starts
 from .every import Choice, DEFAULT_POINTS, check_points, choose, every_of, smallest_every
 from .exceptions import InvalidQuery
 from .intervals import Interval
@@ -101,7 +102,7 @@ class Regrouping:
         every, first, last = query.regroup
         config, hooks = query.config, query.hooks
         rows = self._rows(query, raw)
-        times = [config.i_calc.from_bucket(b) for b in query.buckets]
+        times = bucket_starts(config.i_calc, query.buckets)
         pairs: Any
         if config.coarse:
             pairs = zip(times, rows)
