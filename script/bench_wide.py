@@ -1,8 +1,9 @@
 """Section 5 of script/bench: reads of many names, percentiles and regrouping.
 
     series_many / get_many of 20 names   next to 20 series / get calls, each name
-                                          its own read (goal: >= 5x for the latest
-                                          bucket of each, a dashboard's current values)
+                                          its own read (goal: >= 5x for 1 and for 10
+                                          buckets a name; at 60 the decoding of the
+                                          rows, the same either way, takes most)
     p99 of a 24-hour histogram read       next to the same read without a transform:
                                           the percentile runs on the rows read, the
                                           server does the same work
@@ -23,7 +24,7 @@ def bench_wide(bench, fill, intervals):
     names = ['n%d' % j for j in range(NAMES)]
     end = fill('count', names)
     t = bench.kairos('count', bench.counting)
-    for steps, goal in ((1, 5.0), (10, None), (60, None)):
+    for steps, goal in ((1, 5.0), (10, 5.0), (60, None)):
         what = 'series_many, %d names, minute, steps=%d' % (NAMES, steps)
         _compare(bench, what, lambda: t.series_many(names, 'minute', steps=steps, end=end),
                  lambda: [t.series(name, 'minute', steps=steps, end=end) for name in names],
