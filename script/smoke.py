@@ -55,8 +55,9 @@ def import_all(kairos):
 
 def exercise(kairos, url, name):
     """insert, get, series and delete on ``url``; the engine's driver for an SQL URL."""
-    t = kairos.Timeseries(url, type='series', read_func=int,
-                          intervals={'minute': {'step': 60, 'steps': 5}}, clock=lambda: NOW)
+    t = kairos.Timeseries(url, type='series', read_func=int, clock=lambda: NOW,
+                          intervals={'minute': {'step': 60, 'steps': 5},
+                                     'day': {'step': 'daily', 'timezone': 'Europe/Berlin'}})
     try:
         t.delete(name)  # what a failed run may have left
         t.insert(name, 3, NOW - 60)
@@ -65,6 +66,11 @@ def exercise(kairos, url, name):
         check('get', {MINUTE: [1, 2]}, t.get(name, 'minute'))
         check('series', {MINUTE - 60: [3], MINUTE: [1, 2]},
               t.series(name, 'minute', steps=2))
+        check('every, median', {MINUTE - 120: 3.0, MINUTE: 1.5},
+              t.series(name, 'minute', steps=2, every='2min', transform='median'))
+        # Berlin's midnight of 2027-01-15 (zoneinfo, from the system or tzdata)
+        check('get_many, local day', {name: {MINUTE - 9 * 3600: [3, 1, 2]}},
+              t.get_many([name], 'day'))
         t.delete(name)
         check('get after delete', {MINUTE: []}, t.get(name, 'minute'))
         return driver_of(url, t._client)
