@@ -3,36 +3,36 @@
 
 ``every`` is written as a step is (:mod:`kairos.units`): seconds, ``900``,
 ``'15min'`` or ``'1 hour'``, or a calendar step, ``'daily'``, ``'weekly'``,
-``'isoweekly'``, ``'monthly'``, ``'yearly'``. A
-read with ``every`` groups the buckets of the *level* it reads into buckets of
-``every``::
+``'isoweekly'``, ``'monthly'``, ``'yearly'``. A read with ``every`` groups the
+buckets of the *level* it reads into buckets of ``every``::
 
     level        the resolution buckets of an interval that has one, unless the read
-                 condenses or collapses; else the interval's own buckets
-    grouping     each level bucket goes to the ``every`` bucket holding its start (a
-                 resolution bucket that straddles two of its interval's, in a zone
-                 whose offset it does not divide, holds a part in each: each part
-                 goes where its interval bucket is):
+                 condenses; else the interval's own buckets
+    grouping     each level bucket goes to the ``every`` bucket holding its start:
                  seconds are aligned to multiples of ``every`` since the epoch,
-                 calendar steps start at midnight (in the interval's timezone)
+                 calendar steps start at midnight (in the interval's timezone); a
+                 resolution bucket that straddles two of its interval's (in a zone
+                 whose offset it does not divide) holds a part in each, and each
+                 part goes where its interval bucket is
     merging      exact, before any transform, with the type's own merge: lists
                  concatenated in time order, histograms and counts summed, sets
-                 united, a gauge's last value
+                 united, a gauge's last value; then collapse, then the transform
     window       the ``every`` buckets holding the range asked for (a ``get``: its
                  bucket), whole, so none is cut at either end
 
-``every`` must be a whole multiple of the level's step: seconds of a step in
-seconds, or a calendar step the level nests in (a day holds whole level
-buckets when their seconds divide a day; days nest in every calendar step and
-in whole days; ``%U`` weeks and months in years; ISO weeks only in themselves). Seconds that
-make whole days follow the interval's local days where it has a timezone.
+``every`` must be a whole multiple of the level's step (:func:`kairos.units.nests`):
+seconds of a step in seconds, or a calendar step the level nests in (a day
+holds whole level buckets when their seconds divide a day; days nest in every
+calendar step and in whole days; ``%U`` weeks and months in years; ISO weeks
+only in themselves). Seconds that make whole days follow the interval's local
+days where it has a timezone.
 
 ``choose(intervals, start, end, max_points, now)`` is what ``series`` without an
 interval reads: the finest level (resolution before step, by length) whose
-interval still holds the whole range (no retention, or ``start`` within its last
-``steps`` buckets as of ``now``) in at most MAX_READ_BUCKETS buckets of the level, with the
-smallest ``every`` (a multiple of the level's step, or the first calendar step
-it nests in) that gives at most ``max_points`` buckets.
+interval still holds the whole range (no retention, or ``start`` within its
+last ``steps`` buckets as of ``now``) in at most MAX_READ_BUCKETS buckets of the
+level, with the smallest ``every`` (a multiple of the level's step, or the
+first calendar step it nests in) that gives at most ``max_points`` buckets.
 """
 
 from collections import OrderedDict

@@ -76,7 +76,8 @@ class ManyReads:
                  condensed: Condense = False, transform: Optional[TransformArg] = None,
                  fetch: Optional['Fetch'] = None, *,
                  process_row: Optional[Callable[[Any], Any]] = None,
-                 condense: Optional[Condense] = None, every: Optional[EveryArg] = None) -> Dict[str, Any]:
+                 condense: Optional[Condense] = None,
+                 every: Optional[EveryArg] = None) -> Dict[str, Any]:
         """``{name: get(name, ...)}`` for each name, read together."""
         return self._run(self._many(names, lambda chosen: self._get_query(
             chosen, interval, timestamp, condensed, transform, fetch, process_row, condense,
