@@ -12,6 +12,7 @@ interval has a collection of its own name, holding one document per bucket::
                    (reads also take Gregorian buckets as ints, as kairos 0.10.1 wrote them)
     value       := series array ($push) | histogram {escaped value: count} ($inc)
                  | count number ($inc) | gauge any ($set) | set array ($addToSet)
+                 | summary {count, sum, sumsq: number ($inc), min ($min), max ($max)}
     expire_from := UTC datetime of the latest write, by the Timeseries clock ($max; only
                    with steps): a bucket lives steps * step after its latest write
 
@@ -51,6 +52,11 @@ OPS: Dict[str, Tuple[Callable[[Any], Dict[str, Any]], Any]] = {
     'count': (lambda payload: {'$inc': {'value': payload}}, (int, float)),
     'gauge': (lambda payload: {'$set': {'value': payload}}, object),
     'set': (lambda payload: {'$addToSet': {'value': {'$each': payload}}}, list),
+    # every field merges by one operator: counts and sums add, min and max compare
+    'summary': (lambda payload: {
+        '$inc': {'value.' + field: payload[field] for field in ('count', 'sum', 'sumsq')},
+        '$min': {'value.min': payload['min']}, '$max': {'value.max': payload['max']}},
+        (dict,)),
 }
 
 # per collection, the (query, update) upsert of each bucket written
@@ -230,7 +236,7 @@ class MongoStore(Core[Any]):
             if interval.expire:   # $max: a writer whose clock lags never shortens it
                 if expire_from is None:
                     expire_from = _EPOCH + timedelta(seconds=float(self._clock()))
-                update['$max'] = {'expire_from': expire_from}
+                update.setdefault('$max', {})['expire_from'] = expire_from
             by_collection.setdefault(interval.name, []).append((query, update))
         return by_collection
 
@@ -394,4 +400,5 @@ class MongoBackend(MongoStore, Timeseries[Any]):
 
 STORE = MongoStore
 BACKEND = MongoBackend
-MongoSeries, MongoHistogram, MongoCount, MongoGauge, MongoSet = typed_classes(MongoBackend)
+(MongoSeries, MongoHistogram, MongoCount, MongoGauge, MongoSet,
+ MongoSummary) = typed_classes(MongoBackend)

@@ -14,7 +14,8 @@ statistic's keys share a Redis Cluster hash slot (not readable by 0.5.0).
 
 Data per type: series LIST (RPUSH), histogram HASH value -> count (HINCRBY),
 count STRING (INCRBY, INCRBYFLOAT for floats), gauge STRING (SET), set SET
-(SADD). When the interval has ``steps``, every key written gets
+(SADD), summary ZSET of count, sum, sumsq (ZINCRBY), min (ZADD LT), max (ZADD GT).
+When the interval has ``steps``, every key written gets
 ``EXPIRE steps * step`` (calendar steps as 1, 7, 30 or 365 days).
 
 Writes of one call go in one round trip, atomically: in MULTI/EXEC once this
@@ -48,7 +49,7 @@ from .exceptions import (ConfigurationError, DataConflict, InvalidValue,  # noqa
 from .intervals import Interval
 from .redis.atomic import AtomicWrites
 from .redis.cluster import Router, is_async, is_cluster
-from .redis.commands import OPS, write_commands
+from .redis.commands import OPS, READ_TAILS, write_commands
 from .redis.errors import DRIVER_ERRORS, cluster_server, driver_error, pool_server, refusal
 from .redis.keys import Keys, scan_match
 from .redis.replies import DECODERS, as_str, read_rows
@@ -292,8 +293,7 @@ class RedisStore(Core[Any]):
         if not keys:
             return []
         read = self._ops[1]
-        command, tail = ('SMEMBERS', ()) if index else \
-            (read, (0, -1) if read == 'LRANGE' else ())
+        command, tail = ('SMEMBERS', ()) if index else (read, READ_TAILS.get(read, ()))
         replies: List[Any]
         if self._wire is not None:
             replies = yield (self._wire.read_each, command, keys, tail)
@@ -331,9 +331,7 @@ class RedisStore(Core[Any]):
 
     def _fetch(self, handle: Any, key: str) -> Any:
         command = self._ops[1]
-        if command == 'LRANGE':
-            return handle.lrange(key, 0, -1)
-        return handle.execute_command(command, key)
+        return handle.execute_command(command, key, *READ_TAILS.get(command, ()))
 
     def _call(self, call: Call, whole: bool = True) -> Steps[Any]:
         """Make a read or idempotent call through redis-py, translating its errors;
@@ -380,4 +378,5 @@ class RedisBackend(RedisStore, Timeseries[Any]):
 
 STORE = RedisStore
 BACKEND = RedisBackend
-RedisSeries, RedisHistogram, RedisCount, RedisGauge, RedisSet = typed_classes(RedisBackend)
+(RedisSeries, RedisHistogram, RedisCount, RedisGauge, RedisSet,
+ RedisSummary) = typed_classes(RedisBackend)

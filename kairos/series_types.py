@@ -250,3 +250,7 @@ class Set(SeriesType):
 
 TYPES: Dict[str, Type[SeriesType]] = {
     cls.name: cls for cls in (Series, Histogram, Count, Gauge, Set)}
+
+# the summary's hooks live in their own module, built on this one's
+from .summary import Summary  # noqa: E402
+TYPES[Summary.name] = Summary

@@ -90,28 +90,36 @@ class Summary(SeriesType):
                 'min': min(values), 'max': max(values)}
 
     def process_row(self, raw: Any) -> Optional[SummaryRow]:
-        """A stored bucket (a mapping of FIELDS, numbers or their strs) as a row."""
-        count = int(float(raw['count'])) if raw.get('count') is not None else 0
-        if not count:
-            return None
-        fields = {name: _float(raw[name]) for name in ('sum', 'sumsq', 'min', 'max')}
-        return SummaryRow.of(count, fields['sum'], fields['sumsq'], fields['min'],
-                             fields['max'])
+        return read_row(raw)
 
     def no_value(self) -> None:
         return None
 
     def condense(self, rows: List[Any]) -> Optional[SummaryRow]:
-        """The row of the union of the rows' values: counts and sums added, the least
-        min and the greatest max."""
-        present = [row for row in rows if row]
-        if not present:
-            return None
-        return SummaryRow.of(sum(row['count'] for row in present),
-                             _sum([row['sum'] for row in present]),
-                             _sum([row.sumsq for row in present]),
-                             min(row['min'] for row in present),
-                             max(row['max'] for row in present))
+        """The row of the union of the rows' values: see :func:`merge_rows`."""
+        return merge_rows(rows)
+
+
+def read_row(raw: Any) -> Optional[SummaryRow]:
+    """A stored bucket (a mapping of FIELDS to numbers, or their strs or bytes) as a row;
+    None for a bucket without values."""
+    count = _float(raw['count']) if raw.get('count') is not None else 0
+    if not count:
+        return None
+    return SummaryRow.of(count, *[_float(raw[name]) for name in ('sum', 'sumsq', 'min', 'max')])
+
+
+def merge_rows(rows: List[Any]) -> Optional[SummaryRow]:
+    """The row of the union of the rows' values (None where none has any): counts and
+    sums added, the least min and the greatest max."""
+    present = [row for row in rows if row]
+    if not present:
+        return None
+    return SummaryRow.of(sum(row['count'] for row in present),
+                         _sum([row['sum'] for row in present]),
+                         _sum([row.sumsq for row in present]),
+                         min(row['min'] for row in present),
+                         max(row['max'] for row in present))
 
 
 def _sum(values: List[Any]) -> Any:
@@ -122,12 +130,16 @@ def _sum(values: List[Any]) -> Any:
     return math.fsum(values)
 
 
-def _float(text: Any) -> Any:
-    """A stored number as a number: int where it is integral text or an int."""
-    if isinstance(text, (int, float)):
-        return text
-    text = text.decode() if isinstance(text, bytes) else str(text)
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)
+def _float(stored: Any) -> Any:
+    """A stored number as a number, an int where it is integral: stores that keep doubles
+    (Redis scores, SQL's columns) read back as the others do."""
+    if isinstance(stored, bytes):
+        stored = stored.decode()
+    if isinstance(stored, str):
+        try:
+            return int(stored)
+        except ValueError:
+            stored = float(stored)
+    if isinstance(stored, float) and stored.is_integer():
+        return int(stored)
+    return stored

@@ -217,15 +217,20 @@ class Set(Timeseries[set[Any]]):
     _series_type = 'set'
 
 
+class Summary(Timeseries[Any]):
+    """A timeseries whose buckets keep the count, sum, min, max and spread of their values."""
+    _series_type = 'summary'
+
+
 def typed_classes(backend: 'Type[Timeseries[Any]]') -> Tuple[type, ...]:
     """Build ``backend.TYPED``: its class per type, named as 0.5.0 named them (RedisCount).
 
-    Returns the classes of series, histogram, count, gauge and set, in that order.
+    Returns the classes of series, histogram, count, gauge, set and summary, in that order.
     """
     stem = backend.__name__[:-len('Backend')]
     backend.TYPED = {cls._series_type: type(stem + cls.__name__, (backend, cls),
                                             {'__module__': backend.__module__,
                                              '__doc__': 'A %s timeseries on %s.'
                                                         % (cls._series_type, stem)})
-                     for cls in (Series, Histogram, Count, Gauge, Set)}
+                     for cls in (Series, Histogram, Count, Gauge, Set, Summary)}
     return tuple(backend.TYPED.values())

@@ -246,6 +246,7 @@ _ROW_HOLDS = {
     'gauge': 'only the last one written',
     'histogram': 'how often each value was seen, not their order',
     'set': 'the distinct values, not their order',
+    'summary': 'only their count, sum, sum of squares, min and max',
 }
 
 
@@ -287,7 +288,7 @@ def _named(name: str, func: Callable[..., Any]) -> Transform:
     Arithmetic that fails on the values (an int too large for a float, a Decimal
     NaN compared) is refused the same way.
     """
-    takes = func in _TAKE_DURATION
+    takes = func in _TAKE_DURATION or takes_duration(func)
 
     def run(data: Any, duration: Any) -> Any:
         try:

@@ -15,7 +15,13 @@ OPS = {
     'count': ('INCRBY', 'GET', 'string'),
     'gauge': ('SET', 'GET', 'string'),
     'set': ('SADD', 'SMEMBERS', 'set'),
+    # a sorted set of five members: count, sum and sumsq by ZINCRBY, min and max by
+    # ZADD LT / GT, so that every field merges in one plain command
+    'summary': ('ZINCRBY', 'ZRANGE', 'zset'),
 }
+
+# read command -> the arguments after its key
+READ_TAILS = {'LRANGE': (0, -1), 'ZRANGE': (0, -1, 'WITHSCORES')}
 
 # Values per RPUSH/SADD command, well below Lua's unpack() limit.
 MAX_ARGS = 1000
@@ -43,6 +49,11 @@ def write_commands(keys: Keys, command: str, writes: List[Write],
         payload = write.payload
         if command == 'HINCRBY':
             commands.extend(('HINCRBY', key, value, count) for value, count in payload)
+        elif command == 'ZINCRBY':
+            commands.extend(('ZINCRBY', key, payload[field], field)
+                            for field in ('count', 'sum', 'sumsq'))
+            commands.append(('ZADD', key, 'LT', payload['min'], 'min'))
+            commands.append(('ZADD', key, 'GT', payload['max'], 'max'))
         elif command in ('RPUSH', 'SADD'):
             for start in range(0, len(payload), MAX_ARGS):
                 commands.append((command, key) + tuple(payload[start:start + MAX_ARGS]))

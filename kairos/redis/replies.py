@@ -41,10 +41,19 @@ def _decode_hash(raw: Any) -> Any:
     return {value if type(value) is str else as_str(value): int(count) for value, count in pairs}
 
 
+def _decode_scores(raw: Any) -> Any:
+    """member -> score (a str of a number) of ZRANGE ... WITHSCORES."""
+    if not raw:
+        return MISSING
+    pairs = raw.items() if type(raw) is dict else \
+        raw if type(raw[0]) in (list, tuple) else zip(*[iter(raw)] * 2)   # RESP3 / RESP2
+    return {as_str(member): as_str(score) for member, score in pairs}
+
+
 # kind of reply -> decoder of one stored bucket into str-based data, or MISSING
 DECODERS: Dict[str, Callable[[Any], Any]] = {
     'string': _decode_string, 'list': _decode_members, 'set': _decode_members,
-    'hash': _decode_hash}
+    'hash': _decode_hash, 'zset': _decode_scores}
 
 
 def read_rows(keys: List[str], coarse: bool, decode: Callable[[Any], Any],

@@ -11,10 +11,10 @@ from .wire import Command
 
 # command -> the kind of value its key must hold before the write
 KINDS = {'RPUSH': 'list', 'HINCRBY': 'hash', 'SADD': 'set', 'INCRBY': 'number',
-         'INCRBYFLOAT': 'number', 'SET': 'string'}
+         'INCRBYFLOAT': 'number', 'SET': 'string', 'ZINCRBY': 'zset', 'ZADD': 'zset'}
 
 WRITE_SCRIPT = """
--- ARGV[1..#KEYS] is the kind each key must hold ('list', 'hash', 'set',
+-- ARGV[1..#KEYS] is the kind each key must hold ('list', 'hash', 'set', 'zset',
 -- 'number', 'string'), or '' for a key the caller verified before: not
 -- checked. Then records: command, index into KEYS, n, then n arguments.
 -- The script refuses the whole write if a checked key holds another kind,
@@ -61,7 +61,7 @@ while i <= #ARGV do
       if not (type(done) == 'table' and done.err) then floats[#floats + 1] = index end
     end
   elseif cmd == 'RPUSH' or cmd == 'HINCRBY' or cmd == 'SADD' or cmd == 'SET' or
-         cmd == 'EXPIRE' or cmd == 'INCRBYFLOAT' then
+         cmd == 'EXPIRE' or cmd == 'INCRBYFLOAT' or cmd == 'ZINCRBY' or cmd == 'ZADD' then
     done = redis.pcall(cmd, key, unpack(ARGV, i + 3, i + 2 + n))
   else
     return redis.error_reply('ERR kairos: unknown command ' .. cmd)

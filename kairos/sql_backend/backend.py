@@ -322,4 +322,4 @@ class SqlBackend(SqlStore, Timeseries[Any]):
 
 
 STORE = SqlStore
-SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet = typed_classes(SqlBackend)
+SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet, SqlSummary = typed_classes(SqlBackend)

@@ -9,8 +9,11 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
+from sqlalchemy import sql
+
 from ..intervals import Interval, RelativeTime
 from ..series_types import MISSING
+from ..summary import merge_rows, read_row
 from ..timeseries import Write
 
 
@@ -69,6 +72,26 @@ def _collect_last(rows: Iterable[Any], scale: Optional[int], cells: Dict[Any, An
             cell[None if scale is None or r_time is None else r_time * scale] = value
 
 
+def _collect_summaries(rows: Iterable[Any], scale: Optional[int],
+                       cells: Dict[Any, Any]) -> None:
+    """A summary's row per bucket; repeated rows merge."""
+    for i_time, r_time, count, total, sumsq, low, high in rows:
+        cell = cells.get(i_time)
+        if cell is not None:
+            r_time = None if scale is None or r_time is None else r_time * scale
+            row = read_row({'count': count, 'sum': total, 'sumsq': sumsq, 'min': low,
+                            'max': high})
+            cell[r_time] = merge_rows([cell[r_time], row]) if r_time in cell else row
+
+
+def _least(old: Any, new: Any) -> Any:
+    return sql.case((new < old, new), else_=old)
+
+
+def _greatest(old: Any, new: Any) -> Any:
+    return sql.case((new > old, new), else_=old)
+
+
 class Op(NamedTuple):
     """How one type writes and reads its table."""
     table: str
@@ -89,6 +112,13 @@ OPS = {
     'gauge': Op('gauge', ('value',), False, lambda t, new: {'value': new['value']},
                 _collect_last),
     'set': Op('set', ('value',), True, lambda t, new: {}, partial(_collect_values, kind=set)),
+    'summary': Op('summary', ('count', 'sum', 'sumsq', 'min', 'max'), False,
+                  lambda t, new: {'count': t.c['count'] + new['count'],
+                                  'sum': t.c['sum'] + new['sum'],
+                                  'sumsq': t.c['sumsq'] + new['sumsq'],
+                                  'min': _least(t.c['min'], new['min']),
+                                  'max': _greatest(t.c['max'], new['max'])},
+                  _collect_summaries),
 }
 
 _STAMP_LOCK, _LAST_STAMP = threading.Lock(), [0.0]
@@ -103,6 +133,11 @@ def write_rows(kind: str, write: Write, convert: Optional[Callable[[Any], Any]],
     ``rows``, their values converted by ``convert`` and in the order name, interval,
     i_time, r_time, the type's own columns (a series': value, insert_time), w_time."""
     payload = write.payload
+    if kind == 'summary':
+        rows.append((write.name, write.interval.name, write.i_bucket, write.r_bucket,
+                     payload['count']) + tuple(float(payload[figure]) for figure in
+                                               ('sum', 'sumsq', 'min', 'max')) + (now,))
+        return
     if kind == 'count' or kind == 'gauge':   # a row each, built at once: bulks make many
         rows.append((write.name, write.interval.name, write.i_bucket, write.r_bucket,
                      convert(payload) if convert else payload, now))

@@ -49,6 +49,9 @@ def define_table(table_name: str, data: Tuple[str, ...], by_value: bool, ordered
         columns.append(Column('value', value_type, nullable=False))
     if 'count' in data:  # a histogram's counts are ints; a count's may be floats
         columns.append(Column('count', Integer if 'value' in data else Double, nullable=False))
+    # a summary's other figures
+    columns += [Column(figure, Double, nullable=False)
+                for figure in ('sum', 'sumsq', 'min', 'max') if figure in data]
     # the Timeseries clock at the row's latest write (NULL in rows 0.10.1 wrote)
     columns.append(Column('w_time', Double, nullable=True))
     options: Dict[str, Any] = {}
