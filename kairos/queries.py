@@ -115,7 +115,8 @@ class Reads(Generic[V]):
                    condensed: Condense, transform: Optional[TransformArg],
                    fetch: Optional[Fetch], process_row: Optional[Callable[[Any], Any]],
                    condense: Optional[Condense],
-                   join_rows: Optional[Callable[[List[Any]], Any]], every: Optional[EveryArg] = None) -> Query:
+                   join_rows: Optional[Callable[[List[Any]], Any]],
+                   every: Optional[EveryArg] = None) -> Query:
         """What ``get`` reads, its arguments checked."""
         config = self._interval(interval)
         names = self._names(name)
@@ -224,7 +225,8 @@ class Reads(Generic[V]):
                       transform: Optional[TransformArg], collapse: Condense,
                       fetch: Optional[Fetch], process_row: Optional[Callable[[Any], Any]],
                       condense: Optional[Condense],
-                      join_rows: Optional[Callable[[List[Any]], Any]], every: Optional[EveryArg] = None,
+                      join_rows: Optional[Callable[[List[Any]], Any]],
+                      every: Optional[EveryArg] = None,
                       max_points: Optional[int] = None) -> Query:
         """What ``series`` reads, its arguments checked."""
         names = self._names(name)
@@ -232,7 +234,7 @@ class Reads(Generic[V]):
             raise InvalidQuery('every= and max_points= both choose the buckets: give one')
         if interval is None:
             return self._chosen_query(names, steps, start, end, fetch, (
-                transform, either(condense, condensed), collapse, process_row, join_rows),
+                transform, collapse, process_row, join_rows),
                 every, DEFAULT_POINTS if max_points is None else max_points)
         config = self._interval(interval)
         hooks = ReadHooks(self._type, transform, either(condense, condensed), collapse,

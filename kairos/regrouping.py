@@ -56,7 +56,7 @@ class Regrouping:
         choice = choose(self._intervals.values(), first, last, max_points, self._clock())
         config = self._intervals[choice.interval]
         # the choice decides whether the interval's buckets are condensed
-        transform, _, collapse, process_row, join_rows = shape
+        transform, collapse, process_row, join_rows = shape
         hooks = ReadHooks(self._type, transform, not choice.resolution, collapse, process_row,
                           join_rows)
         return self._regroup_query(config, names, fetch, hooks, first, last, choice.every)
