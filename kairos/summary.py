@@ -102,7 +102,10 @@ class Summary(SeriesType):
 
 def read_row(raw: Any) -> Optional[SummaryRow]:
     """A stored bucket (a mapping of FIELDS to numbers, or their strs or bytes) as a row;
-    None for a bucket without values."""
+    None for a bucket without values. A row is its own stored form (stores that read
+    rows whole, SQL's, hand over rows)."""
+    if type(raw) is SummaryRow:
+        return raw
     count = _float(raw['count']) if raw.get('count') is not None else 0
     if not count:
         return None

@@ -6,10 +6,19 @@ The timeline follows the kairos 0.5.0 test helpers: ``at(t)`` is
 """
 
 import calendar
+import math
 from collections import Counter
 from datetime import datetime
+from fractions import Fraction
+
+import kairos.summary
 
 T0 = 1800000000
+
+
+# three values each type stores on every backend; every type kairos has must be here
+SAMPLES = {'series': ['a', 'b', 'a'], 'histogram': ['1', '2', '1'], 'count': [1, 2, 5],
+           'gauge': ['x', 'y', 'z'], 'set': ['a', 'b', 'a'], 'summary': [1, 2.5, -4]}
 
 
 def at(t):
@@ -77,6 +86,10 @@ class Model:
 
     def elements(self, row):
         return list(row)
+
+    def row_type(self, row):
+        """The class of kairos's row where the model's is ``row``."""
+        return type(row)
 
     def stat(self, name, row):
         data = self.elements(row)
@@ -173,8 +186,39 @@ class SetModel(Model):
         return set().union(*rows)
 
 
+class SummaryRow(dict):
+    """A model summary row: the statistics of ``values``, which it keeps for joins."""
+
+    def __init__(self, values):
+        n, total = len(values), sum(values)
+        variance = Fraction(n * sum(v * v for v in values) - total * total, n * n)
+        super().__init__(count=n, sum=total, min=min(values), max=max(values),
+                         mean=total / n, stddev=math.sqrt(variance))
+        self.values = list(values)
+
+
+class SummaryModel(Model):
+    type = 'summary'
+    empty = None
+
+    def row(self, ss):
+        return SummaryRow(ss) if ss else None
+
+    def combine(self, rows):
+        return self.row([v for row in rows if row for v in row.values])
+
+    def elements(self, row):
+        return row.values if row else []
+
+    def row_type(self, row):
+        return kairos.summary.SummaryRow
+
+    def stat(self, name, row):
+        return None if row is None else row[name]
+
+
 MODELS = {m.type: m for m in (SeriesModel(), HistogramModel(), CountModel(), GaugeModel(),
-                              SetModel())}
+                              SetModel(), SummaryModel())}
 
 # what each type's bucket is read with, for custom Redis fetch hooks
 REDIS_READS = {
@@ -183,6 +227,7 @@ REDIS_READS = {
     'count': lambda handle, key: handle.get(key),
     'gauge': lambda handle, key: handle.get(key),
     'set': lambda handle, key: handle.smembers(key),
+    'summary': lambda handle, key: handle.zrange(key, 0, -1, withscores=True),
 }
 
 

@@ -234,7 +234,7 @@ class CustomReadsBehaviour(TypeFixture):
         transforms = [lambda data: ('one', data), type, lambda data, extra=None: (data, extra),
                       lambda *args: args]
         got = self.t.get('test', 'minute', at(0), transform=transforms)
-        self.assertEqual([('one', row), type(row), (row, None), (row,)],
+        self.assertEqual([('one', row), self.model.row_type(row), (row, None), (row,)],
                          list(got[at(0)].values()))
 
 

@@ -10,11 +10,13 @@ import time
 
 import redis
 
+import kairos.series_types
 from kairos import Timeseries
 
+from tests.functional.common import SAMPLES
 from tests.support import CountingConnection, RedisCase, redis_url
 
-TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
+TYPES = tuple(kairos.series_types.TYPES)
 
 INTERVALS = {
     'minute': {'step': 60, 'steps': 120},
@@ -23,8 +25,7 @@ INTERVALS = {
     'coarse_day': {'step': 86400},
 }
 
-VALUES = {'series': ['a', 'b', 'a'], 'histogram': ['1', '2', '1'], 'count': [1, 2, 5],
-          'gauge': ['x', 'y', 'z'], 'set': ['a', 'b', 'a']}
+VALUES = SAMPLES
 
 
 class RoundTrips(RedisCase):

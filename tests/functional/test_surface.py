@@ -7,12 +7,13 @@ import redis
 import kairos
 import kairos.exceptions
 import kairos.intervals
+import kairos.series_types
 from kairos import Timeseries
 from kairos.mongo_backend import MongoBackend
 from kairos.redis_backend import RedisBackend
 
 from tests.support import MongoCase, RedisCase, mongo_database, redis_url
-from tests.functional.common import at, intervals, plain, utc
+from tests.functional.common import SAMPLES, at, intervals, plain, utc
 
 
 class TestImports(unittest.TestCase):
@@ -69,10 +70,11 @@ class SurfaceBehaviour:
 
     def test_every_type(self):
         """Each type name gives a working instance of the backend."""
-        for type in ('series', 'histogram', 'count', 'gauge', 'set'):
+        self.assertEqual(sorted(kairos.series_types.TYPES), sorted(SAMPLES))
+        for type in kairos.series_types.TYPES:
             t = self.timeseries(type=type, intervals=intervals())
             self.assertIsInstance(t, self.backend_class)
-            t.insert(type, 1, timestamp=at(10))
+            t.insert(type, SAMPLES[type][0], timestamp=at(10))
             self.assertTrue(plain(t.get(type, 'minute', timestamp=at(10)))[at(0)], type)
 
     def test_interval_dicts(self):
