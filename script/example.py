@@ -34,6 +34,7 @@ from kairos import Timeseries  # noqa: E402
 PREFIX = 'kairos-example:'
 SQL_SCHEMES = ('sqlite:', 'postgresql:', 'postgresql+', 'mysql:', 'mysql+', 'mariadb')
 DATABASE = 'kairos_example'
+MINUTES = 3   # minute buckets shown per type: every type fits one `watch` screen
 INTERVALS = {
     'minute': {'step': 60, 'steps': 5},
     'hour': {'step': 3600, 'steps': 24, 'resolution': 60},
@@ -54,6 +55,8 @@ DEMOS = [
     ('gauge', 'temperature', 'degrees C, last reading wins', gauge_value,
      lambda rng: round(rng.uniform(18, 24), 1)),
     ('set', 'visitors', 'distinct user ids', None, lambda rng: 'u%02d' % rng.randint(1, 12)),
+    ('summary', 'payload', 'response sizes in kB, five figures a bucket', None,
+     lambda rng: round(rng.lognormvariate(2, 0.8), 1)),
 ]
 
 
@@ -172,6 +175,14 @@ def members(row):
     return '%5d  %s' % (row['count'], ' '.join(sorted(row['members'])) or '-')
 
 
+def figures(row):
+    """Columns for a summary row (None: an empty bucket)."""
+    if row is None:
+        return '%5d' % 0
+    return '%5d %5.1f %5.1f %7.1f %6.1f' % (row['count'], row['min'], row['max'], row['mean'],
+                                            row['stddev'])
+
+
 def bar(value, short=False):
     return '%5d' % value if short else '%5d  %s' % (value, '#' * min(int(value), 40))
 
@@ -187,6 +198,7 @@ VIEWS = {
     'count': ('  sum', None, bar),
     'gauge': ('value', None, reading),
     'set': ('count  members', {'count': 'count', 'members': sorted}, members),
+    'summary': ('count   min   max    mean stddev', None, figures),
 }
 
 
@@ -199,7 +211,7 @@ def show(type_, name, what, t, now):
     header, transform, fmt = VIEWS[type_]
     print('%s %r: %s' % (type_.upper(), name, what))
     print('  %-6s %s' % ('UTC', header))
-    minutes = t.series(name, 'minute', end=now, transform=transform)
+    minutes = t.series(name, 'minute', end=now, steps=MINUTES, transform=transform)
     for start, row in minutes.items():
         print('  %-6s %s' % (hhmm(start), fmt(row)))
     hour = t.get(name, 'hour', timestamp=now, condensed=True, transform=transform)
@@ -223,10 +235,9 @@ def main(argv=None):
     built = fill(client, now)
     print('kairos example on %s; now %s UTC' % (where, datetime.fromtimestamp(
         now, timezone.utc).strftime('%H:%M:%S')))
-    print('minute: step 60, steps 5 (series of the last 5 minutes); '
-          'hour: step 3600, resolution 60')
+    print('minute: step 60, steps 5 (the last %d shown); hour: step 3600, resolution 60'
+          % MINUTES)
     for type_, name, what, t in built:
-        print()
         show(type_, name, what, t, now)
     return 0
 

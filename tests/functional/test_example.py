@@ -9,7 +9,7 @@ from tests.support import RedisCase, redis_url
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, 'script', 'example')
 SHOWN = {'series': 'latency', 'histogram': 'status', 'count': 'hits', 'gauge': 'temperature',
-         'set': 'visitors'}
+         'set': 'visitors', 'summary': 'payload'}
 POINTS_PER_TYPE = 38  # the script inserts 30 recent and 8 older points per type
 
 
@@ -26,8 +26,9 @@ class ExampleChecks:
         for type_, name in SHOWN.items():
             self.assertIn('%s %r' % (type_.upper(), name), done.stdout)
         self.assertLessEqual(len(lines), 62)
-        self.assertEqual(sum('<- get(hour, condensed)' in line for line in lines), 5)
-        self.assertEqual(sum('<- series(hour, steps=2, collapse)' in line for line in lines), 5)
+        self.assertEqual(sum('<- get(hour, condensed)' in line for line in lines), len(SHOWN))
+        self.assertEqual(sum('<- series(hour, steps=2, collapse)' in line for line in lines),
+                         len(SHOWN))
 
 
 class TestExampleRedis(ExampleChecks, RedisCase):
