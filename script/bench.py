@@ -9,6 +9,7 @@ medians in one table and exits 1 if one of its goals is missed.
     script/bench --repeats 9
     script/bench --only insert,reads
     script/bench --only wide  many names, percentiles, regrouping (bench_wide.py)
+    script/bench --only types the statistics types next to histogram (bench_types.py)
     script/bench --mixed      writers' latency with and without readers (bench_mixed.py)
 
 Server time is what Redis itself counts in ``INFO commandstats``, reset
@@ -44,6 +45,7 @@ import redis  # noqa: E402
 import kairos  # noqa: E402
 from kairos import Timeseries  # noqa: E402
 from bench_mongo import bench_mongo  # noqa: E402
+from bench_types import bench_types  # noqa: E402
 from bench_wide import bench_wide  # noqa: E402
 from tests.support import CountingConnection, RedisServer  # noqa: E402
 
@@ -508,7 +510,7 @@ def main():
     parser.add_argument('--mixed', action='store_true',
                         help="only the mixed load: writers' latency with and without readers")
     parser.add_argument('--only', help='comma-separated sections: insert,bulk,memory,reads,mongo,'
-                        'wide')
+                        'wide,types')
     parser.add_argument('--memory-child', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -533,7 +535,8 @@ def main():
             sections = {'insert': bench.bench_insert, 'bulk': bench.bench_bulk,
                         'memory': bench.bench_memory, 'reads': bench.bench_reads,
                         'mongo': lambda: bench_mongo(bench, TYPES, INTERVALS, PLAN, value),
-                        'wide': lambda: bench_wide(bench, bench.fill, INTERVALS)}
+                        'wide': lambda: bench_wide(bench, bench.fill, INTERVALS),
+                        'types': lambda: bench_types(bench, INTERVALS)}
             for name in (args.only.split(',') if args.only else sections):
                 sections[name]()
     finally:
