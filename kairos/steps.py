@@ -17,8 +17,11 @@ driver calls that differ.
 """
 
 from itertools import islice
+from time import perf_counter
 from typing import (Any, AsyncIterator, Callable, Generator, Iterable, Iterator, List,
                     Optional, Tuple, TypeVar)
+
+from .log import slow_call
 
 R = TypeVar('R')
 X = TypeVar('X')
@@ -32,6 +35,7 @@ def run(steps: 'Steps[R]') -> R:
     """Run ``steps`` with blocking I/O: each call yielded is made as it comes."""
     result: Any = None
     error: Optional[BaseException] = None
+    started = perf_counter()
     try:
         while True:
             # a call's error is raised in the steps outside this frame's except
@@ -46,6 +50,7 @@ def run(steps: 'Steps[R]') -> R:
         return stop.value  # type: ignore[no-any-return]
     finally:
         error = None   # no cycle through this frame
+        slow_call(steps, perf_counter() - started)
 
 
 async def arun(steps: 'Steps[R]') -> R:
@@ -55,6 +60,7 @@ async def arun(steps: 'Steps[R]') -> R:
     at that ``yield``, so the steps clean up as for any other failure.
     """
     outcome: Tuple[Any, Optional[BaseException]] = (None, None)
+    started = perf_counter()
     try:
         while True:
             call = steps.send(outcome[0]) if outcome[1] is None else steps.throw(outcome[1])
@@ -66,6 +72,7 @@ async def arun(steps: 'Steps[R]') -> R:
         return stop.value  # type: ignore[no-any-return]
     finally:
         outcome = (None, None)
+        slow_call(steps, perf_counter() - started)
 
 
 def done(value: R) -> 'Steps[R]':

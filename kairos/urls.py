@@ -40,6 +40,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from .exceptions import ConfigurationError, StorageError, UnsupportedClient
+from .log import LOGGER
 
 REDIS = ('redis', 'rediss', 'unix')
 CLUSTER = ('redis+cluster', 'rediss+cluster')
@@ -224,6 +225,9 @@ def _installed_driver(url: str, dialect: str, drivers: Drivers) -> str:
             importlib.import_module(module)
         except ImportError:
             continue
+        if driver != candidates[0][1]:
+            LOGGER.info('%s: %s is not installed, so the %s driver is used', safe(url),
+                        candidates[0][0], driver)
         return driver
     raise UnsupportedClient("%s needs %s: pip install 'kairos[%s]'" % (safe(url), lacking, extra))
 

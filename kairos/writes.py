@@ -25,6 +25,8 @@ BULK_CHUNK = 20000
 BULK_WRITES = 4000
 
 _Stamp = TypeVar('_Stamp', bound=Optional[float])
+# bulk_insert's progress callback: (values stored so far, values in the call)
+Progress = Callable[[int, int], None]
 
 
 class Writes:
@@ -78,7 +80,8 @@ class Writes:
         yield from self._write(merged(self._type.merge, pending), pipeline)
 
     def bulk_insert(self, inserts: Mapping[_Stamp, Mapping[str, Any]],
-                    intervals: int = 0, pipeline: Any = None) -> None:
+                    intervals: int = 0, pipeline: Any = None,
+                    progress: Optional[Progress] = None) -> None:
         """Insert many points: ``{timestamp: {name: [value, ...]}}``.
 
         Everything is checked before anything is written; the writes are then
@@ -91,11 +94,15 @@ class Writes:
         check then to plan, rather than copied, so memory stays flat (with a
         ``write_func``, its results are kept, so that it runs once a value;
         values that checking changed are checked again).
+
+        ``progress(written, total)``, when given, is called once the input is checked
+        (with 0 written) and after each piece is stored, with the values stored so far
+        and the values in the call, e.g. to draw a progress bar.
         """
-        return self._run_write(self._bulk_insert(inserts, intervals, pipeline))
+        return self._run_write(self._bulk_insert(inserts, intervals, pipeline, progress))
 
     def _bulk_insert(self, inserts: Mapping[Any, Mapping[str, Any]], intervals: int,
-                     pipeline: Any) -> Steps[None]:
+                     pipeline: Any, progress: Optional[Progress] = None) -> Steps[None]:
         shift = check_shift(intervals)
         now = self._clock()
         pure = not self._write_func
@@ -107,12 +114,14 @@ class Writes:
         if self._write_func:
             groups = list(bulk_groups(inserts, now, self._prepare, keep=True, pure=pure,
                                       check=check))
+            total = sum(group[2] for group in groups)
         else:
-            as_given = True
+            as_given, total = True, 0
             # check it all
-            for *_, given in bulk_groups(inserts, now, self._prepare, keep=False, pure=pure,
-                                         check=check):
+            for _, _, count, given in bulk_groups(inserts, now, self._prepare, keep=False,
+                                                  pure=pure, check=check):
                 as_given = as_given and given
+                total += count
             # every value passed as it was given, in non-empty lists: plan from the input
             groups = ((now if timestamp is None else check_timestamp(timestamp),
                        by_name.items(), sum(map(len, by_name.values())), True)
@@ -123,6 +132,8 @@ class Writes:
         most_values, most_writes = BULK_CHUNK * self._bulk_pieces, BULK_WRITES * self._bulk_pieces
         # a name at one timestamp writes a bucket per interval and shift
         most_names = max(1, most_writes // max(1, len(configs) * (abs(shift) + 1)))
+        if progress is not None:
+            progress(0, total)
         try:
             for timestamp, named, count, _ in split_large(groups, most_values, most_names):
                 writes += plan(self._intervals.values(), timestamp, named, shift, pending)
@@ -131,8 +142,12 @@ class Writes:
                     yield from self._write(merged(self._type.merge, pending), pipeline)
                     written += size
                     pending, size, writes = {}, 0, 0
+                    if progress is not None:
+                        progress(written, total)
             if pending:
                 yield from self._write(merged(self._type.merge, pending), pipeline)
+                if progress is not None:
+                    progress(total, total)
         except KairosException as exc:
             if isinstance(exc, StorageError):
                 exc.values_written = written

@@ -12,6 +12,7 @@ from redis.exceptions import (AskError, ClusterDownError, MovedError, NoScriptEr
                               ResponseError, TryAgainError)
 
 from ..exceptions import StorageError, StorageUnavailable
+from ..log import LOGGER
 from ..steps import Steps
 from .errors import DRIVER_ERRORS, cluster_server, no_slot_map, outcome
 from .wire import Command, Wire, exchange
@@ -193,6 +194,8 @@ class Router:
                         False)
                     continue
                 again.append(i)
+                LOGGER.debug('Redis Cluster did not run the packet for slot %s (%s): sending it '
+                             'again', packets[i][0], why)
                 if why == 'noscript':
                     packets[i] = (packets[i][0], [('EVAL', self.scripts[c[1]]) + c[2:]
                                                   if c[0] == 'EVALSHA' else c

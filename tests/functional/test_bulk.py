@@ -12,12 +12,14 @@ from collections import OrderedDict
 from types import MappingProxyType
 from unittest import mock
 
+import kairos.series_types
 import kairos.timeseries
+import kairos.writes
 from kairos import KairosException
 
 from tests.support import MongoCase, RedisCase, RedisClusterCase, RedisClusterHashTagCase
 
-TYPES = ('series', 'histogram', 'count', 'gauge', 'set')
+TYPES = tuple(kairos.series_types.TYPES)   # every type needs its VALUES below
 
 INTERVALS = {
     'minute': {'step': 60, 'steps': 120},
@@ -33,6 +35,7 @@ VALUES = {
     'count': [1, 2, 3, 1, 5, 1, 7, 2, 1, 10, 1, 3],
     'gauge': ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9', 'v10', 'v11', 'v12'],
     'set': ['a', 'b', 'a', 'c', 'b', 'd', 'a', 'e', 'f', 'a', 'g', 'b'],
+    'summary': [3, -1, 3, 7, 0, 12, -5, 3, 2, 8, 1, 4],
 }
 
 
@@ -125,8 +128,27 @@ class BulkBehaviour:
             with self.subTest(type=typ):
                 inserts = bulk_points(typ, base)
                 inserts[base + 5] = {'n0': VALUES[typ] * 2, 'n1': VALUES[typ][:3]}
-                with mock.patch.object(kairos.timeseries, 'BULK_CHUNK', 7):
+                with mock.patch.object(kairos.writes, 'BULK_CHUNK', 7):
                     self.assert_same_as_one_by_one(typ, inserts, base)
+
+    def test_progress_reports_each_piece(self):
+        """progress(written, total) is called after the check and after each piece stored,
+        ending at the total; the values it reports stored are readable."""
+        base = now_hour()
+        t = self.make('count')
+        inserts = {base + i: {'n%d' % (i % 3): [1] * (1 + i % 4)} for i in range(40)}
+        total = sum(len(v) for by_name in inserts.values() for v in by_name.values())
+        calls = []
+        with mock.patch.object(kairos.writes, 'BULK_CHUNK', 7):
+            t.bulk_insert(inserts, progress=lambda written, of: calls.append((written, of)))
+        self.assertEqual((0, total), calls[0])
+        self.assertEqual((total, total), calls[-1])
+        self.assertGreater(len(calls), 3)
+        self.assertTrue(all(of == total for _, of in calls))
+        self.assertEqual(sorted(written for written, _ in calls), [w for w, _ in calls])
+        stored = t.series(['n0', 'n1', 'n2'], 'forever', start=base, end=base + 40,
+                          collapse=True)
+        self.assertEqual([total], list(stored.values()))
 
     def test_insert_of_a_list_tuple_or_set_goes_through_bulk_insert(self):
         """insert(name, [v1, v2]) / tuple / set inserts each value via bulk_insert."""
@@ -194,7 +216,7 @@ class BulkBehaviour:
                 inserts[base + 7] = OrderedDict([('t', tuple(VALUES[typ][:3])),
                                                  ('s', set(VALUES[typ][:3]))])
                 before = copy.deepcopy(inserts)
-                with mock.patch.object(kairos.timeseries, 'BULK_CHUNK', 7):
+                with mock.patch.object(kairos.writes, 'BULK_CHUNK', 7):
                     self.clear()
                     self.make(typ).bulk_insert(inserts, intervals=1)
                 self.assertEqual(inserts, before)
@@ -216,7 +238,7 @@ class BulkBehaviour:
         """A bad value, name or timestamp anywhere in a bulk raises and writes nothing."""
         base = now_hour()
         bad_value = {'series': None, 'histogram': None, 'count': 'x', 'gauge': None,
-                     'set': None}
+                     'set': None, 'summary': 'x'}
         for typ in TYPES:
             good = bulk_points(typ, base)
             last = list(good)[-1]
@@ -241,7 +263,7 @@ class BulkBehaviour:
                     inserts.setdefault(stamp, OrderedDict())[name] = values
                     t = self.make(typ)
                     before = self.snapshot()
-                    with mock.patch.object(kairos.timeseries, 'BULK_CHUNK', 7):
+                    with mock.patch.object(kairos.writes, 'BULK_CHUNK', 7):
                         with self.assertRaises(KairosException):
                             t.bulk_insert(inserts)
                     self.assertEqual(self.snapshot(), before)
