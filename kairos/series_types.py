@@ -16,7 +16,7 @@ import math
 import numbers
 import re
 from collections import Counter
-from typing import Any, Callable, Dict, List, Optional, Type
+from typing import Any, Callable, Dict, Iterable, List, Optional, Type
 
 from . import transforms
 from .exceptions import InvalidValue
@@ -64,6 +64,26 @@ class SeriesType:
     def no_value(self) -> Any:
         raise NotImplementedError
 
+    def dumped(self, row: Any) -> Any:
+        """A row read without read_func as plain JSON data (lists, dicts, numbers, strs),
+        which ``restored`` takes back (see :mod:`kairos.dumps`); None for a row that
+        holds no data."""
+        raise NotImplementedError
+
+    def restored(self, data: Any) -> Any:
+        """What ``merge`` makes of the values a bucket ``dumped`` held, each checked as
+        ``prepare`` checks an insert's: InvalidValue where data is not such a bucket."""
+        raise NotImplementedError
+
+    def _restored_values(self, data: Any) -> Any:
+        if not isinstance(data, list) or not data:
+            raise InvalidValue('a dumped %s bucket is a non-empty list of values, not %s'
+                               % (self.name, _short(data)))
+        return self.merge([self.prepare(value) for value in data])
+
+    def _restored_value(self, data: Any) -> Any:
+        return self.merge([self.prepare(data)])
+
     def condense(self, rows: List[Any]) -> Any:
         raise NotImplementedError
 
@@ -91,6 +111,12 @@ class Series(SeriesType):
     def condense(self, rows: List[Any]) -> List[Any]:
         return [value for row in rows for value in row]
 
+    def dumped(self, row: Any) -> List[Any]:
+        return list(row)
+
+    def restored(self, data: Any) -> Any:
+        return self._restored_values(data)
+
 
 class Histogram(SeriesType):
     """Each bucket maps each distinct value to the number of times it was seen."""
@@ -117,6 +143,19 @@ class Histogram(SeriesType):
 
     def no_value(self) -> Dict[Any, int]:
         return {}
+
+    def dumped(self, row: Any) -> List[List[Any]]:
+        """[[value, count], ...] in a canonical order: values keep their JSON type (a
+        dict's keys would not)."""
+        return [[value, row[value]] for value in _canonical(row)]
+
+    def restored(self, data: Any) -> List[Any]:
+        if not isinstance(data, list) or not data or not all(
+                isinstance(pair, list) and len(pair) == 2 and type(pair[1]) is int
+                and pair[1] > 0 for pair in data):
+            raise InvalidValue('a dumped histogram bucket is a non-empty list of [value, '
+                               'count > 0] pairs, not %s' % _short(data))
+        return [(self.prepare(value), count) for value, count in data]
 
     def condense(self, rows: List[Any]) -> Dict[Any, int]:
         rval: Dict[Any, int] = {}
@@ -176,6 +215,12 @@ class Count(SeriesType):
     def condense(self, rows: List[Any]) -> Any:
         return sum(rows)
 
+    def dumped(self, row: Any) -> Any:
+        return row
+
+    def restored(self, data: Any) -> Any:
+        return self._restored_value(data)
+
 
 def _number(text: str) -> Any:
     """The int or float a count's string value spells, or the string if it spells none."""
@@ -187,6 +232,11 @@ def _number(text: str) -> Any:
     except ValueError:  # more digits than int() takes
         pass
     return text
+
+
+def _canonical(values: Iterable[Any]) -> List[Any]:
+    """Distinct values in one order whatever the store's: by type, then repr."""
+    return sorted(values, key=lambda value: (type(value).__name__, repr(value)))
 
 
 def _short(value: Any) -> str:
@@ -219,6 +269,12 @@ class Gauge(SeriesType):
     def condense(self, rows: List[Any]) -> Any:
         return rows[-1]
 
+    def dumped(self, row: Any) -> Any:
+        return row
+
+    def restored(self, data: Any) -> Any:
+        return self._restored_value(data)
+
 
 class Set(SeriesType):
     """Each bucket is the set of distinct values inserted."""
@@ -246,6 +302,12 @@ class Set(SeriesType):
 
     def condense(self, rows: List[Any]) -> set[Any]:
         return set().union(*rows)
+
+    def dumped(self, row: Any) -> List[Any]:
+        return _canonical(row)
+
+    def restored(self, data: Any) -> Any:
+        return self._restored_values(data)
 
 
 TYPES: Dict[str, Type[SeriesType]] = {

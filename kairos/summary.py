@@ -99,6 +99,24 @@ class Summary(SeriesType):
         """The row of the union of the rows' values: see :func:`merge_rows`."""
         return merge_rows(rows)
 
+    def dumped(self, row: Any) -> Optional[Dict[str, Any]]:
+        """The stored fields: {'count', 'sum', 'sumsq', 'min', 'max'}."""
+        if row is None:
+            return None
+        return {'count': row['count'], 'sum': row['sum'], 'sumsq': row.sumsq,
+                'min': row['min'], 'max': row['max']}
+
+    def restored(self, data: Any) -> Dict[str, Any]:
+        if not isinstance(data, dict) or sorted(data) != sorted(FIELDS):
+            raise InvalidValue('a dumped summary bucket has the fields %s, not %s'
+                               % (', '.join(FIELDS), _short(data)))
+        fields = {name: self.prepare(data[name]) for name in FIELDS}
+        if type(fields['count']) is not int or fields['count'] <= 0 or \
+                fields['min'] > fields['max'] or fields['sumsq'] < 0:
+            raise InvalidValue('a dumped summary bucket needs a count above 0, min <= max '
+                               'and sumsq >= 0, not %s' % _short(data))
+        return fields
+
 
 def read_row(raw: Any) -> Optional[SummaryRow]:
     """A stored bucket (a mapping of FIELDS to numbers, or their strs or bytes) as a row;

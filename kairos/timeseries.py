@@ -20,6 +20,7 @@ from datetime import datetime, timedelta  # noqa: F401
 from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, Type, TypeVar, overload
 
 from .buffer import Buffering
+from .dumps import Dumps
 # the names this module had before the core moved out stay importable from here
 from .core import (KNOWN_IGNORED as KNOWN_IGNORED, Core as Core, Intervals, _OWN_TYPE,
                    keywords as keywords, now as now)
@@ -75,7 +76,7 @@ def _backend_class(client: Any) -> 'Type[Timeseries[Any]]':
                             'SQLAlchemy Engine' % (client,))
 
 
-class Timeseries(Core[V], Buffering, metaclass=ClientFromURL):
+class Timeseries(Core[V], Buffering, Dumps, metaclass=ClientFromURL):
     """Bucketed time series of one type in Redis, MongoDB or an SQL database.
 
     ``Timeseries(client, type=..., intervals=...)`` returns an instance of the
