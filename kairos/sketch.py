@@ -44,8 +44,8 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from .exceptions import ConfigurationError, DataConflict, InvalidQuery, InvalidValue
 
-__all__ = ['Mapping', 'bin_of', 'bins', 'bucket', 'merge', 'collapse', 'quantile', 'median',
-           'DEFAULT_RELATIVE_ACCURACY', 'MIN_RELATIVE_ACCURACY', 'MIN_INDEXABLE',
+__all__ = ['Mapping', 'checked', 'bin_of', 'bins', 'bucket', 'merge', 'collapse', 'quantile',
+           'median', 'DEFAULT_RELATIVE_ACCURACY', 'MIN_RELATIVE_ACCURACY', 'MIN_INDEXABLE',
            'MAX_INDEXABLE', 'DEFAULT_MAX_BINS', 'STATS']
 
 DEFAULT_RELATIVE_ACCURACY = 0.01
@@ -125,7 +125,7 @@ class _Stats(NamedTuple):
 
 def bin_of(x: Any, mapping: Mapping) -> str:
     """The key of the bin that counts ``x``; refuses what a sketch cannot hold."""
-    return _key(_checked(x), mapping)
+    return _key(checked(x), mapping)
 
 
 def bins(values: Iterable[Any], mapping: Mapping) -> Dict[str, int]:
@@ -135,12 +135,12 @@ def bins(values: Iterable[Any], mapping: Mapping) -> Dict[str, int]:
 
 def bucket(values: Iterable[Any], mapping: Mapping) -> Dict[str, float]:
     """The stored form of ``values``: their bins, count, sum, min and max."""
-    checked = [_checked(x) for x in values]
-    if not checked:
+    floats = [checked(x) for x in values]
+    if not floats:
         return {}
-    result: Dict[str, float] = dict(Counter(_key(x, mapping) for x in checked))
-    result.update(count=len(checked), sum=math.fsum(checked), min=min(checked),
-                  max=max(checked))
+    result: Dict[str, float] = dict(Counter(_key(x, mapping) for x in floats))
+    result.update(count=len(floats), sum=math.fsum(floats), min=min(floats),
+                  max=max(floats))
     return result
 
 
@@ -236,17 +236,26 @@ def median(given: Bucket, mapping: Mapping, count: Optional[int] = None) -> Opti
     return quantile(given, 50, mapping, count)
 
 
-def _checked(x: Any) -> float:
+def checked(x: Any) -> float:
     """``x`` as a float a sketch can count, or InvalidValue naming it."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise InvalidValue('a sketch counts real numbers, not %r' % (x,))
+        raise InvalidValue('a sketch counts real numbers, not %s' % _shown(x))
     try:
         value = float(x)
     except OverflowError:
         value = math.inf
-    if value != value or not abs(value) <= MAX_INDEXABLE:
-        raise InvalidValue('a sketch counts magnitudes up to %g, not %r' % (MAX_INDEXABLE, x))
+    if value != value:
+        raise InvalidValue('a sketch cannot count %s' % _shown(x))
+    if not abs(value) <= MAX_INDEXABLE:
+        raise InvalidValue('a sketch counts magnitudes up to %g, not %s'
+                           % (MAX_INDEXABLE, _shown(x)))
     return value
+
+
+def _shown(x: Any) -> str:
+    """repr(x), its middle cut out past 60 characters."""
+    text = repr(x)
+    return text if len(text) <= 60 else text[:40] + '...' + text[-10:]
 
 
 def _key(x: float, mapping: Mapping) -> str:
