@@ -35,6 +35,8 @@ stats are optional (a dict of bins alone is a bucket too); a stored field
 outside the grammar raises :class:`~kairos.exceptions.DataConflict`.
 """
 
+import bisect
+import itertools
 import math
 import numbers
 import re
@@ -45,8 +47,8 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 from .exceptions import ConfigurationError, DataConflict, InvalidQuery, InvalidValue
 
 __all__ = ['Mapping', 'checked', 'bin_of', 'bins', 'bucket', 'merge', 'collapse', 'quantile',
-           'median', 'DEFAULT_RELATIVE_ACCURACY', 'MIN_RELATIVE_ACCURACY', 'MIN_INDEXABLE',
-           'MAX_INDEXABLE', 'DEFAULT_MAX_BINS', 'STATS']
+           'median', 'Ranked', 'ranked', 'DEFAULT_RELATIVE_ACCURACY', 'MIN_RELATIVE_ACCURACY',
+           'MIN_INDEXABLE', 'MAX_INDEXABLE', 'DEFAULT_MAX_BINS', 'STATS']
 
 DEFAULT_RELATIVE_ACCURACY = 0.01
 # below this, float rounding (about 1e-13 of a value) nears a ten-millionth of
@@ -59,6 +61,10 @@ STATS = ('count', 'sum', 'min', 'max')
 ZERO = 'z'
 
 _BIN = re.compile(r'([pn])(0|-?[1-9][0-9]*)\Z')
+# bin key -> its place in value order (see _place), for up to _PLACES_KEPT keys seen:
+# buckets share most of their keys, which are then checked and ordered by one lookup
+_PLACES: Dict[Any, Tuple[int, int]] = {}
+_PLACES_KEPT = 1 << 16
 Bucket = typing.Mapping[str, float]
 
 
@@ -208,27 +214,56 @@ def quantile(given: Bucket, q: float, mapping: Mapping,
     the zero bin; clamped to the bucket's ``min`` and ``max`` when it has them.
     ``count``, if the caller holds it apart from the bucket, must be its total.
     """
+    _check_q(q)
+    found = ranked(given)
+    if count is not None and count != found.n:
+        raise DataConflict('the bucket holds %d values, not the count given, %r'
+                           % (found.n, count))
+    return found.quantile(q, mapping)
+
+
+class Ranked(NamedTuple):
+    """A bucket's bins in value order with their running counts (of :func:`ranked`): its
+    quantiles without parsing and sorting it again for each."""
+
+    keys: List[str]
+    running: List[int]
+    min: Optional[float]
+    max: Optional[float]
+
+    @property
+    def n(self) -> int:
+        """How many values the bucket holds."""
+        return self.running[-1] if self.running else 0
+
+    def quantile(self, q: float, mapping: Mapping) -> Optional[float]:
+        """The q-th percentile (0 <= q <= 100): see :func:`quantile`."""
+        _check_q(q)
+        if not self.running:
+            return None
+        # the first bin whose running count exceeds the rank
+        result = _answer(self.keys[bisect.bisect_right(self.running, (self.n - 1) * (q / 100))],
+                         mapping)
+        if self.min is not None:
+            result = max(result, self.min)
+        if self.max is not None:
+            result = min(result, self.max)
+        return result
+
+
+def ranked(given: Bucket) -> Ranked:
+    """The bins of a bucket in value order with their running counts, and its min and
+    max; checked."""
+    found, stats = _parse(given)
+    keys = sorted(found, key=_order)
+    return Ranked(keys, list(itertools.accumulate(found[key] for key in keys)), stats.min,
+                  stats.max)
+
+
+def _check_q(q: float) -> None:
     if (isinstance(q, bool) or not isinstance(q, numbers.Real)
             or not 0 <= q <= 100):
         raise InvalidQuery('a quantile needs q from 0 to 100, not %r' % (q,))
-    found, stats = _parse(given)
-    if count is not None and count != stats.n:
-        raise DataConflict('the bucket holds %d values, not the count given, %r'
-                           % (stats.n, count))
-    if not stats.n:
-        return None
-    rank = (stats.n - 1) * (q / 100)
-    running = 0
-    for key in sorted(found, key=_order):
-        running += found[key]
-        if running > rank:
-            break
-    result = _answer(key, mapping)
-    if stats.min is not None:
-        result = max(result, stats.min)
-    if stats.max is not None:
-        result = min(result, stats.max)
-    return result
 
 
 def median(given: Bucket, mapping: Mapping, count: Optional[int] = None) -> Optional[float]:
@@ -267,11 +302,27 @@ def _key(x: float, mapping: Mapping) -> str:
 
 
 def _order(key: str) -> Tuple[int, int]:
-    """Sorts bin keys in the order of their values."""
-    if key == ZERO:
-        return (0, 0)
-    index = int(key[1:])
-    return (1, index) if key[0] == 'p' else (-1, -index)
+    """Sorts bin keys (checked ones) in the order of their values."""
+    place = _place(key)
+    assert place is not None
+    return place
+
+
+def _place(key: Any) -> Optional[Tuple[int, int]]:
+    """A bin key's place in the order of the bins' values; None for a key outside the
+    grammar."""
+    place = _PLACES.get(key)
+    if place is None:
+        if key == ZERO:
+            place = (0, 0)
+        elif isinstance(key, str) and _BIN.match(key):
+            index = int(key[1:])
+            place = (1, index) if key[0] == 'p' else (-1, -index)
+        else:
+            return None
+        if len(_PLACES) < _PLACES_KEPT:
+            _PLACES[key] = place
+    return place
 
 
 def _answer(key: str, mapping: Mapping) -> float:
@@ -288,9 +339,10 @@ def _parse(given: Bucket) -> Tuple[Dict[str, int], _Stats]:
     for key, number in given.items():
         if key in stats:
             stats[key] = number
-        elif not (key == ZERO or (isinstance(key, str) and _BIN.match(key))):
+        elif key not in _PLACES and _place(key) is None:
             raise DataConflict('a sketch bucket has no field %r' % (key,))
-        elif isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        elif (type(number) is not int and (isinstance(number, bool)
+                                           or not isinstance(number, int))) or number < 0:
             raise DataConflict('a sketch bin counts with an int of at least 0, not %r '
                                'in %r' % (number, key))
         elif number:

@@ -49,6 +49,7 @@ class SketchRow(Dict[str, Any]):
 
     bins: Dict[str, int]
     mapping: sketch.Mapping
+    _ranked: Optional[sketch.Ranked] = None   # its bins ranked, at its first quantile
 
     def stored(self) -> Dict[str, float]:
         """The row as a stored bucket (kairos.sketch's grammar): bins, count, sum, min, max."""
@@ -57,14 +58,20 @@ class SketchRow(Dict[str, Any]):
 
     def quantile(self, q: float) -> float:
         """The q-th percentile (0 <= q <= 100) of the values: see kairos.sketch.quantile."""
-        return cast(float, sketch.quantile(self.stored(), q, self.mapping))
+        if self._ranked is None:
+            self._ranked = sketch.ranked(self.stored())
+        return cast(float, self._ranked.quantile(q, self.mapping))
 
 
 def read_row(stored: Any, mapping: sketch.Mapping, max_bins: int) -> Optional[SketchRow]:
     """A stored bucket (field -> number, or its str or bytes) as a row collapsed to
     ``max_bins``; None for a bucket without values."""
-    bucket = sketch.collapse({key: _stored(key, number) for key, number in stored.items()},
-                             max_bins)
+    try:
+        numbers = {key: _stored(key, number) for key, number in stored.items()}
+    except (TypeError, ValueError) as exc:
+        raise DataConflict('a sketch bucket holds a field that is not a number: %s'
+                           % _short(dict(stored))) from exc
+    bucket = sketch.collapse(numbers, max_bins)
     bins = {key: int(count) for key, count in bucket.items() if key not in sketch.STATS}
     count = sum(bins.values())
     if not count:
@@ -91,21 +98,16 @@ def merge_rows(rows: List[Any], mapping: sketch.Mapping, max_bins: int) -> Optio
 
 def _stored(key: str, number: Any) -> float:
     """A stored field's number: a float for sum, min and max, an int count for the others
-    (stores that keep doubles hand counts over as floats or their strs)."""
-    try:
-        if isinstance(number, bytes):
-            number = number.decode()
-        if isinstance(number, str):
-            number = float(number)
-    except (UnicodeDecodeError, ValueError):
-        number = None
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
-        raise DataConflict('a sketch bucket holds %s in %r, not a number' % (_short(number), key))
-    if key in ('sum', 'min', 'max'):
+    (stores that keep doubles hand counts over as floats or their strs); TypeError or
+    ValueError for anything else."""
+    kind = type(number)
+    if kind is str or kind is bytes:
+        number = float(number)   # float() reads bytes too
+    elif kind is not int and kind is not float:
+        raise TypeError(key)
+    if key == 'sum' or key == 'min' or key == 'max':
         return float(number)
-    if isinstance(number, float) and number.is_integer():
-        return int(number)
-    return number
+    return int(number) if type(number) is float and number.is_integer() else number
 
 
 class Quantile(Percentile):

@@ -9,6 +9,7 @@ import os
 import re
 import unittest
 from decimal import Decimal
+from unittest import mock
 from fractions import Fraction
 
 import numpy as np
@@ -221,6 +222,23 @@ class QuantileTest(Checks):
         for q in (0, 100) + QS:
             self.assertLessEqual(stored['min'], sketch.quantile(stored, q, mapping))
             self.assertGreaterEqual(stored['max'], sketch.quantile(stored, q, mapping))
+
+    @EXAMPLES
+    @given(datasets, accuracies)
+    def test_ranked_answers_as_quantile(self, data, a):
+        """A bucket ranked once answers every q as quantile does; its bins are checked and
+        ordered alike when the keys seen are no longer kept."""
+        mapping = Mapping(a)
+        stored = sketch.bucket(data, mapping)
+        ranked = sketch.ranked(stored)
+        self.assertEqual(len(data), ranked.n)
+        for q in (0, 100) + QS:
+            self.assertEqual(sketch.quantile(stored, q, mapping), ranked.quantile(q, mapping))
+        with mock.patch.object(sketch, '_PLACES', {}), \
+                mock.patch.object(sketch, '_PLACES_KEPT', 0):
+            self.assertEqual(ranked, sketch.ranked(stored))
+            self.assertEqual({}, sketch._PLACES)
+        self.assertEqual((0, None), (sketch.ranked({}).n, sketch.ranked({}).quantile(50, mapping)))
 
     def test_rank_selects_the_lower_element(self):
         """Of 1 and 100, every q below 100 answers 1: rank (n - 1) * q / 100 < 1 is element 0."""
