@@ -14,7 +14,9 @@ statistic's keys share a Redis Cluster hash slot (not readable by 0.5.0).
 
 Data per type: series LIST (RPUSH), histogram HASH value -> count (HINCRBY),
 count STRING (INCRBY, INCRBYFLOAT for floats), gauge STRING (SET), set SET
-(SADD), summary ZSET of count, sum, sumsq (ZINCRBY), min (ZADD LT), max (ZADD GT).
+(SADD), summary ZSET of count, sum, sumsq (ZINCRBY), min (ZADD LT), max (ZADD GT),
+sketch ZSET of its bins, count, sum (ZINCRBY), min (ZADD LT), max (ZADD GT): members as
+kairos.sketch's bucket grammar names its fields (``p231``, ``n-5``, ``z``, ``count``...).
 When the interval has ``steps``, every key written gets
 ``EXPIRE steps * step`` (calendar steps as 1, 7, 30 or 365 days).
 
@@ -379,4 +381,4 @@ class RedisBackend(RedisStore, Timeseries[Any]):
 STORE = RedisStore
 BACKEND = RedisBackend
 (RedisSeries, RedisHistogram, RedisCount, RedisGauge, RedisSet,
- RedisSummary) = typed_classes(RedisBackend)
+ RedisSummary, RedisSketch) = typed_classes(RedisBackend)

@@ -215,6 +215,12 @@ class SqlStore(Core[Any]):
             self._op.collect(rows, scale, cells[names[0]])
         else:
             collect_named(rows, self._op.collect, scale, cells)
+        if self._op.fields:   # each bucket's fields gathered: the type reads them
+            read = self._type.process_row
+            for by_time in cells.values():
+                for cell in by_time.values():
+                    for r_time, fields in cell.items():   # (values replaced, keys kept)
+                        cell[r_time] = read(fields)
         finish(rval, interval, gregorian)
         return rval
 
@@ -322,4 +328,5 @@ class SqlBackend(SqlStore, Timeseries[Any]):
 
 
 STORE = SqlStore
-SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet, SqlSummary = typed_classes(SqlBackend)
+(SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet, SqlSummary,
+ SqlSketch) = typed_classes(SqlBackend)
