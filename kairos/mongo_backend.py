@@ -13,6 +13,8 @@ interval has a collection of its own name, holding one document per bucket::
     value       := series array ($push) | histogram {escaped value: count} ($inc)
                  | count number ($inc) | gauge any ($set) | set array ($addToSet)
                  | summary {count, sum, sumsq: number ($inc), min ($min), max ($max)}
+                 | distinct {"<register index>": rank} ($max), the set registers of its
+                   HyperLogLog (kairos.hll), at most 16,384 int32 fields
     expire_from := UTC datetime of the latest write, by the Timeseries clock ($max; only
                    with steps): a bucket lives steps * step after its latest write
 
@@ -57,6 +59,9 @@ OPS: Dict[str, Tuple[Callable[[Any], Dict[str, Any]], Any]] = {
         '$inc': {'value.' + field: payload[field] for field in ('count', 'sum', 'sumsq')},
         '$min': {'value.min': payload['min']}, '$max': {'value.max': payload['max']}},
         (dict,)),
+    # a register keeps the larger rank: $max merges it in one operator
+    'distinct': (lambda payload: {'$max': {
+        'value.%d' % index: rank for index, rank in payload.registers.items()}}, (dict,)),
 }
 
 # per collection, the (query, update) upsert of each bucket written
@@ -401,4 +406,4 @@ class MongoBackend(MongoStore, Timeseries[Any]):
 STORE = MongoStore
 BACKEND = MongoBackend
 (MongoSeries, MongoHistogram, MongoCount, MongoGauge, MongoSet,
- MongoSummary) = typed_classes(MongoBackend)
+ MongoSummary, MongoDistinct) = typed_classes(MongoBackend)

@@ -254,3 +254,7 @@ TYPES: Dict[str, Type[SeriesType]] = {
 # the summary's hooks live in their own module, built on this one's
 from .summary import Summary  # noqa: E402
 TYPES[Summary.name] = Summary
+
+# and so do the distinct type's, on kairos.hll
+from .distinct import Distinct  # noqa: E402
+TYPES[Distinct.name] = Distinct

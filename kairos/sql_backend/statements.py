@@ -96,7 +96,7 @@ def upsert(table: Any, op: Op, dialect: str, coarse: bool) -> Any:
         return statement.on_duplicate_key_update(
             dict(op.on_conflict(own, new), w_time=new.w_time))
     key = [table.c.name, table.c.interval, table.c.i_time] + \
-        ([] if coarse else [table.c.r_time]) + ([table.c.value] if op.by_value else [])
+        ([] if coarse else [table.c.r_time]) + ([table.c[op.columns[0]]] if op.by_value else [])
     where = table.c.r_time.is_(None) if coarse else None
     new = statement.excluded
     return statement.on_conflict_do_update(index_elements=key, index_where=where,
