@@ -10,13 +10,14 @@ import random
 from collections import defaultdict
 
 import redis
+import redis.asyncio
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kairos import DataConflict, InvalidQuery, InvalidValue, hll
 
 from tests.functional.common import plain
 from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisClusterCase,
-                           RedisClusterHashTagCase, SqliteCase, redis_url)
+                           RedisClusterHashTagCase, SqliteCase, redis_cluster_url, redis_url)
 
 EXAMPLES = int(os.environ.get('KAIROS_FUZZ_EXAMPLES', 25))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -247,6 +248,13 @@ class _OwnReading(redis.Connection):
         return super().read_response(*args, **kwargs)
 
 
+class _AsyncOwnReading(redis.asyncio.Connection):
+    """The same for redis.asyncio."""
+
+    async def read_response(self, *args, **kwargs):
+        return await super().read_response(*args, **kwargs)
+
+
 def random_values(n, seed):
     """n distinct values of mixed kinds: ints, strs (not all ASCII) and bytes."""
     rng, found = random.Random(seed), set()
@@ -259,6 +267,24 @@ def random_values(n, seed):
 
 class RedisRegistersBehaviour:
     """On Redis, the registers are Redis's own, and reach Python whole."""
+
+    async_twin = True
+
+    def connect_with(self, **options):
+        """Another client of the case's Redis and I/O, with these options."""
+        url = redis_cluster_url() if self.cluster else redis_url()
+        if self.io == 'asyncio':
+            from redis.asyncio.cluster import RedisCluster
+            if options.get('connection_class'):
+                options['connection_class'] = _AsyncOwnReading
+            client = (RedisCluster if self.cluster else redis.asyncio.Redis).from_url(
+                url, **options)
+            self.async_clients.append(client)
+            return self.seen(self.kairos(client, type='distinct', intervals=INTERVALS))
+        from redis.cluster import RedisCluster
+        client = (RedisCluster if self.cluster else redis.Redis).from_url(url, **options)
+        self.addCleanup(client.close)
+        return self.kairos(client, type='distinct', intervals=INTERVALS)
 
     def test_registers_and_estimates_are_redis_own(self):
         """For value sets of several sizes (sparse and dense keys), PFCOUNT of the key
@@ -286,9 +312,7 @@ class RedisRegistersBehaviour:
         kinds = [{'decode_responses': True},
                  {'decode_responses': True, 'connection_class': _OwnReading}]
         for options in kinds if not self.cluster else kinds[:1]:
-            client = self.connect_with(**options)
-            self.addCleanup(client.close)
-            other = self.kairos(client, type='distinct', intervals=INTERVALS)
+            other = self.connect_with(**options)
             for fast in (True, False):
                 with self.subTest(options=options, fast_reads=fast):
                     other.fast_reads = fast
@@ -309,14 +333,8 @@ class RedisRegistersBehaviour:
 
 
 class TestDistinctRegistersRedis(RedisRegistersBehaviour, RedisCase):
-
-    def connect_with(self, **options):
-        return redis.Redis.from_url(redis_url(), **options)
+    pass
 
 
 class TestDistinctRegistersRedisCluster(RedisRegistersBehaviour, RedisClusterCase):
-
-    def connect_with(self, **options):
-        from redis.cluster import RedisCluster
-        from tests.support import redis_cluster_url
-        return RedisCluster.from_url(redis_cluster_url(), **options)
+    pass
