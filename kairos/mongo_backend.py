@@ -13,6 +13,8 @@ interval has a collection of its own name, holding one document per bucket::
     value       := series array ($push) | histogram {escaped value: count} ($inc)
                  | count number ($inc) | gauge any ($set) | set array ($addToSet)
                  | summary {count, sum, sumsq: number ($inc), min ($min), max ($max)}
+                 | distinct {"<register index>": rank} ($max), the set registers of its
+                   HyperLogLog (kairos.hll), at most 16,384 int32 fields
                  | sketch {bin: int count, count, sum: number ($inc), min ($min), max ($max)}
                    (bin as kairos.sketch names it: 'p231', 'n-5', 'z')
     expire_from := UTC datetime of the latest write, by the Timeseries clock ($max; only
@@ -65,6 +67,9 @@ OPS: Dict[str, Tuple[Callable[[Any], Dict[str, Any]], Any]] = {
     'set': (lambda payload: {'$addToSet': {'value': {'$each': payload}}}, list),
     # every field merges by one operator: counts and sums add, min and max compare
     'summary': (_fields, (dict,)),
+    # a register keeps the larger rank: $max merges it in one operator
+    'distinct': (lambda payload: {'$max': {
+        'value.%d' % index: rank for index, rank in payload.registers.items()}}, (dict,)),
     'sketch': (_fields, (dict,)),
 }
 
@@ -410,4 +415,4 @@ class MongoBackend(MongoStore, Timeseries[Any]):
 STORE = MongoStore
 BACKEND = MongoBackend
 (MongoSeries, MongoHistogram, MongoCount, MongoGauge, MongoSet,
- MongoSummary, MongoSketch) = typed_classes(MongoBackend)
+ MongoSummary, MongoDistinct, MongoSketch) = typed_classes(MongoBackend)

@@ -273,6 +273,9 @@ TYPES: Dict[str, Type[SeriesType]] = {
 from .summary import Summary  # noqa: E402
 TYPES[Summary.name] = Summary
 
+# and so do the distinct type's, on kairos.hll
+from .distinct import Distinct  # noqa: E402
+TYPES[Distinct.name] = Distinct
 # so do the sketch's
 from .sketch_type import Sketch  # noqa: E402
 TYPES[Sketch.name] = Sketch

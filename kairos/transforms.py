@@ -239,7 +239,7 @@ def _one(spec: Any, table: Dict[str, Callable[..., Any]],
 
 
 # the transforms that need a bucket's values, and those that need their order too
-_OF_VALUES = ('median', PERCENTILES, 'stddev', 'first', 'last')
+_OF_VALUES = ('mean', 'min', 'max', 'sum', 'median', PERCENTILES, 'stddev', 'first', 'last')
 _IN_ORDER = ('first', 'last')
 # what a row of each type keeps of its bucket's values, for refusals
 _ROW_HOLDS = {
@@ -248,6 +248,7 @@ _ROW_HOLDS = {
     'histogram': 'how often each value was seen, not their order',
     'set': 'the distinct values, not their order',
     'summary': 'only their count, sum, sum of squares, min and max',
+    'distinct': 'only an estimate of how many distinct values it saw',
     'sketch': 'only their count, sum, min, max and how many fell in each logarithmic bin',
 }
 

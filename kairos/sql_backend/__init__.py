@@ -9,6 +9,7 @@ One table per type, shared by every interval (``table_name`` overrides the name)
     set        name, interval, i_time, r_time, value, w_time         a row per member
     summary    name, interval, i_time, r_time, count, sum, sumsq, min, max, w_time
                                                                      a row per bucket
+    distinct   name, interval, i_time, r_time, register, rank, w_time  a row per register set
     sketch     name, interval, i_time, r_time, field, value, w_time  a row per stored field
 
     name, interval := VARCHAR(string_length) NOT NULL
@@ -23,6 +24,9 @@ One table per type, shared by every interval (``table_name`` overrides the name)
                                          (the upsert adds), min, max (least, greatest)
     sum, sumsq, min, max := DOUBLE PRECISION NOT NULL   a summary's figures
     count          := DOUBLE PRECISION NOT NULL (count) | INTEGER NOT NULL (histogram)
+    register, rank := INTEGER NOT NULL   a HyperLogLog register (0..16383) of the bucket and
+                                         its rank (1..51), upserted keeping the larger
+                                         (kairos.hll: the registers Redis's PFADD sets)
     w_time         := DOUBLE NULL        the Timeseries clock at the row's latest write
                                          (NULL in rows 0.10.1 wrote)
 
@@ -33,7 +37,7 @@ partial unique index on (name, interval, i_time[, value | field]) WHERE r_time I
 on MariaDB/MySQL a unique index on (name, interval, i_time, r_key[, value | field]) over
 a virtual column r_key = COALESCE(r_time, -2**63). Tables 0.10.1 created get the
 missing index (and column) added. Series has ``<table>_read`` on
-(name, interval, i_time).
+(name, interval, i_time). In the distinct table's keys, register stands for value.
 
 Retention: SQL has no TTL. With ``steps``, a bucket reads as empty once
 ``steps * step`` seconds have passed since the latest write to any of its rows

@@ -114,7 +114,8 @@ class SqlStore(Core[Any]):
         columns, stale = yield from self._call(self._io.prepare, table, self._mysql)
         if stale:
             yield from self._call(self._io.dispose)
-        column = columns['value' if 'value' in self._op.columns else 'count']
+        # the column values go to, if any (a distinct table stores registers)
+        column = columns.get('value' if 'value' in self._op.columns else 'count')
         self._check, self._convert = checker(column)
         if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
             self._check = no_check  # a float count column takes every number a count takes
@@ -329,4 +330,4 @@ class SqlBackend(SqlStore, Timeseries[Any]):
 
 STORE = SqlStore
 (SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet, SqlSummary,
- SqlSketch) = typed_classes(SqlBackend)
+ SqlDistinct, SqlSketch) = typed_classes(SqlBackend)

@@ -36,8 +36,8 @@ VALUE_TYPES = {
 def define_table(table_name: str, data: Tuple[str, ...], by_value: bool, ordered: bool,
                  string_length: int, value_type: Any, mysql: Optional[str]) -> Table:
     """A type's table (see the package docstring): ``data`` its data columns, ``by_value``
-    when the first of them (a value, a field) is part of a bucket's key, ``ordered`` for
-    series (no key, insert_time).
+    when the first of them (a value, a field, a register) is part of a bucket's key,
+    ``ordered`` for series (no key, insert_time).
     ``mysql`` is 'mysql' or 'mariadb' on those, else None.
     """
     name_type = String(string_length)
@@ -57,6 +57,9 @@ def define_table(table_name: str, data: Tuple[str, ...], by_value: bool, ordered
     # a summary's other figures
     columns += [Column(figure, Double, nullable=False)
                 for figure in ('sum', 'sumsq', 'min', 'max') if figure in data]
+    # a distinct bucket's registers: which one, and its rank
+    columns += [Column(part, Integer, nullable=False)
+                for part in ('register', 'rank') if part in data]
     # the Timeseries clock at the row's latest write (NULL in rows 0.10.1 wrote)
     columns.append(Column('w_time', Double, nullable=True))
     options: Dict[str, Any] = {}
