@@ -29,15 +29,26 @@ from .registry import commands
 log = logging.getLogger('kairos.cli')
 
 DESCRIPTION = 'Look at kairos time series: what is stored, its rows, its charts.'
-EPILOG = '''Each command's --help shows its options and examples. Where the data is:
---url (or KAIROS_URL) and flags, or a TOML file of configurations (--config,
-or KAIROS_CONFIG); see "kairos list --help".
+EPILOG = '''Each command's --help shows its options and examples.
+
+Where the data is: --url (or KAIROS_URL) with flags (--type, --prefix,
+--define-interval NAME:STEP[:RESOLUTION[:STEPS[:TIMEZONE]]], -o KEY=VALUE), or
+a TOML file of configurations (--config, or KAIROS_CONFIG) whose tables take
+the keywords of Timeseries(...), read_func by name (int, float, str):
+
+  url = "redis://localhost:6379/0"
+  [series.hits]
+  type = "count"
+  prefix = "web"
+  [series.hits.intervals.minute]
+  step = 60
+  steps = 120
 
 examples:
   kairos list --config kairos.toml
   kairos series home --url redis://localhost:6379/0 --type count \\
       --define-interval minute:60::120 --steps 30 --chart
-  kairos watch home --config kairos.toml --start -1h --chart
+  kairos watch home --config kairos.toml --in hits --start -1h --chart
 
 exit codes: 0 done, 1 an error, 2 a wrong command line.'''
 

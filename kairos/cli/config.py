@@ -185,7 +185,7 @@ def flag_keywords(type_: Optional[str], prefix: Optional[str], intervals: Sequen
     return keywords
 
 
-def setup(path: Optional[str], url: Optional[str], flags: Dict[str, Any],
+def load(path: Optional[str], url: Optional[str], flags: Dict[str, Any],
           name: Optional[str]) -> Setup:
     """The configurations of the file at ``path`` (None: none) changed by ``flags``, each
     with its URL (``url``: the flag's or the environment's, which wins)."""

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, TextIO
 
 from kairos.urls import safe
 
-from .config import Configuration, Setup, environment_source, flag_keywords, setup
+from .config import Configuration, Setup, environment_source, flag_keywords, load
 from .times import parse_zone
 
 log = logging.getLogger('kairos.cli')
@@ -42,7 +42,7 @@ class Context:
             path, url = environment_source(self.environ, args.config, args.url)
             flags = flag_keywords(args.type, args.prefix, args.define_interval or (),
                                   args.option or ())
-            self._setup = setup(path, url, flags, args.use)
+            self._setup = load(path, url, flags, args.use)
         return self._setup
 
     def configuration(self, args: argparse.Namespace) -> Configuration:
