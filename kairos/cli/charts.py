@@ -8,7 +8,8 @@ CHART_TRANSFORMS, which a new type extends::
 
     series, histogram, set    count   (values in the bucket)
     summary                   mean
-    count, gauge              the row itself (a gauge's text read as a number)
+    sketch                    median
+    count, gauge, distinct    the row itself (a gauge's text read as a number)
 
 A type without an entry charts its rows by shape: numbers as they are, a
 list or set by its length; anything else is a gap.
@@ -25,7 +26,8 @@ from .times import local
 from .values import to_number
 
 # type -> the transform a chart reads rows of that type through, where none is given
-CHART_TRANSFORMS = {'series': 'count', 'histogram': 'count', 'set': 'count', 'summary': 'mean'}
+CHART_TRANSFORMS = {'series': 'count', 'histogram': 'count', 'set': 'count', 'summary': 'mean',
+                    'sketch': 'median'}
 Line = List[Tuple[int, Optional[float]]]
 # without colours, what tells the lines (and the bars) apart
 LINE_MARKERS = ('hd', '•', '+', 'x', '*', 'o')
