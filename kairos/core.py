@@ -33,7 +33,9 @@ A keyword the constructors do not take is ignored with a KairosWarning, as
 their signatures, so a backend's own keywords count on that backend): then it
 is refused as a typo, ``interval`` for ``intervals`` included, since its
 timeseries would store nothing. Keywords of other kairos versions
-(KNOWN_IGNORED: ``ttl``, 0.10.1's SQL ones) always just warn.
+(KNOWN_IGNORED: ``ttl``, 0.10.1's SQL ones) always just warn. A type's settings
+(a sketch's ``relative_accuracy`` and ``max_bins``) are keywords too, handed to the
+type, which parses them as it is built; given for another type, they are refused.
 """
 
 import collections.abc
@@ -49,7 +51,7 @@ from .meta import MetaData
 from .plan import Write, check_name
 from .queries import Fetch, Reads, V
 from .regrouping import Regrouping
-from .series_types import TYPES, SeriesType
+from .series_types import TYPES, SeriesType, settings
 from .steps import Steps
 from .urls import client_from_url
 from .writes import Writes
@@ -76,7 +78,7 @@ _KEYWORDS: Dict[type, FrozenSet[str]] = {}
 
 def keywords(cls: type) -> FrozenSet[str]:
     """The keywords a class's constructors take, read from their signatures (with the
-    URL constructor's ``client_config`` and ``database``)."""
+    URL constructor's ``client_config`` and ``database``, and every type's settings)."""
     known = _KEYWORDS.get(cls)
     if known is None:
         functions = [klass.__dict__['__init__'] for klass in cls.__mro__
@@ -85,8 +87,24 @@ def keywords(cls: type) -> FrozenSet[str]:
             name for function in functions + [client_from_url]
             for name, parameter in inspect.signature(function).parameters.items()
             if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
-            and name not in ('self', 'client', 'url'))
+            and name not in ('self', 'client', 'url')) | _type_settings()
     return known
+
+
+def _type_settings() -> FrozenSet[str]:
+    """The settings of every type (series_types.settings)."""
+    return frozenset().union(*map(settings, TYPES.values()))
+
+
+def _settings(kind: str, given: Dict[str, Any]) -> Dict[str, Any]:
+    """The settings in ``given`` (the keywords of one call) for the type ``kind``;
+    one of another type's is refused."""
+    for key in sorted(given):
+        if key not in settings(TYPES[kind]):
+            owners = [name for name, other in TYPES.items() if key in settings(other)]
+            raise ConfigurationError('%s is a setting of a %s, not of a %s'
+                                     % (key, ' or a '.join(owners), kind))
+    return given
 
 
 def _check_unknown(cls: type, unknown: Dict[str, Any]) -> None:
@@ -166,6 +184,8 @@ class Core(MetaData, Writes, ManyReads, Regrouping, Reads[V]):
                  write_func: Optional[Callable[[Any], Any]] = None,
                  intervals: Optional[Intervals] = None, clock: Callable[[], float] = now,
                  **kwargs: Any):
+        # a type's settings (kwargs is this call's own dict)
+        own = {key: kwargs.pop(key) for key in _type_settings() & kwargs.keys()}
         if kwargs:
             _check_unknown(self.__class__, kwargs)
         if type is _OWN_TYPE:
@@ -185,7 +205,7 @@ class Core(MetaData, Writes, ManyReads, Regrouping, Reads[V]):
             if func is not None and not callable(func):
                 raise ConfigurationError('%s must be callable, not %r' % (what, func))
         self._client = client
-        self._type: SeriesType = TYPES[type](read_func)
+        self._type: SeriesType = TYPES[type](read_func, **_settings(type, own))
         self._read_func = read_func
         self._write_func = write_func
         self._clock = now if clock is None else clock

@@ -13,6 +13,10 @@ interval has a collection of its own name, holding one document per bucket::
     value       := series array ($push) | histogram {escaped value: count} ($inc)
                  | count number ($inc) | gauge any ($set) | set array ($addToSet)
                  | summary {count, sum, sumsq: number ($inc), min ($min), max ($max)}
+                 | distinct {"<register index>": rank} ($max), the set registers of its
+                   HyperLogLog (kairos.hll), at most 16,384 int32 fields
+                 | sketch {bin: int count, count, sum: number ($inc), min ($min), max ($max)}
+                   (bin as kairos.sketch names it: 'p231', 'n-5', 'z')
     expire_from := UTC datetime of the latest write, by the Timeseries clock ($max; only
                    with steps): a bucket lives steps * step after its latest write
 
@@ -45,6 +49,15 @@ from .timeseries import Core, Timeseries, Write, typed_classes
 
 DOT, DOLLAR = '\uffff', '\uff04'
 
+
+def _fields(payload: Dict[str, Any]) -> Dict[str, Any]:
+    """The update of a bucket of fields (a summary's, a sketch's): min by $min, max by
+    $max, every other field by $inc."""
+    return {'$inc': {'value.' + field: number for field, number in payload.items()
+                     if field != 'min' and field != 'max'},
+            '$min': {'value.min': payload['min']}, '$max': {'value.max': payload['max']}}
+
+
 # type -> (update for a merged payload, the Python type a stored value must have)
 OPS: Dict[str, Tuple[Callable[[Any], Dict[str, Any]], Any]] = {
     'series': (lambda payload: {'$push': {'value': {'$each': payload}}}, list),
@@ -53,10 +66,11 @@ OPS: Dict[str, Tuple[Callable[[Any], Dict[str, Any]], Any]] = {
     'gauge': (lambda payload: {'$set': {'value': payload}}, object),
     'set': (lambda payload: {'$addToSet': {'value': {'$each': payload}}}, list),
     # every field merges by one operator: counts and sums add, min and max compare
-    'summary': (lambda payload: {
-        '$inc': {'value.' + field: payload[field] for field in ('count', 'sum', 'sumsq')},
-        '$min': {'value.min': payload['min']}, '$max': {'value.max': payload['max']}},
-        (dict,)),
+    'summary': (_fields, (dict,)),
+    # a register keeps the larger rank: $max merges it in one operator
+    'distinct': (lambda payload: {'$max': {
+        'value.%d' % index: rank for index, rank in payload.registers.items()}}, (dict,)),
+    'sketch': (_fields, (dict,)),
 }
 
 # per collection, the (query, update) upsert of each bucket written
@@ -401,4 +415,4 @@ class MongoBackend(MongoStore, Timeseries[Any]):
 STORE = MongoStore
 BACKEND = MongoBackend
 (MongoSeries, MongoHistogram, MongoCount, MongoGauge, MongoSet,
- MongoSummary) = typed_classes(MongoBackend)
+ MongoSummary, MongoDistinct, MongoSketch) = typed_classes(MongoBackend)

@@ -14,7 +14,10 @@ statistic's keys share a Redis Cluster hash slot (not readable by 0.5.0).
 
 Data per type: series LIST (RPUSH), histogram HASH value -> count (HINCRBY),
 count STRING (INCRBY, INCRBYFLOAT for floats), gauge STRING (SET), set SET
-(SADD), summary ZSET of count, sum, sumsq (ZINCRBY), min (ZADD LT), max (ZADD GT).
+(SADD), summary ZSET of count, sum, sumsq (ZINCRBY), min (ZADD LT), max (ZADD GT),
+distinct Redis's HyperLogLog STRING (PFADD).
+sketch ZSET of its bins, count, sum (ZINCRBY), min (ZADD LT), max (ZADD GT): members as
+kairos.sketch's bucket grammar names its fields (``p231``, ``n-5``, ``z``, ``count``...).
 When the interval has ``steps``, every key written gets
 ``EXPIRE steps * step`` (calendar steps as 1, 7, 30 or 365 days).
 
@@ -25,6 +28,15 @@ fixed Lua script that first checks the keys it has not seen (see
 unknown must not be applied twice.
 Reads are plain commands in at most two pipelined round trips, so no read
 holds the server for longer than one command.
+
+A distinct bucket is read whole (GET, as bytes whatever the client's
+``decode_responses``) and decoded into its registers in Python
+(``kairos.hll.from_redis``), rather than counted by PFCOUNT: a PFCOUNT of
+several keys (a condensed hour, ``every``, joined or many names) needs them in
+one hash slot of a Redis Cluster, which keys without a hash tag are not in;
+merged in Python, every union takes one path, the same on every backend, and
+gives the estimate PFCOUNT gives for the same registers. A dense bucket is
+12,304 bytes on the wire.
 
 On a Redis Cluster the same commands are grouped by hash slot; each slot's are
 one atomic packet as above, sent to the slot's master, one round trip per
@@ -52,7 +64,7 @@ from .redis.cluster import Router, is_async, is_cluster
 from .redis.commands import OPS, READ_TAILS, write_commands
 from .redis.errors import DRIVER_ERRORS, cluster_server, driver_error, pool_server, refusal
 from .redis.keys import Keys, scan_match
-from .redis.replies import DECODERS, as_str, read_rows
+from .redis.replies import BINARY, DECODERS, as_str, read_rows
 from .redis.scripts import WRITE_SCRIPT, WRITE_SHA
 from .redis.wire import Command
 from .timeseries import Core, Timeseries, Write, typed_classes
@@ -79,6 +91,8 @@ from .steps import Call, Steps, ataken, done, taken
 
 # Keys asked of each SCAN call (list, properties, delete_all).
 SCAN_COUNT = 10000
+# redis-py's option (redis.client.NEVER_DECODE) of a command whose reply stays bytes
+NEVER_DECODE = 'NEVER_DECODE'
 
 
 class RedisStore(Core[Any]):
@@ -131,8 +145,10 @@ class RedisStore(Core[Any]):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigurationError('%s must be an integer >= 0, not %r' % (what, value))
         self._keys = Keys(prefix, hash_tag, self._intervals)
+        self._ops = OPS[self._type.name]
         self._router = Router(client, {WRITE_SHA: WRITE_SCRIPT},
-                              ('WAIT', wait_replicas, wait_timeout) if wait_replicas else None)
+                              ('WAIT', wait_replicas, wait_timeout) if wait_replicas else None,
+                              self._ops[2] in BINARY)
         self._wire = self._router.wire
         self._split_writes = self._wire is None   # a cluster: one packet per node
         # the server as messages name it
@@ -140,7 +156,6 @@ class RedisStore(Core[Any]):
             else cluster_server(client)
         self.write_mode = 'multi'
         self.fast_reads = True
-        self._ops = OPS[self._type.name]
         self._atomic = AtomicWrites(self._router, self._server)
         nodes = self._router.nodes
         if nodes is not None and not nodes.connected():
@@ -330,8 +345,10 @@ class RedisStore(Core[Any]):
         return rval
 
     def _fetch(self, handle: Any, key: str) -> Any:
-        command = self._ops[1]
-        return handle.execute_command(command, key, *READ_TAILS.get(command, ()))
+        command, tail = self._ops[1], READ_TAILS.get(self._ops[1], ())
+        if self._ops[2] in BINARY:   # bytes, whatever the client's decode_responses
+            return handle.execute_command(command, key, *tail, **{NEVER_DECODE: []})
+        return handle.execute_command(command, key, *tail)
 
     def _call(self, call: Call, whole: bool = True) -> Steps[Any]:
         """Make a read or idempotent call through redis-py, translating its errors;
@@ -379,4 +396,4 @@ class RedisBackend(RedisStore, Timeseries[Any]):
 STORE = RedisStore
 BACKEND = RedisBackend
 (RedisSeries, RedisHistogram, RedisCount, RedisGauge, RedisSet,
- RedisSummary) = typed_classes(RedisBackend)
+ RedisSummary, RedisDistinct, RedisSketch) = typed_classes(RedisBackend)

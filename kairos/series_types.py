@@ -1,4 +1,5 @@
-"""The five types of timeseries, each a small class filling the same hooks.
+"""The types of timeseries, each a small class filling the same hooks: series,
+histogram, count, gauge and set here, summary and sketch in modules of their own.
 
 A type never talks to a database. It knows how to
 
@@ -10,13 +11,17 @@ A type never talks to a database. It knows how to
 - ``no_value``: the row of a bucket without data (a gauge's is ``read_func('')``, or
   None where read_func refuses '');
 - ``transforms``: the named transforms it supports.
+
+A type's settings (a sketch's ``relative_accuracy``) are the keyword-only parameters
+of its constructor, which the Timeseries takes as keywords of its own (``settings``).
 """
 
+import inspect
 import math
 import numbers
 import re
 from collections import Counter
-from typing import Any, Callable, Dict, Iterable, List, Optional, Type
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Type
 
 from . import transforms
 from .exceptions import InvalidValue
@@ -92,6 +97,19 @@ class SeriesType:
 
     def finalize(self, row: Any) -> Any:
         return self.no_value() if row is MISSING else row
+
+
+_SETTINGS: Dict[type, FrozenSet[str]] = {}
+
+
+def settings(kind: Type[SeriesType]) -> FrozenSet[str]:
+    """The settings of a type: the keyword-only parameters of its constructor."""
+    found = _SETTINGS.get(kind)
+    if found is None:
+        parameters = inspect.signature(kind.__init__).parameters.values()
+        found = _SETTINGS[kind] = frozenset(p.name for p in parameters
+                                            if p.kind is p.KEYWORD_ONLY)
+    return found
 
 
 class Series(SeriesType):
@@ -316,3 +334,10 @@ TYPES: Dict[str, Type[SeriesType]] = {
 # the summary's hooks live in their own module, built on this one's
 from .summary import Summary  # noqa: E402
 TYPES[Summary.name] = Summary
+
+# and so do the distinct type's, on kairos.hll
+from .distinct import Distinct  # noqa: E402
+TYPES[Distinct.name] = Distinct
+# so do the sketch's
+from .sketch_type import Sketch  # noqa: E402
+TYPES[Sketch.name] = Sketch

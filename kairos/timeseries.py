@@ -223,15 +223,28 @@ class Summary(Timeseries[Any]):
     _series_type = 'summary'
 
 
+class Distinct(Timeseries[int]):
+    """A timeseries whose buckets estimate how many distinct values they saw."""
+    _series_type = 'distinct'
+
+
+class Sketch(Timeseries[Any]):
+    """A timeseries whose buckets keep a DDSketch of their values: quantiles within a
+    relative accuracy."""
+    _series_type = 'sketch'
+
+
 def typed_classes(backend: 'Type[Timeseries[Any]]') -> Tuple[type, ...]:
     """Build ``backend.TYPED``: its class per type, named as 0.5.0 named them (RedisCount).
 
-    Returns the classes of series, histogram, count, gauge, set and summary, in that order.
+    Returns the classes of series, histogram, count, gauge, set, summary, distinct and
+    sketch, in that order.
     """
     stem = backend.__name__[:-len('Backend')]
     backend.TYPED = {cls._series_type: type(stem + cls.__name__, (backend, cls),
                                             {'__module__': backend.__module__,
                                              '__doc__': 'A %s timeseries on %s.'
                                                         % (cls._series_type, stem)})
-                     for cls in (Series, Histogram, Count, Gauge, Set, Summary)}
+                     for cls in (Series, Histogram, Count, Gauge, Set, Summary, Distinct,
+                                 Sketch)}
     return tuple(backend.TYPED.values())

@@ -2,13 +2,14 @@
 
 A transform turns one row of data (after ``read_func`` and after any
 condensing) into a summary. Rows are lists (series), sets (set), dicts of
-value -> count (histogram) or single values (count, gauge).
+value -> count (histogram), single values (count, gauge) or dicts of figures
+(summary, sketch: their types hold their own tables).
 
 Besides kairos 0.5.0's mean, count, min, max, sum (and 0.10.1's rate), rows
 that hold values take ``median``, ``stddev`` and percentiles named ``p<q>``
-(``p50``, ``p99.9``; see kairos.stats); a series, whose values keep their
-order, also takes ``first`` and ``last``. ``percentile(q)`` is the callable
-form of ``p<q>``.
+(``p50``, ``p99.9``; see kairos.stats, and kairos.sketch_type for a sketch's,
+read from its bins); a series, whose values keep their order, also takes
+``first`` and ``last``. ``percentile(q)`` is the callable form of ``p<q>``.
 
 A transform that needs the length of its row's bucket in seconds (``rate``,
 or any callable with exactly two required positional parameters, as kairos
@@ -110,7 +111,7 @@ def _decimal(q: float) -> str:
 
 
 # the table key that stands for every percentile name p<q> of a type that takes them;
-# its entry is the class Percentile, which _lookup builds one of per name
+# its entry is a class (Percentile, or the sketch's), of which _lookup builds one per name
 PERCENTILES = 'p<q>'
 _PERCENTILE_NAME = re.compile(r'p([0-9]+(?:\.[0-9]+)?)\Z')
 _LIKE_PERCENTILE = re.compile(r'p([^a-zA-Z]|nan|inf|\Z)')  # p0, p-1, p, pnan: told the form
@@ -230,7 +231,7 @@ def _one(spec: Any, table: Dict[str, Callable[..., Any]],
     if isinstance(spec, Percentile):
         if PERCENTILES not in table:
             raise _not_for(spec.__name__, table, type_name)
-        return _named(spec.__name__, spec)
+        return _named(spec.__name__, table[PERCENTILES](spec.q))
     if not callable(spec):
         raise _unknown(spec, table, type_name)
     func: Callable[..., Any] = spec
@@ -238,7 +239,7 @@ def _one(spec: Any, table: Dict[str, Callable[..., Any]],
 
 
 # the transforms that need a bucket's values, and those that need their order too
-_OF_VALUES = ('median', PERCENTILES, 'stddev', 'first', 'last')
+_OF_VALUES = ('mean', 'min', 'max', 'sum', 'median', PERCENTILES, 'stddev', 'first', 'last')
 _IN_ORDER = ('first', 'last')
 # what a row of each type keeps of its bucket's values, for refusals
 _ROW_HOLDS = {
@@ -247,6 +248,8 @@ _ROW_HOLDS = {
     'histogram': 'how often each value was seen, not their order',
     'set': 'the distinct values, not their order',
     'summary': 'only their count, sum, sum of squares, min and max',
+    'distinct': 'only an estimate of how many distinct values it saw',
+    'sketch': 'only their count, sum, min, max and how many fell in each logarithmic bin',
 }
 
 
@@ -261,7 +264,8 @@ def _lookup(name: str, table: Dict[str, Callable[..., Any]],
     if match and 0 < float(match.group(1)) <= 100:
         if PERCENTILES not in table:
             raise _not_for(name, table, type_name)
-        return Percentile(float(match.group(1)))
+        built: Callable[..., Any] = table[PERCENTILES](float(match.group(1)))
+        return built
     raise _unknown(name, table, type_name)
 
 

@@ -1,4 +1,5 @@
-"""Smoke test of an installed kairos: insert, get, series and delete on each URL given.
+"""Smoke test of an installed kairos: insert, get, series and delete on each URL given,
+and its console script: ``kairos --help``, and a ``kairos series`` of the first URL.
 
     python -I smoke.py [--name NAME] URL... [--refuse URL=EXTRA]...
 
@@ -12,8 +13,10 @@ database keep apart. Prints one line; exits non-zero on the first failure.
 
 import argparse
 import importlib
+import json
 import os
 import pkgutil
+import subprocess
 import sys
 import sysconfig
 import warnings
@@ -53,8 +56,9 @@ def import_all(kairos):
     return count
 
 
-def exercise(kairos, url, name):
-    """insert, get, series and delete on ``url``; the engine's driver for an SQL URL."""
+def exercise(kairos, url, name, command=False):
+    """insert, get, series and delete on ``url``; the engine's driver for an SQL URL.
+    ``command``: read the series with the console script too (:func:`series_command`)."""
     t = kairos.Timeseries(url, type='series', read_func=int, clock=lambda: NOW,
                           intervals={'minute': {'step': 60, 'steps': 5},
                                      'day': {'step': 'daily', 'timezone': 'Europe/Berlin'}})
@@ -71,6 +75,8 @@ def exercise(kairos, url, name):
         # Berlin's midnight of 2027-01-15 (zoneinfo, from the system or tzdata)
         check('get_many, local day', {name: {MINUTE - 9 * 3600: [3, 1, 2]}},
               t.get_many([name], 'day'))
+        if command:
+            series_command(url, name)
         t.delete(name)
         check('get after delete', {MINUTE: []}, t.get(name, 'minute'))
         return driver_of(url, t._client)
@@ -80,6 +86,29 @@ def exercise(kairos, url, name):
             if hasattr(type(t._client), method):
                 getattr(t._client, method)()
                 break
+
+
+def console_script():
+    """The ``kairos`` command this venv installed; its --help must list the commands."""
+    script = os.path.join(sysconfig.get_path('scripts'), 'kairos')
+    done = subprocess.run([script, '--help'], capture_output=True, text=True)
+    if done.returncode or 'series' not in done.stdout:
+        raise AssertionError('kairos --help exited %d: %s' % (done.returncode,
+                                                             done.stderr.strip()[-300:]))
+    return script
+
+
+def series_command(url, name):
+    """``kairos series`` of what exercise() wrote, as JSON, must be what the API read."""
+    done = subprocess.run([console_script(), 'series', name, '--url', url, '--type', 'series',
+                           '-o', 'read_func="int"', '--define-interval', 'minute:60::5',
+                           '--steps', '2', '--now', str(NOW), '--format', 'json'],
+                          capture_output=True, text=True)
+    if done.returncode or done.stderr:
+        raise AssertionError('kairos series exited %d: %s' % (done.returncode,
+                                                             done.stderr.strip()[-300:]))
+    check('kairos series', {name: {str(MINUTE - 60): [3], str(MINUTE): [1, 2]}},
+          json.loads(done.stdout))
 
 
 def check(what, expected, got):
@@ -119,7 +148,10 @@ def main(argv=None):
     kairos = installed_kairos()
     warnings.simplefilter('error', kairos.KairosWarning)
     modules = import_all(kairos)
-    results = [exercise(kairos, url, args.name) for url in args.urls]
+    results = [exercise(kairos, url, args.name, command=n == 0)
+               for n, url in enumerate(args.urls)]
+    if args.urls:
+        results.append('kairos series by the console script')
     results += [refused(kairos, *item.rsplit('=', 1)) for item in args.refuse]
     try:
         import sqlalchemy

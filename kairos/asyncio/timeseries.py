@@ -56,7 +56,8 @@ def _classes(store: type) -> Dict[str, type]:
             kind: type('Async%s%s' % (stem, kind.capitalize()), (base,), {
                 '__module__': __name__, '_series_type': kind,
                 '__doc__': 'A %s timeseries on %s, on asyncio.' % (kind, stem)})
-            for kind in ('series', 'histogram', 'count', 'gauge', 'set', 'summary')}
+            for kind in ('series', 'histogram', 'count', 'gauge', 'set', 'summary',
+                         'distinct', 'sketch')}
     return classes
 
 

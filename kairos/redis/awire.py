@@ -39,8 +39,9 @@ class AsyncWire:
     (``fast``); else it goes through the connection's own send and read.
     """
 
-    def __init__(self, pool: Any):
+    def __init__(self, pool: Any, binary: bool = False):
         self.pool = pool
+        self.binary = binary   # as Wire's
         self.server = pool_server(pool)
         options = self.pool.connection_kwargs
         connection_class = getattr(self.pool, 'connection_class', None)
@@ -87,7 +88,7 @@ class AsyncWire:
                 await connection.send_packed_command([packet])
             sending = False
             if not self.fast:
-                replies = [await _reply(connection) for _ in commands]
+                replies = [await _reply(connection, self.binary) for _ in commands]
             elif self.timeout:
                 async with _timeout(self.timeout):
                     replies = await _read_fast(connection, len(commands))
@@ -146,9 +147,10 @@ async def _read_fast(connection: Any, count: int) -> List[Any]:
     return replies
 
 
-async def _reply(connection: Any) -> Any:
+async def _reply(connection: Any, binary: bool = False) -> Any:
     try:
-        return await connection.read_response()
+        return await (connection.read_response(disable_decoding=True) if binary
+                      else connection.read_response())
     except ResponseError as exc:
         return exc
 
@@ -216,9 +218,9 @@ class NodePool:
                 self._freed.notify()
 
 
-def node_wire(node: Any) -> AsyncWire:
+def node_wire(node: Any, binary: bool = False) -> AsyncWire:
     """The AsyncWire of a redis.asyncio cluster node."""
-    return AsyncWire(NodePool(node))
+    return AsyncWire(NodePool(node), binary)
 
 
 async def aexchange(packets: Sequence[Tuple[AsyncWire, List[Command]]],

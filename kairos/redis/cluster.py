@@ -5,6 +5,7 @@ Redis refused to run (NOSCRIPT, MOVED, ASK, TRYAGAIN, CLUSTERDOWN).
 
 import sys
 import time
+from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import redis
@@ -90,27 +91,30 @@ class Router:
     Cluster each hash slot's packet to that slot's master, one round trip per node.
 
     ``scripts`` maps the SHA1 of each script sent by EVALSHA to its text, for
-    NOSCRIPT; ``wait`` is a WAIT command sent after every node's write packets.
+    NOSCRIPT; ``wait`` is a WAIT command sent after every node's write packets;
+    ``binary``: replies are read as bytes where redis-py would decode them (see
+    ``wire``).
     """
 
     def __init__(self, client: Any, scripts: Dict[str, str],
-                 wait: Optional[Command] = None):
+                 wait: Optional[Command] = None, binary: bool = False):
         single = not is_cluster(client)
         self.wire: Any = None   # single Redis's
         self.nodes: Optional[ClusterNodes] = None
         if is_async(client):
             from .awire import AsyncWire, aexchange, node_wire, pause
             if single:
-                self.wire = AsyncWire(client.connection_pool)
+                self.wire = AsyncWire(client.connection_pool, binary)
             else:
-                self.nodes = ClusterNodes(client, node_wire, lambda node: node)
+                self.nodes = ClusterNodes(client, partial(node_wire, binary=binary),
+                                          lambda node: node)
             self.exchange: Callable[..., Any] = aexchange
             self.pause: Callable[[float], Any] = pause
         else:
             if single:
-                self.wire = Wire(client)
+                self.wire = Wire(client, binary)
             else:
-                self.nodes = ClusterNodes(client)
+                self.nodes = ClusterNodes(client, partial(Wire, binary=binary))
             self.exchange, self.pause = exchange, time.sleep
         self.stale = False   # a cluster node failed: reload the slot map before the next call
         self.scripts, self.wait = scripts, wait

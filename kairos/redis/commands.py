@@ -18,12 +18,17 @@ OPS = {
     # a sorted set of five members: count, sum and sumsq by ZINCRBY, min and max by
     # ZADD LT / GT, so that every field merges in one plain command
     'summary': ('ZINCRBY', 'ZRANGE', 'zset'),
+    # Redis's own HyperLogLog, read whole (GET) for its registers: see kairos.hll
+    'distinct': ('PFADD', 'GET', 'hll'),
+    # a sorted set of a member per bin (ZINCRBY its count) and count, sum (ZINCRBY), min
+    # and max (ZADD LT / GT): the summary's commands
+    'sketch': ('ZINCRBY', 'ZRANGE', 'zset'),
 }
 
 # read command -> the arguments after its key
 READ_TAILS = {'LRANGE': (0, -1), 'ZRANGE': (0, -1, 'WITHSCORES')}
 
-# Values per RPUSH/SADD command, well below Lua's unpack() limit.
+# Values per RPUSH/SADD/PFADD command, well below Lua's unpack() limit.
 MAX_ARGS = 1000
 
 
@@ -49,12 +54,12 @@ def write_commands(keys: Keys, command: str, writes: List[Write],
         payload = write.payload
         if command == 'HINCRBY':
             commands.extend(('HINCRBY', key, value, count) for value, count in payload)
-        elif command == 'ZINCRBY':
-            commands.extend(('ZINCRBY', key, payload[field], field)
-                            for field in ('count', 'sum', 'sumsq'))
+        elif command == 'ZINCRBY':   # fields: min and max compare, every other one adds
+            commands.extend(('ZINCRBY', key, number, field) for field, number in payload.items()
+                            if field != 'min' and field != 'max')
             commands.append(('ZADD', key, 'LT', payload['min'], 'min'))
             commands.append(('ZADD', key, 'GT', payload['max'], 'max'))
-        elif command in ('RPUSH', 'SADD'):
+        elif command in ('RPUSH', 'SADD', 'PFADD'):
             for start in range(0, len(payload), MAX_ARGS):
                 commands.append((command, key) + tuple(payload[start:start + MAX_ARGS]))
         elif command == 'SET':

@@ -1,9 +1,11 @@
-"""Redis replies as kairos' data: ``str`` whatever the client's decoding, one decoder
-per kind of stored bucket, and the rows of a read.
+"""Redis replies as kairos' data: ``str`` whatever the client's decoding (a
+HyperLogLog's registers: bytes), one decoder per kind of stored bucket, and the rows of
+a read.
 """
 
 from typing import Any, Callable, Dict, List
 
+from ..hll import from_redis
 from ..series_types import MISSING
 from ..steps import Steps
 
@@ -50,10 +52,20 @@ def _decode_scores(raw: Any) -> Any:
     return {as_str(member): as_str(score) for member, score in pairs}
 
 
+def _decode_hll(raw: Any) -> Any:
+    """The dense registers of a HyperLogLog's string (GET): read as bytes, or as the str
+    kairos' own reader makes of any bytes (utf-8, surrogateescape), turned back."""
+    if raw is None:
+        return MISSING
+    return from_redis(raw.encode('utf-8', 'surrogateescape') if isinstance(raw, str) else raw)
+
+
 # kind of reply -> decoder of one stored bucket into str-based data, or MISSING
 DECODERS: Dict[str, Callable[[Any], Any]] = {
     'string': _decode_string, 'list': _decode_members, 'set': _decode_members,
-    'hash': _decode_hash, 'zset': _decode_scores}
+    'hash': _decode_hash, 'zset': _decode_scores, 'hll': _decode_hll}
+# the kinds whose replies are bytes that no encoding may decode
+BINARY = frozenset({'hll'})
 
 
 def read_rows(keys: List[str], coarse: bool, decode: Callable[[Any], Any],

@@ -11,11 +11,12 @@ from .wire import Command
 
 # command -> the kind of value its key must hold before the write
 KINDS = {'RPUSH': 'list', 'HINCRBY': 'hash', 'SADD': 'set', 'INCRBY': 'number',
-         'INCRBYFLOAT': 'number', 'SET': 'string', 'ZINCRBY': 'zset', 'ZADD': 'zset'}
+         'INCRBYFLOAT': 'number', 'SET': 'string', 'ZINCRBY': 'zset', 'ZADD': 'zset',
+         'PFADD': 'hll'}
 
 WRITE_SCRIPT = """
 -- ARGV[1..#KEYS] is the kind each key must hold ('list', 'hash', 'set', 'zset',
--- 'number', 'string'), or '' for a key the caller verified before: not
+-- 'number', 'string', 'hll'), or '' for a key the caller verified before: not
 -- checked. Then records: command, index into KEYS, n, then n arguments.
 -- The script refuses the whole write if a checked key holds another kind,
 -- before running any command, and so does Redis out of memory. A command on
@@ -43,6 +44,10 @@ for _, k in ipairs(checked) do
     if have ~= 'none' and (have ~= 'string' or not tonumber(redis.call('GET', key))) then
       return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' does not hold a number')
     end
+  elseif want == 'hll' then
+    if have ~= 'none' and (have ~= 'string' or redis.call('GETRANGE', key, 0, 3) ~= 'HYLL') then
+      return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' does not hold a HyperLogLog')
+    end
   elseif have ~= 'none' and have ~= want then
     return redis.error_reply('WRONGTYPE kairos: ' .. key .. ' holds a ' .. have)
   end
@@ -61,7 +66,8 @@ while i <= #ARGV do
       if not (type(done) == 'table' and done.err) then floats[#floats + 1] = index end
     end
   elseif cmd == 'RPUSH' or cmd == 'HINCRBY' or cmd == 'SADD' or cmd == 'SET' or
-         cmd == 'EXPIRE' or cmd == 'INCRBYFLOAT' or cmd == 'ZINCRBY' or cmd == 'ZADD' then
+         cmd == 'EXPIRE' or cmd == 'INCRBYFLOAT' or cmd == 'ZINCRBY' or cmd == 'ZADD' or
+         cmd == 'PFADD' then
     done = redis.pcall(cmd, key, unpack(ARGV, i + 3, i + 2 + n))
   else
     return redis.error_reply('ERR kairos: unknown command ' .. cmd)

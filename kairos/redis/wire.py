@@ -8,7 +8,10 @@ costs more than Redis itself for a read of 1,440 buckets, and a third of an
 ``insert()``'s own time. Without hiredis, or with a connection class that
 reads replies its own way, they go through the connection's
 ``read_response``. A command Redis refused comes back as a ``ResponseError``
-in its place, not raised.
+in its place, not raised. A ``binary`` Wire reads those as bytes whatever the
+client's ``decode_responses``, so that a value no encoding may decode (a
+HyperLogLog) arrives whole; kairos' own reader gives str that
+``.encode('utf-8', 'surrogateescape')`` turns back into the bytes sent.
 
 Nothing here retries a packet whose connection failed: a caller that may
 resend (a read) does so itself. ``exchange`` does a round trip for several
@@ -107,10 +110,12 @@ _KEPT = _KeptByPool()
 
 
 class Wire:
-    """Round trips on the connections of one redis-py client's pool."""
+    """Round trips on the connections of one redis-py client's pool; ``binary``: see the
+    module docstring."""
 
-    def __init__(self, client: Any):
+    def __init__(self, client: Any, binary: bool = False):
         self.pool = client.connection_pool
+        self.binary = binary
         options = self.pool.connection_kwargs
         self.server = pool_server(self.pool)
         # hiredis packs exactly as redis-py's encoder does for utf-8, in a tenth of the time;
@@ -190,7 +195,7 @@ class Wire:
             if self.fast:
                 replies = self._read_fast(connection, count)
             else:
-                replies = [_reply(connection) for _ in range(count)]
+                replies = [_reply(connection, self.binary) for _ in range(count)]
         except BaseException as exc:
             self._drop(connection)   # replies may be left unread: the connection is unusable
             if isinstance(exc, _FAILURES):
@@ -287,9 +292,10 @@ def ran_some(replies: Sequence[Any]) -> bool:
     return any(not isinstance(reply, ResponseError) for reply in replies)
 
 
-def _reply(connection: Any) -> Any:
+def _reply(connection: Any, binary: bool = False) -> Any:
     try:
-        return connection.read_response()
+        return connection.read_response(disable_decoding=True) if binary \
+            else connection.read_response()
     except ResponseError as exc:
         return exc
 

@@ -7,6 +7,10 @@ One table per type, shared by every interval (``table_name`` overrides the name)
     count      name, interval, i_time, r_time, count, w_time         a row per bucket
     gauge      name, interval, i_time, r_time, value, w_time         a row per bucket
     set        name, interval, i_time, r_time, value, w_time         a row per member
+    summary    name, interval, i_time, r_time, count, sum, sumsq, min, max, w_time
+                                                                     a row per bucket
+    distinct   name, interval, i_time, r_time, register, rank, w_time  a row per register set
+    sketch     name, interval, i_time, r_time, field, value, w_time  a row per stored field
 
     name, interval := VARCHAR(string_length) NOT NULL
     i_time         := BIGINT NOT NULL    floor(t / step) | YYYYMMDD | YYYYWW | YYYYMM | YYYY (UTC)
@@ -14,19 +18,26 @@ One table per type, shared by every interval (``table_name`` overrides the name)
                                          calendar's: the layout is in kairos.calculators)
     r_time         := BIGINT NULL        the resolution bucket; NULL without a resolution
     insert_time    := DOUBLE NOT NULL    orders the values of a series bucket
-    value          := value_type NOT NULL (default DOUBLE PRECISION)
+    value          := value_type NOT NULL (default DOUBLE PRECISION; a sketch's DOUBLE)
+    field          := VARCHAR(32) NOT NULL   a sketch's field, as kairos.sketch names
+                                         them: a bin ('p231', 'n-5', 'z'), count, sum
+                                         (the upsert adds), min, max (least, greatest)
+    sum, sumsq, min, max := DOUBLE PRECISION NOT NULL   a summary's figures
     count          := DOUBLE PRECISION NOT NULL (count) | INTEGER NOT NULL (histogram)
+    register, rank := INTEGER NOT NULL   a HyperLogLog register (0..16383) of the bucket and
+                                         its rank (1..51), upserted keeping the larger
+                                         (kairos.hll: the registers Redis's PFADD sets)
     w_time         := DOUBLE NULL        the Timeseries clock at the row's latest write
                                          (NULL in rows 0.10.1 wrote)
 
 Unique keys, on which every write but a series' lands as a native upsert:
-``<table>_unique`` (name, interval, i_time, r_time[, value]) as in 0.10.1, and,
+``<table>_unique`` (name, interval, i_time, r_time[, value | field]) as in 0.10.1, and,
 since NULLs never collide, ``<table>_unique_null``: on PostgreSQL and SQLite a
-partial unique index on (name, interval, i_time[, value]) WHERE r_time IS NULL,
-on MariaDB/MySQL a unique index on (name, interval, i_time, r_key[, value]) over
+partial unique index on (name, interval, i_time[, value | field]) WHERE r_time IS NULL,
+on MariaDB/MySQL a unique index on (name, interval, i_time, r_key[, value | field]) over
 a virtual column r_key = COALESCE(r_time, -2**63). Tables 0.10.1 created get the
 missing index (and column) added. Series has ``<table>_read`` on
-(name, interval, i_time).
+(name, interval, i_time). In the distinct table's keys, register stands for value.
 
 Retention: SQL has no TTL. With ``steps``, a bucket reads as empty once
 ``steps * step`` seconds have passed since the latest write to any of its rows

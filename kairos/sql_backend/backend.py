@@ -114,7 +114,8 @@ class SqlStore(Core[Any]):
         columns, stale = yield from self._call(self._io.prepare, table, self._mysql)
         if stale:
             yield from self._call(self._io.dispose)
-        column = columns['value' if 'value' in self._op.columns else 'count']
+        # the column values go to, if any (a distinct table stores registers)
+        column = columns.get('value' if 'value' in self._op.columns else 'count')
         self._check, self._convert = checker(column)
         if isinstance(column, sqltypes.Float) and 'value' not in self._op.columns:
             self._check = no_check  # a float count column takes every number a count takes
@@ -215,6 +216,12 @@ class SqlStore(Core[Any]):
             self._op.collect(rows, scale, cells[names[0]])
         else:
             collect_named(rows, self._op.collect, scale, cells)
+        if self._op.fields:   # each bucket's fields gathered: the type reads them
+            read = self._type.process_row
+            for by_time in cells.values():
+                for cell in by_time.values():
+                    for r_time, fields in cell.items():   # (values replaced, keys kept)
+                        cell[r_time] = read(fields)
         finish(rval, interval, gregorian)
         return rval
 
@@ -322,4 +329,5 @@ class SqlBackend(SqlStore, Timeseries[Any]):
 
 
 STORE = SqlStore
-SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet, SqlSummary = typed_classes(SqlBackend)
+(SqlSeries, SqlHistogram, SqlCount, SqlGauge, SqlSet, SqlSummary,
+ SqlDistinct, SqlSketch) = typed_classes(SqlBackend)

@@ -11,6 +11,8 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tu
 
 from sqlalchemy import sql
 
+from ..distinct import DistinctCount
+from ..hll import M, merge
 from ..intervals import Interval, RelativeTime
 from ..series_types import MISSING
 from ..summary import merge_rows, read_row
@@ -84,6 +86,42 @@ def _collect_summaries(rows: Iterable[Any], scale: Optional[int],
             cell[r_time] = merge_rows([cell[r_time], row]) if r_time in cell else row
 
 
+def _collect_fields(rows: Iterable[Any], scale: Optional[int],
+                    cells: Dict[Any, Any]) -> None:
+    """A bucket's stored fields, {field: value}, per bucket (a sketch's), which the type's
+    process_row then reads (see Op.fields)."""
+    for i_time, r_time, field, value in rows:
+        cell = cells.get(i_time)
+        if cell is not None:
+            r_time = None if scale is None or r_time is None else r_time * scale
+            fields = cell.get(r_time)
+            if fields is None:
+                fields = cell[r_time] = {}
+            fields[field] = value
+
+
+def _collect_registers(rows: Iterable[Any], scale: Optional[int],
+                       cells: Dict[Any, Any]) -> None:
+    """A distinct bucket's estimate, from its rows of (register, rank); repeated rows of
+    a register keep the larger rank."""
+    found: Dict[Any, bytearray] = {}   # (cell, r_time) -> the registers read
+    for i_time, r_time, register, rank in rows:
+        cell = cells.get(i_time)
+        if cell is not None:
+            r_time = None if scale is None or r_time is None else r_time * scale
+            registers = found.get((i_time, r_time))
+            if registers is None:
+                registers = found[(i_time, r_time)] = bytearray(M)
+            if rank > registers[register]:
+                registers[register] = rank
+    for (i_time, r_time), registers in found.items():
+        cell = cells[i_time]
+        row = bytes(registers)
+        # a fetch that reorders rows may bring a bucket's rows in several groups
+        cell[r_time] = DistinctCount.of(merge(cell[r_time].registers, row)
+                                        if r_time in cell else row)
+
+
 def _least(old: Any, new: Any) -> Any:
     return sql.case((new < old, new), else_=old)
 
@@ -92,14 +130,27 @@ def _greatest(old: Any, new: Any) -> Any:
     return sql.case((new > old, new), else_=old)
 
 
+def _merged_field(t: Any, new: Any) -> Dict[str, Any]:
+    """The SET clause of a row per stored field: min and max compare, the others add."""
+    field, old, given = t.c['field'], t.c['value'], new['value']
+    # the names inlined, not bound: the statement's parameters stay the row's columns
+    low: Any = sql.literal_column("'min'")
+    high: Any = sql.literal_column("'max'")
+    return {'value': sql.case((field == low, _least(old, given)),
+                              (field == high, _greatest(old, given)), else_=old + given)}
+
+
 class Op(NamedTuple):
     """How one type writes and reads its table."""
     table: str
     columns: Tuple[str, ...]  # data columns read after name, i_time, r_time
-    by_value: bool            # the value is part of a bucket's unique key
+    by_value: bool            # the first data column (value, field, register) is in the key
     # (table, new row) -> SET clause; None: plain inserts
     on_conflict: Optional[Callable[[Any, Any], Dict[str, Any]]]
     collect: Callable[..., None]  # (rows read, scale, cells): see _collect_values
+    # True: a row per stored field of a bucket, which collect gathers and the type's
+    # process_row reads (a sketch's); else collect makes the rows itself
+    fields: bool = False
 
 
 # type -> Op: the one place the backend depends on the type
@@ -119,6 +170,10 @@ OPS = {
                                   'min': _least(t.c['min'], new['min']),
                                   'max': _greatest(t.c['max'], new['max'])},
                   _collect_summaries),
+    'distinct': Op('distinct', ('register', 'rank'), True,
+                   lambda t, new: {'rank': _greatest(t.c['rank'], new['rank'])},
+                   _collect_registers),
+    'sketch': Op('sketch', ('field', 'value'), True, _merged_field, _collect_fields, True),
 }
 
 _STAMP_LOCK, _LAST_STAMP = threading.Lock(), [0.0]
@@ -133,6 +188,14 @@ def write_rows(kind: str, write: Write, convert: Optional[Callable[[Any], Any]],
     ``rows``, their values converted by ``convert`` and in the order name, interval,
     i_time, r_time, the type's own columns (a series': value, insert_time), w_time."""
     payload = write.payload
+    if kind == 'distinct':   # a row per register the values set
+        base = (write.name, write.interval.name, write.i_bucket, write.r_bucket)
+        rows.extend(base + item + (now,) for item in payload.registers.items())
+        return
+    if kind == 'sketch':   # a row per stored field
+        base = (write.name, write.interval.name, write.i_bucket, write.r_bucket)
+        rows.extend(base + (field, float(number), now) for field, number in payload.items())
+        return
     if kind == 'summary':
         rows.append((write.name, write.interval.name, write.i_bucket, write.r_bucket,
                      payload['count']) + tuple(float(payload[figure]) for figure in

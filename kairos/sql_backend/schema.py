@@ -18,6 +18,7 @@ from sqlalchemy import (BigInteger, Column, Computed, Double, Index, Integer, Me
 from ..exceptions import ConfigurationError
 
 NULL_BUCKET = -2 ** 63   # r_key of a row without resolution, on MariaDB/MySQL
+FIELD_LENGTH = 32        # a stored field's name: 'count', a sketch's bin 'n-345000000'
 
 VALUE_TYPES = {
     float: Double, 'float': Double, 'double': Double,
@@ -35,7 +36,8 @@ VALUE_TYPES = {
 def define_table(table_name: str, data: Tuple[str, ...], by_value: bool, ordered: bool,
                  string_length: int, value_type: Any, mysql: Optional[str]) -> Table:
     """A type's table (see the package docstring): ``data`` its data columns, ``by_value``
-    when the value is part of a bucket's key, ``ordered`` for series (no key, insert_time).
+    when the first of them (a value, a field, a register) is part of a bucket's key,
+    ``ordered`` for series (no key, insert_time).
     ``mysql`` is 'mysql' or 'mariadb' on those, else None.
     """
     name_type = String(string_length)
@@ -45,13 +47,19 @@ def define_table(table_name: str, data: Tuple[str, ...], by_value: bool, ordered
         columns.append(Column('insert_time', Double, nullable=False))
     columns += [Column('i_time', BigInteger, nullable=False),
                 Column('r_time', BigInteger, nullable=True)]
-    if 'value' in data:
+    if 'field' in data:   # a row per stored field of a bucket (a sketch's): a double each
+        columns += [Column('field', String(FIELD_LENGTH), nullable=False),
+                    Column('value', Double, nullable=False)]
+    elif 'value' in data:
         columns.append(Column('value', value_type, nullable=False))
     if 'count' in data:  # a histogram's counts are ints; a count's may be floats
         columns.append(Column('count', Integer if 'value' in data else Double, nullable=False))
     # a summary's other figures
     columns += [Column(figure, Double, nullable=False)
                 for figure in ('sum', 'sumsq', 'min', 'max') if figure in data]
+    # a distinct bucket's registers: which one, and its rank
+    columns += [Column(part, Integer, nullable=False)
+                for part in ('register', 'rank') if part in data]
     # the Timeseries clock at the row's latest write (NULL in rows 0.10.1 wrote)
     columns.append(Column('w_time', Double, nullable=True))
     options: Dict[str, Any] = {}
@@ -62,7 +70,7 @@ def define_table(table_name: str, data: Tuple[str, ...], by_value: bool, ordered
         columns.append(Column('r_key', BigInteger, Computed(
             'coalesce(r_time, %d)' % NULL_BUCKET, persisted=False)))
     t = Table(table_name, MetaData(), *columns, **options)
-    key = [t.c.name, t.c.interval, t.c.i_time] + ([t.c.value] if by_value else [])
+    key = [t.c.name, t.c.interval, t.c.i_time] + ([t.c[data[0]]] if by_value else [])
     if ordered:
         Index(table_name + '_read', *key)
     elif mysql:

@@ -29,8 +29,8 @@ _LOCK_ORDER = itemgetter(1, 2, 3, 0)
 
 
 def _lock_order_by_value(row: Any) -> Tuple[Any, ...]:
-    """The lock order of a histogram's or set's rows: then by value (its repr: the values
-    of some column types do not compare with each other)."""
+    """The lock order of a histogram's or set's rows (a sketch's): then by value (field;
+    its repr: the values of some column types do not compare with each other)."""
     return (row[1], row[2], row[3], row[0], repr(row[4]))
 
 
@@ -41,7 +41,7 @@ def _index_order(row: Any) -> Tuple[Any, ...]:
 
 
 def _index_order_by_value(row: Any) -> Tuple[Any, ...]:
-    """The same with the value, in (name, interval, i_time, r_key, value)."""
+    """The same with the value (field), in (name, interval, i_time, r_key, value)."""
     return (row[0], row[1], row[2], NULL_BUCKET if row[3] is None else row[3], row[4])
 
 
@@ -96,7 +96,8 @@ def upsert(table: Any, op: Op, dialect: str, coarse: bool) -> Any:
         return statement.on_duplicate_key_update(
             dict(op.on_conflict(own, new), w_time=new.w_time))
     key = [table.c.name, table.c.interval, table.c.i_time] + \
-        ([] if coarse else [table.c.r_time]) + ([table.c.value] if op.by_value else [])
+        ([] if coarse else [table.c.r_time]) + \
+        ([table.c[op.columns[0]]] if op.by_value else [])
     where = table.c.r_time.is_(None) if coarse else None
     new = statement.excluded
     return statement.on_conflict_do_update(index_elements=key, index_where=where,
