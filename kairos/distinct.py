@@ -103,6 +103,22 @@ class Distinct(SeriesType):
     def no_value(self) -> DistinctCount:
         return EMPTY
 
+    def dumped(self, row: Any) -> List[List[int]]:
+        """The registers set, [[index, rank], ...]: the same on every backend."""
+        return [[index, rank] for index, rank in enumerate(row.registers) if rank]
+
+    def restored(self, data: Any) -> 'Added':
+        if not isinstance(data, list) or not all(
+                isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is int
+                and type(pair[1]) is int and 0 <= pair[0] < hll.M
+                and 1 <= pair[1] <= hll.MAX_RANK for pair in data):
+            raise InvalidValue('a dumped distinct bucket is a list of [register, rank] pairs '
+                               '(0 <= register < %d, 1 <= rank <= %d), not %s'
+                               % (hll.M, hll.MAX_RANK, hll._short(data)))
+        restored = Added()   # no values: the registers alone, which Redis cannot take
+        restored._registers = {index: rank for index, rank in data}
+        return restored
+
     def condense(self, rows: List[Any]) -> DistinctCount:
         """The estimate of the union of the rows' values: their registers merged."""
         if len(rows) == 1:

@@ -176,6 +176,24 @@ class Sketch(SeriesType):
     def no_value(self) -> None:
         return None
 
+    def dumped(self, row: Any) -> Optional[Dict[str, float]]:
+        """The stored fields: bins (``p231``: count), count, sum, min, max."""
+        return None if row is None else row.stored()
+
+    def restored(self, data: Any) -> Dict[str, float]:
+        if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
+            raise InvalidValue('a dumped sketch bucket is an object of bins and count, sum, '
+                               'min, max, not %s' % _short(data))
+        try:   # checked as a stored bucket is, every bin kept
+            row = read_row(data, self.mapping, max_bins=len(data))
+        except DataConflict as exc:
+            raise InvalidValue('a dumped sketch bucket %s' % exc) from None
+        if row is None:
+            raise InvalidValue('a dumped sketch bucket holds no values: %s' % _short(data))
+        for figure in ('sum', 'min', 'max'):
+            self.prepare(row[figure])
+        return row.stored()
+
     def condense(self, rows: List[Any]) -> Optional[SketchRow]:
         """The row of the union of the rows' values: see :func:`merge_rows`."""
         return merge_rows(rows, self.mapping, self.max_bins)

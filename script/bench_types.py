@@ -31,10 +31,38 @@ def user_ids(rng, n):
     return ['user%d' % rng.randrange(10 ** 9) for _ in range(n)]
 
 
+def distinct_errors(bench, make):
+    """The estimate of n distinct values in one bucket against n, on the bench's Redis."""
+    for n in ((1000, 100000, 1000000) if not bench.args.quick else (1000, 10000)):
+        values = ['user%d' % i for i in range(n)]
+        bench.client.flushdb()
+        t = Timeseries(bench.client, type='distinct', intervals={'day': {'step': 86400}})
+        for start in range(0, n, 50000):
+            t.bulk_insert({0: {'x': values[start:start + 50000]}})
+        got = t.get('x', 'day', timestamp=0)[0]
+        bench.check('distinct: estimate of %d distinct values' % n, abs(got - n) <= 3 * 0.0081 * n,
+                    '%d, error %.2f%% (standard error 0.81%%)' % (got, 100.0 * (got - n) / n))
+
+
+def sketch_errors(bench, make):
+    """p50, p99 and p99.9 of lognormal values from a sketch, against the exact ones."""
+    values = make(random.Random(11), 100000 if not bench.args.quick else 10000)
+    bench.client.flushdb()
+    t = Timeseries(bench.client, type='sketch', intervals={'day': {'step': 86400}})
+    t.bulk_insert({0: {'x': values}})
+    qs = (50, 99, 99.9)
+    got = t.get('x', 'day', timestamp=0, transform=['p50', 'p99', 'p99.9'])[0]
+    for q, exact in zip(qs, exact_percentiles(values, qs)):
+        error = abs(got['p%g' % q] - exact) / exact
+        bench.check('sketch: p%g of %d lognormal values' % (q, len(values)), error <= 0.01,
+                    '%.4g vs exact %.4g: error %.2f%% (relative accuracy 1%%)'
+                    % (got['p%g' % q], exact, 100 * error))
+
+
 # type -> its values; the one place a new type joins this section
-VALUES = {'summary': latencies}
+VALUES = {'summary': latencies, 'distinct': user_ids, 'sketch': latencies}
 # type -> measure(bench, values) of its reads' errors, for the types that estimate
-ERRORS = {}
+ERRORS = {'distinct': distinct_errors, 'sketch': sketch_errors}
 
 
 def bench_types(bench, intervals):

@@ -57,6 +57,10 @@ DEMOS = [
     ('set', 'visitors', 'distinct user ids', None, lambda rng: 'u%02d' % rng.randint(1, 12)),
     ('summary', 'payload', 'response sizes in kB, five figures a bucket', None,
      lambda rng: round(rng.lognormvariate(2, 0.8), 1)),
+    ('distinct', 'users', 'distinct user ids, estimated (HyperLogLog)', None,
+     lambda rng: 'u%02d' % rng.randint(1, 40)),
+    ('sketch', 'render', 'render times in ms, percentiles within 1%', None,
+     lambda rng: round(rng.lognormvariate(3, 0.7), 1)),
 ]
 
 
@@ -183,6 +187,13 @@ def figures(row):
                                             row['stddev'])
 
 
+def quantiles(row):
+    """Columns for a sketch row after its count and percentile transforms."""
+    if row['count'] is None:
+        return '%5d' % 0
+    return '%5d %5.1f %5.1f %5.1f' % (row['count'], row['p50'], row['p90'], row['p99'])
+
+
 def bar(value, short=False):
     return '%5d' % value if short else '%5d  %s' % (value, '#' * min(int(value), 40))
 
@@ -199,6 +210,9 @@ VIEWS = {
     'gauge': ('value', None, reading),
     'set': ('count  members', {'count': 'count', 'members': sorted}, members),
     'summary': ('count   min   max    mean stddev', None, figures),
+    'distinct': ('users', None, bar),
+    'sketch': ('count   p50   p90   p99', {'count': 'count', 'p50': 'median', 'p90': 'p90',
+                                         'p99': 'p99'}, quantiles),
 }
 
 

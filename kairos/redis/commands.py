@@ -4,6 +4,7 @@ writes, the same whichever way they are sent.
 
 from typing import List
 
+from ..exceptions import InvalidValue
 from ..timeseries import Write
 from .keys import Keys
 from .wire import Command
@@ -59,6 +60,10 @@ def write_commands(keys: Keys, command: str, writes: List[Write],
                             if field != 'min' and field != 'max')
             commands.append(('ZADD', key, 'LT', payload['min'], 'min'))
             commands.append(('ZADD', key, 'GT', payload['max'], 'max'))
+        elif command == 'PFADD' and not payload:
+            raise InvalidValue('Redis cannot take a distinct bucket of registers alone (a '
+                               'restored dump): PFADD adds values; restore it into MongoDB '
+                               'or SQL')
         elif command in ('RPUSH', 'SADD', 'PFADD'):
             for start in range(0, len(payload), MAX_ARGS):
                 commands.append((command, key) + tuple(payload[start:start + MAX_ARGS]))

@@ -33,13 +33,17 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 '''
 
 
-def keywords(type_: str, prefix: bool = False) -> Dict[str, Any]:
-    """The constructor keywords of the configuration of ``type_`` (read_func by name)."""
+def keywords(type_: str, prefix: bool = False, table: bool = False) -> Dict[str, Any]:
+    """The constructor keywords of the configuration of ``type_`` (read_func by name);
+    ``table``: SQL tables of their own, which other tests' tables (of other value
+    types) do not collide with."""
     found: Dict[str, Any] = {'type': type_, 'intervals': INTERVALS}
     if type_ in READ_FUNC:
         found['read_func'] = READ_FUNC[type_]
     if prefix:
         found['prefix'] = 'cli-' + type_
+    if table:
+        found['table_name'] = 'cli_' + type_
     return found
 
 
@@ -64,14 +68,14 @@ def seed(open_type: Callable[[str], Any]) -> None:
             timeseries.close()
 
 
-def opener(store: Any, prefix: bool = False) -> Callable[[str], Any]:
+def opener(store: Any, prefix: bool = False, table: bool = False) -> Callable[[str], Any]:
     """``open_type`` of the configurations on ``store`` (a URL or a client), their
     clock at NOW."""
     from kairos import Timeseries
     functions = {'int': int}
 
     def open_type(type_: str) -> Any:
-        given = keywords(type_, prefix)
+        given = keywords(type_, prefix, table)
         if 'read_func' in given:
             given['read_func'] = functions[given['read_func']]
         return Timeseries(store, clock=lambda: NOW, **given)
@@ -95,12 +99,12 @@ def shared_mongomock() -> None:
     mongomock_ng.MongoClient = Shared
 
 
-def config(url: str, prefix: bool = False) -> str:
+def config(url: str, prefix: bool = False, table: bool = False) -> str:
     """The TOML file of every configuration, on ``url``."""
     lines = ['url = "%s"' % url]
     for type_ in TYPES:
         lines += ['', '[series.%s]' % type_]
-        for key, item in keywords(type_, prefix).items():
+        for key, item in keywords(type_, prefix, table).items():
             if key != 'intervals':
                 lines.append('%s = "%s"' % (key, item))
         for interval, settings in INTERVALS.items():

@@ -18,7 +18,8 @@ T0 = 1800000000
 
 # three values each type stores on every backend; every type kairos has must be here
 SAMPLES = {'series': ['a', 'b', 'a'], 'histogram': ['1', '2', '1'], 'count': [1, 2, 5],
-           'gauge': ['x', 'y', 'z'], 'set': ['a', 'b', 'a'], 'summary': [1, 2.5, -4]}
+           'gauge': ['x', 'y', 'z'], 'set': ['a', 'b', 'a'], 'summary': [1, 2.5, -4],
+           'distinct': ['a', 'b', 'a'], 'sketch': [1, 2.5, -4]}
 
 
 def at(t):

@@ -36,6 +36,8 @@ VALUES = {
     'gauge': ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9', 'v10', 'v11', 'v12'],
     'set': ['a', 'b', 'a', 'c', 'b', 'd', 'a', 'e', 'f', 'a', 'g', 'b'],
     'summary': [3, -1, 3, 7, 0, 12, -5, 3, 2, 8, 1, 4],
+    'distinct': ['a', 'b', 'a', 'c', 'b', 'd', 'a', 'e', 'f', 'a', 'g', 'b'],
+    'sketch': [3, -1, 3, 7, 0, 12, -5, 3, 2, 8, 1, 4],
 }
 
 
@@ -238,7 +240,7 @@ class BulkBehaviour:
         """A bad value, name or timestamp anywhere in a bulk raises and writes nothing."""
         base = now_hour()
         bad_value = {'series': None, 'histogram': None, 'count': 'x', 'gauge': None,
-                     'set': None, 'summary': 'x'}
+                     'set': None, 'summary': 'x', 'distinct': None, 'sketch': 'x'}
         for typ in TYPES:
             good = bulk_points(typ, base)
             last = list(good)[-1]

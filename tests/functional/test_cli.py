@@ -48,6 +48,7 @@ class CliCase:
 
     prefix = False        # Redis: a prefix a type
     mock = False          # mongomock: the command seeds its own process
+    table = False         # SQL: tables of its own (see cli_data.keywords)
 
     @classmethod
     def store_url(cls):
@@ -60,7 +61,7 @@ class CliCase:
         cls.directory = tempfile.mkdtemp(prefix='kairos-cli-')
         cls.config = os.path.join(cls.directory, 'kairos.toml')
         with open(cls.config, 'w') as out:
-            out.write(config(cls.url, cls.prefix))
+            out.write(config(cls.url, cls.prefix, cls.table))
         cls.open_type = staticmethod(cls.opener())
         cls.clear()
         seed(cls.open_type)
@@ -77,7 +78,7 @@ class CliCase:
 
     @classmethod
     def opener(cls):
-        return opener(cls.url, cls.prefix)
+        return opener(cls.url, cls.prefix, cls.table)
 
     @classmethod
     def clear(cls):
@@ -362,18 +363,24 @@ class TestCliMongo(CliCase, unittest.TestCase):
 
 
 class TestCliSqlite(CliCase, unittest.TestCase):
+    table = True
+
     @classmethod
     def store_url(cls):
         return sql_url('sqlite')
 
 
 class TestCliPostgres(CliCase, unittest.TestCase):
+    table = True
+
     @classmethod
     def store_url(cls):
         return sql_url('postgresql')
 
 
 class TestCliMysql(CliCase, unittest.TestCase):
+    table = True
+
     @classmethod
     def store_url(cls):
         return sql_url('mysql')

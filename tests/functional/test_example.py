@@ -9,7 +9,7 @@ from tests.support import RedisCase, redis_url
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, 'script', 'example')
 SHOWN = {'series': 'latency', 'histogram': 'status', 'count': 'hits', 'gauge': 'temperature',
-         'set': 'visitors', 'summary': 'payload'}
+         'set': 'visitors', 'summary': 'payload', 'distinct': 'users', 'sketch': 'render'}
 POINTS_PER_TYPE = 38  # the script inserts 30 recent and 8 older points per type
 
 

@@ -14,7 +14,10 @@ from kairos.cli.output import formatted
 from kairos.cli.rows import Reading, answer
 from kairos.cli.table import Table, render
 from kairos.cli.values import cell, jsonable, number, to_number
+from kairos.distinct import DistinctCount
+from kairos.hll import M, dense
 from kairos.series_types import TYPES
+from kairos.sketch_type import Sketch
 from kairos.summary import SummaryRow
 
 T0 = 1800000000
@@ -28,6 +31,9 @@ ROWS = {
     'gauge': ('7', None),
     'set': ({'b', 'a'}, set()),
     'summary': (SummaryRow.of(2, 3, 5, 1, 2), None),
+    'distinct': (DistinctCount.of(dense({5: 1, 9: 2})), DistinctCount.of(bytes(M))),
+    'sketch': (Sketch().process_row({'p0': 2, 'p35': 1, 'count': 3, 'sum': 4.0, 'min': 1.0,
+                                     'max': 2.0}), None),
 }
 
 
