@@ -39,16 +39,25 @@ def _collect_values(rows: Iterable[Any], scale: Optional[int], cells: Dict[Any, 
                 cell[r_time] = kind((value,))
 
 
+def _mapping(cells: Dict[Any, Any], i_time: Any, r_time: Any,
+             scale: Optional[int]) -> Optional[Dict[Any, Any]]:
+    """The dict a bucket's rows fill (made at its first), or None for a bucket not read."""
+    cell = cells.get(i_time)
+    if cell is None:
+        return None
+    r_time = None if scale is None or r_time is None else r_time * scale
+    found = cell.get(r_time)
+    if found is None:
+        found = cell[r_time] = {}
+    return found  # type: ignore[no-any-return]
+
+
 def _collect_histograms(rows: Iterable[Any], scale: Optional[int],
                         cells: Dict[Any, Any]) -> None:
     """{value: count} per bucket."""
     for i_time, r_time, value, count in rows:
-        cell = cells.get(i_time)
-        if cell is not None:
-            r_time = None if scale is None or r_time is None else r_time * scale
-            counts = cell.get(r_time)
-            if counts is None:
-                counts = cell[r_time] = {}
+        counts = _mapping(cells, i_time, r_time, scale)
+        if counts is not None:
             counts[value] = counts.get(value, 0) + int(count)
 
 
@@ -91,12 +100,8 @@ def _collect_fields(rows: Iterable[Any], scale: Optional[int],
     """A bucket's stored fields, {field: value}, per bucket (a sketch's), which the type's
     process_row then reads (see Op.fields)."""
     for i_time, r_time, field, value in rows:
-        cell = cells.get(i_time)
-        if cell is not None:
-            r_time = None if scale is None or r_time is None else r_time * scale
-            fields = cell.get(r_time)
-            if fields is None:
-                fields = cell[r_time] = {}
+        fields = _mapping(cells, i_time, r_time, scale)
+        if fields is not None:
             fields[field] = value
 
 

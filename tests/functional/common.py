@@ -6,15 +6,23 @@ The timeline follows the kairos 0.5.0 test helpers: ``at(t)`` is
 """
 
 import calendar
+import os
 import math
 from collections import Counter
 from datetime import datetime
 from fractions import Fraction
 
+from hypothesis import HealthCheck, settings
+
 import kairos.summary
 
 T0 = 1800000000
 
+
+# hypothesis settings of the model-based tests: KAIROS_FUZZ_EXAMPLES examples, the same
+# ones every run
+FUZZ = settings(max_examples=int(os.environ.get('KAIROS_FUZZ_EXAMPLES', 25)), deadline=None,
+                database=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 # three values each type stores on every backend; every type kairos has must be here
 SAMPLES = {'series': ['a', 'b', 'a'], 'histogram': ['1', '2', '1'], 'count': [1, 2, 5],

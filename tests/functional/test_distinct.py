@@ -5,23 +5,19 @@ every, joined and many names and bulk_insert; its refusals, reads of empty bucke
 delete, expire, list and properties; and, on Redis, that its registers are Redis's own.
 """
 
-import os
 import random
 from collections import defaultdict
 
 import redis
 import redis.asyncio
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from kairos import DataConflict, InvalidQuery, InvalidValue, hll
 
-from tests.functional.common import plain
+from tests.functional.common import FUZZ, plain
 from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisClusterCase,
                            RedisClusterHashTagCase, SqliteCase, redis_cluster_url, redis_url)
 
-EXAMPLES = int(os.environ.get('KAIROS_FUZZ_EXAMPLES', 25))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                suppress_health_check=list(HealthCheck))
 T0 = 1800000000
 NOW = T0 + 7200
 INTERVALS = {'minute': {'step': 60}, 'hour': {'step': 3600, 'resolution': 60}}

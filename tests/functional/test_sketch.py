@@ -4,22 +4,18 @@ of them, and numpy's order statistics, through get, series, condense, collapse, 
 joined names, series_many and bulk_insert; its storage, settings and refusals."""
 
 import math
-import os
 from collections import defaultdict
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from kairos import ConfigurationError, InvalidQuery, InvalidValue, sketch
 from kairos.transforms import percentile
 
-from tests.functional.common import plain
+from tests.functional.common import FUZZ, plain
 from tests.support import (MongoCase, MysqlCase, PostgresCase, RedisCase, RedisClusterCase,
                            RedisClusterHashTagCase, SqliteCase)
 
-EXAMPLES = int(os.environ.get('KAIROS_FUZZ_EXAMPLES', 25))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                suppress_health_check=list(HealthCheck))
 T0 = 1800000000
 NOW = T0 + 7200
 INTERVALS = {'minute': {'step': 60}, 'hour': {'step': 3600, 'resolution': 60}}
