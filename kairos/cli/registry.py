@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .context import Context
 
 # the modules whose commands ``kairos`` offers, in the order --help lists them
-MODULES = ('kairos.cli.look', 'kairos.cli.reading', 'kairos.cli.watch')
+MODULES = ('kairos.cli.look', 'kairos.cli.reading', 'kairos.cli.watch', 'kairos.cli.moving')
 
 COMMANDS: Dict[str, 'Command'] = {}
 
