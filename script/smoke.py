@@ -1,5 +1,6 @@
 """Smoke test of an installed kairos: insert, get, series and delete on each URL given,
-and its console script: ``kairos --help``, and a ``kairos series`` of the first URL.
+and its console script: ``kairos --help``, a ``kairos series`` of the first URL, and a
+``kairos copy`` from the first URL to each other one.
 
     python -I smoke.py [--name NAME] URL... [--refuse URL=EXTRA]...
 
@@ -111,6 +112,43 @@ def series_command(url, name):
           json.loads(done.stdout))
 
 
+def copy_command(kairos, urls, name):
+    """``kairos copy`` from the first URL to each other one (but mongomock's, which lives in
+    its process): the target's series must read as the source's."""
+    flags = ['--type', 'series', '-o', 'read_func="int"', '--define-interval', 'minute:60::5',
+             '--now', str(NOW)]
+    seen, stores = set(), []
+    for url in urls:   # one URL a store: postgres:// and mariadb:// name the others' stores
+        same = url.replace('postgres://', 'postgresql://', 1).replace('mariadb://', 'mysql://', 1)
+        if not url.startswith('mongomock:') and same not in seen:
+            seen.add(same)
+            stores.append(url)
+    urls = stores
+    opened = [kairos.Timeseries(url, type='series', read_func=int, clock=lambda: NOW,
+                                intervals={'minute': {'step': 60, 'steps': 5}}) for url in urls]
+    if len(opened) < 2:
+        for t in opened:
+            t.close()
+        return None
+    try:
+        opened[0].insert(name, 3, NOW - 60)
+        opened[0].bulk_insert({NOW: {name: [1, 2]}})
+        for target, t in zip(urls[1:], opened[1:]):
+            t.delete(name)
+            done = subprocess.run([console_script(), 'copy', urls[0], target] + flags,
+                                  capture_output=True, text=True)
+            if done.returncode or 'copied 3 buckets' not in done.stdout:
+                raise AssertionError('kairos copy to %s exited %d: %s %s' % (
+                    target, done.returncode, done.stdout.strip(), done.stderr.strip()[-300:]))
+            series_command(target, name)
+            t.delete(name)
+        return 'kairos copy to %d stores' % (len(opened) - 1)
+    finally:
+        opened[0].delete(name)
+        for t in opened:
+            t.close()
+
+
 def check(what, expected, got):
     if dict(got) != expected:
         raise AssertionError('%s: %r, expected %r' % (what, dict(got), expected))
@@ -152,6 +190,9 @@ def main(argv=None):
                for n, url in enumerate(args.urls)]
     if args.urls:
         results.append('kairos series by the console script')
+    copied = copy_command(kairos, args.urls, args.name) if args.urls else None
+    if copied:
+        results.append(copied)
     results += [refused(kairos, *item.rsplit('=', 1)) for item in args.refuse]
     try:
         import sqlalchemy
