@@ -129,20 +129,21 @@ class Dumps:
         """
         pending: List[Write] = []
         written = 0
+
+        def flush() -> None:
+            nonlocal written
+            self._run_write(self._write(pending))
+            written += len(pending)
+            pending.clear()
+            if progress is not None:
+                progress(written)
         try:
             for position, record in enumerate(records):
                 pending.append(self._restore_write(position, record))
                 if len(pending) == RESTORE_WRITES:
-                    self._run_write(self._write(pending))
-                    written += len(pending)
-                    pending = []
-                    if progress is not None:
-                        progress(written)
+                    flush()
             if pending:
-                self._run_write(self._write(pending))
-                written += len(pending)
-                if progress is not None:
-                    progress(written)
+                flush()
         except KairosException as exc:
             exc.records_written = written  # type: ignore[attr-defined]
             if written:

@@ -40,7 +40,7 @@ import copy
 import sys
 import warnings
 from types import MappingProxyType
-from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from kairos import KairosWarning, Timeseries
 from kairos.intervals import Interval
@@ -107,6 +107,10 @@ class Setup(NamedTuple):
             raise UsageError('several configurations (%s): choose one with --in NAME'
                              % ', '.join(self.configurations))
         return next(iter(self.configurations.values()))
+
+    def chosen(self, name: Optional[str]) -> List[Configuration]:
+        """The configuration ``--in`` names, or every one."""
+        return [self.choose(name)] if name is not None else list(self.configurations.values())
 
     def _named(self) -> str:
         return 'the configurations are %s' % ', '.join(self.configurations)

@@ -40,7 +40,7 @@ class ListNames(Command):
 
     def run(self, args: argparse.Namespace, context: Context) -> int:
         setup = context.setup(args)
-        chosen = [setup.choose(args.use)] if args.use else list(setup.configurations.values())
+        chosen = setup.chosen(args.use)
         found: Dict[str, List[str]] = {}
         for configuration in chosen:
             with context.timeseries(configuration, args) as timeseries:

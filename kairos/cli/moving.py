@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import csv
 import io
+import itertools
 import json
 import sys
 from typing import Any, Dict, Iterator, List, Optional, TextIO, Tuple
@@ -171,7 +172,7 @@ class Dump(Command):
 
     def run(self, args: argparse.Namespace, context: Context) -> int:
         count = 0
-        for configuration in _chosen(args, context):
+        for configuration in context.setup(args).chosen(args.use):
             with context.timeseries(configuration, args) as timeseries:
                 for record in timeseries.dump(args.names or None):
                     record['configuration'] = configuration.name
@@ -196,9 +197,9 @@ class Restore(Command):
         options.source(parser)
 
     def run(self, args: argparse.Namespace, context: Context) -> int:
+        targets = {c.name: c for c in context.setup(args).chosen(args.use)}
         with _open(args.file, sys.stdin) as stream:
-            written = _restore(args, context, _records(stream),
-                               context.setup(args).configurations)
+            written = _restore(args, context, _records(stream), targets)
         context.stdout.write('restored %d buckets\n' % written)
         return 0
 
@@ -222,7 +223,7 @@ class Copy(Command):
         if args.url is None:   # the configurations' own URL, where they need one
             args.url = args.source
         total = 0
-        for configuration in _chosen(args, context):
+        for configuration in context.setup(args).chosen(args.use):
             source = configuration._replace(url=args.source)
             target = configuration._replace(url=args.target)
             with context.timeseries(source, args) as timeseries:
@@ -232,11 +233,6 @@ class Copy(Command):
         context.stdout.write('copied %d buckets from %s to %s\n'
                              % (total, safe(args.source), safe(args.target)))
         return 0
-
-
-def _chosen(args: argparse.Namespace, context: Context) -> List[Configuration]:
-    setup = context.setup(args)
-    return [setup.choose(args.use)] if args.use else list(setup.configurations.values())
 
 
 def _records(lines: TextIO) -> Iterator[Dict[str, Any]]:
@@ -250,36 +246,27 @@ def _records(lines: TextIO) -> Iterator[Dict[str, Any]]:
 
 def _restore(args: argparse.Namespace, context: Context, records: Iterator[Dict[str, Any]],
              configurations: Dict[str, Configuration]) -> int:
-    """Restore ``records`` into the configuration each names (or ``--in``'s), one store open
-    at a time: consecutive records of one configuration go in one ``restore``."""
+    """Restore ``records`` into the configuration each names (or ``--in``'s, the one of
+    ``configurations``), one store open at a time: each run of records of one
+    configuration is one ``restore``, read as it goes (memory stays flat)."""
     written = 0
     progress = Progress(context.stderr, 'buckets written')
-    group: List[Dict[str, Any]] = []
-    current: Optional[str] = None
-
-    def flush() -> None:
-        nonlocal written
-        if not group:
-            return
-        configuration = configurations.get(current or '') if not args.use else \
-            configurations.get(args.use)
-        if configuration is None:
-            raise UsageError('the dump names the configuration %r, which is not among %s'
-                             % (current, ', '.join(configurations)))
-        with context.timeseries(configuration, args) as timeseries:
-            before = written
-            written += timeseries.restore(
-                group, progress=lambda done: progress.update(before + done))
-        group.clear()
-
     try:
-        for record in records:
-            name = record.pop('configuration', None) if isinstance(record, dict) else None
-            if name != current:
-                flush()
-                current = name
-            group.append(record)
-        flush()
+        for name, run in itertools.groupby(records, key=_configuration_of):
+            configuration = next(iter(configurations.values())) if args.use else \
+                configurations.get(name or '')
+            if configuration is None:
+                raise UsageError('the dump names the configuration %r, which is not among %s'
+                                 % (name, ', '.join(configurations)))
+            with context.timeseries(configuration, args) as timeseries:
+                before = written
+                written += timeseries.restore(
+                    run, progress=lambda done: progress.update(before + done))
     finally:
         progress.close()
     return written
+
+
+def _configuration_of(record: Any) -> Optional[str]:
+    """The configuration a dumped record names (restore ignores the key)."""
+    return record.get('configuration') if isinstance(record, dict) else None
